@@ -1,0 +1,242 @@
+"""The Discord side's core: the bot class, the one error handler, permission checks, reply helpers.
+
+This is the only module in ``bot/`` that imports discord.py. Cogs (in ``cogs/``) use the helpers here
+so that every reply is ephemeral where it should be, never pings anyone, and every failure reaches
+the user as one short sentence while the detail goes to the log.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import pkgutil
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import UserError
+from bot.services import Services
+
+log = logging.getLogger("jetbot")
+
+NO_MENTIONS = discord.AllowedMentions.none()
+COMMAND_HASH_KEY = "command_tree_hash"
+SORRY = "Sorry, something went wrong on my side. The organisers can find the details in the bot's log."
+
+T = TypeVar("T")
+
+
+# -- replies ------------------------------------------------------------------------------------
+async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+    """Reply privately, whether or not the interaction was already acknowledged."""
+    kwargs.setdefault("allowed_mentions", NO_MENTIONS)
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, **kwargs)
+        else:
+            await interaction.response.send_message(content, ephemeral=True, **kwargs)
+    except discord.NotFound:
+        # The interaction expired (3 s without acknowledgement, or 15 min for follow-ups).
+        log.warning("could not reply to interaction %s: it has expired", interaction.id)
+    except discord.HTTPException as exc:
+        log.warning("could not reply to interaction %s: %s", interaction.id, exc)
+
+
+# -- permissions --------------------------------------------------------------------------------
+class OrganiserOnly(app_commands.CheckFailure):
+    """Raised by ``organiser_only`` checks; its message is shown to the member as it is."""
+
+
+_PERMISSION_LABELS = {
+    "manage_guild": "Manage Server",
+    "manage_events": "Manage Events",
+}
+
+
+async def is_organiser(interaction: discord.Interaction, permission: str = "manage_guild") -> bool:
+    """Organiser = has the permission (or Administrator), or holds the server's organiser role."""
+    member = interaction.user
+    if interaction.guild is None or not isinstance(member, discord.Member):
+        return False
+    perms = member.guild_permissions
+    if perms.administrator or getattr(perms, permission, False):
+        return True
+    services: Services = interaction.client.services  # type: ignore[attr-defined]
+    settings = await services.db.settings.get(interaction.guild.id)
+    return settings.organiser_role_id is not None and any(
+        role.id == settings.organiser_role_id for role in member.roles
+    )
+
+
+def organiser_only(permission: str = "manage_guild") -> Callable[[T], T]:
+    """App-command check. Commands stay visible to everyone (no ``default_permissions``) so that the
+    organiser role works and a member who tries gets told why, instead of the command vanishing."""
+
+    async def predicate(interaction: discord.Interaction) -> bool:
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage("This command only works in a server.")
+        if await is_organiser(interaction, permission):
+            return True
+        label = _PERMISSION_LABELS.get(permission, permission.replace("_", " ").title())
+        raise OrganiserOnly(
+            f"Sorry, only organisers can do that. You need the **{label}** permission "
+            "or the server's organiser role (an admin can set it with `/chapter organiser-role`)."
+        )
+
+    return app_commands.check(predicate)
+
+
+# -- errors -------------------------------------------------------------------------------------
+def describe_error(error: BaseException) -> tuple[str, bool]:
+    """The sentence a user sees for ``error``, and whether it is a bug worth a stack trace in the log."""
+    if isinstance(error, app_commands.CommandInvokeError | commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, UserError):
+        return str(error), False
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works in a server.", False
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"You need the {needed} permission to do that.", False
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"I need the {needed} permission here to do that. Ask a server admin.", False
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s.", False
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't understand {error.value!r} for that option.", False
+    if isinstance(error, app_commands.CheckFailure):
+        return (str(error) or "You can't use this command here."), False
+    if isinstance(error, discord.Forbidden):
+        return "I don't have permission to do that here. Ask a server admin to check my role.", True
+    return SORRY, True
+
+
+async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """The one place every command, button and modal failure ends up."""
+    message, is_bug = describe_error(error)
+    command = interaction.command.qualified_name if interaction.command else None
+    if is_bug:
+        log.error(
+            "error in interaction %s (command=%s, guild=%s)",
+            interaction.id, command, interaction.guild_id, exc_info=error,
+        )
+    else:
+        log.info("refused interaction %s (command=%s): %s", interaction.id, command, type(error).__name__)
+    await send_ephemeral(interaction, message)
+
+
+def guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    """Route a component or modal callback's exceptions to the central handler.
+
+    discord.py only logs exceptions raised in ``DynamicItem`` callbacks, and the member would see
+    "This interaction failed"; wrapping the callback gives them the usual short message instead.
+    """
+
+    @functools.wraps(func)
+    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await func(self, interaction, *args, **kwargs)
+        except Exception as exc:
+            await handle_interaction_error(interaction, exc)
+            return None
+
+    return wrapper
+
+
+class JetView(discord.ui.View):
+    """A View whose failures reach the central handler."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any, /) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+class JetModal(discord.ui.Modal):
+    """A Modal whose failures reach the central handler."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+class JetTree(app_commands.CommandTree):
+    """Command tree with the central error handler (Red's ``redbot/core/tree.py`` pattern)."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+        await handle_interaction_error(interaction, error)
+
+
+# -- the bot ------------------------------------------------------------------------------------
+def discover_cogs(package: str = "cogs") -> list[str]:
+    """Extensions found, not listed: every public module of ``cogs`` (``_private`` ones are helpers)."""
+    module = __import__(package)
+    return sorted(
+        f"{package}.{info.name}"
+        for info in pkgutil.iter_modules(module.__path__)
+        if not info.name.startswith("_")
+    )
+
+
+def command_tree_hash(tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None = None) -> str:
+    """A digest of what a sync would send, so that an unchanged tree is not synced again."""
+    payload = sorted(
+        (cmd.to_dict(tree) for cmd in tree.get_commands(guild=guild)),
+        key=lambda d: (d.get("type", 1), d["name"]),
+    )
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class JetBot(commands.Bot):
+    """The bot. Services come in ready-made (the caller owns the database), so tests and the
+    command line build the very same object."""
+
+    def __init__(self, services: Services, *, sync_commands: bool = True, cogs: list[str] | None = None) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = False  # privileged; mentions and slash commands work without it
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=JetTree,
+            allowed_mentions=NO_MENTIONS,
+            help_command=None,
+            application_id=services.settings.application_id,
+        )
+        self.services = services
+        self.sync_commands = sync_commands
+        self.cog_names = cogs if cogs is not None else discover_cogs()
+        self.synced_this_start = False
+
+    async def setup_hook(self) -> None:
+        for name in self.cog_names:
+            await self.load_extension(name)
+        log.info("loaded %d extensions: %s", len(self.cog_names), ", ".join(self.cog_names))
+        if self.sync_commands:
+            await self.sync_if_changed()
+
+    async def sync_if_changed(self) -> bool:
+        """Sync the command tree only when it differs from the last one synced (sync is rate-limited)."""
+        guild_id = self.services.settings.dev_guild_id
+        guild = discord.Object(id=guild_id) if guild_id else None
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        digest = command_tree_hash(self.tree, guild)
+        key = f"{COMMAND_HASH_KEY}:{self.application_id}:{guild_id or 'global'}"
+        if await self.services.db.meta.get(key) == digest:
+            log.info("application commands unchanged since last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.services.db.meta.set(key, digest)
+        self.synced_this_start = True
+        log.info("synced %d application commands (%s)", len(synced), "guild" if guild else "global")
+        return True
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No text commands: mentions are answered by the FAQ cog's listener instead."""
+
+    async def on_ready(self) -> None:
+        user = self.user
+        log.info("logged in as %s (id %s) in %d servers", user, user.id if user else "?", len(self.guilds))

@@ -1,0 +1,44 @@
+"""The plain async services the Discord layer calls, built once at start and handed to the bot.
+
+Keeping construction here (not in the client) lets the command line, the tests and the benchmarks
+build exactly what the bot runs, without Discord.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.chapter import ChapterService
+from bot.clock import Clock, utcnow
+from bot.config import Settings
+from bot.events import EventService
+from bot.knowledge import KnowledgeService
+from bot.newsletter import NewsletterService
+from bot.privacy import PrivacyService
+from bot.storage import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    knowledge: KnowledgeService
+    chapter: ChapterService
+    events: EventService
+    newsletter: NewsletterService
+    privacy: PrivacyService
+    clock: Clock
+
+
+def build_services(settings: Settings, db: Database, knowledge: KnowledgeService, clock: Clock = utcnow) -> Services:
+    """Wire the services over one opened database."""
+    return Services(
+        settings=settings,
+        db=db,
+        knowledge=knowledge,
+        chapter=ChapterService(db),
+        events=EventService(db, clock=clock),
+        newsletter=NewsletterService(db, clock=clock, consent_text=settings.consent_text),
+        privacy=PrivacyService(db, clock=clock),
+        clock=clock,
+    )
