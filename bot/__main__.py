@@ -168,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         print(invite_url(app_id))
         return 0
 
+    if args.command == "run" or (args.command is None and settings.token):
+        try:
+            return asyncio.run(run_bot(settings))
+        except KeyboardInterrupt:  # pragma: no cover - signal handlers normally catch it first
+            return 130
+
     from bot.knowledge import cli as kcli
 
     if args.command == "ask":
@@ -177,11 +183,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.kb_command == "check":
             return kcli.kb_check(args.path or settings.knowledge_path)
         return kcli.kb_export(args.knowledge or settings.knowledge_path)
-    if args.command == "run" or (args.command is None and settings.token):
-        try:
-            return asyncio.run(run_bot(settings))
-        except KeyboardInterrupt:  # pragma: no cover - signal handlers normally catch it first
-            return 130
     # No subcommand and no token: let a person try the answer engine.
     return kcli.repl(settings.knowledge_path)
 

@@ -13,14 +13,16 @@ import json
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
-from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger("jetbot")
 

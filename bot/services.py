@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.ask import AskService
 from bot.chapter import ChapterService
 from bot.clock import Clock, utcnow
 from bot.config import Settings
@@ -23,6 +24,7 @@ class Services:
     settings: Settings
     db: Database
     knowledge: KnowledgeService
+    ask: AskService
     chapter: ChapterService
     events: EventService
     newsletter: NewsletterService
@@ -32,13 +34,16 @@ class Services:
 
 def build_services(settings: Settings, db: Database, knowledge: KnowledgeService, clock: Clock = utcnow) -> Services:
     """Wire the services over one opened database."""
+    events = EventService(db, clock=clock)
+    newsletter = NewsletterService(db, clock=clock, consent_text=settings.consent_text)
     return Services(
         settings=settings,
         db=db,
         knowledge=knowledge,
+        ask=AskService(knowledge, events, db),
         chapter=ChapterService(db),
-        events=EventService(db, clock=clock),
-        newsletter=NewsletterService(db, clock=clock, consent_text=settings.consent_text),
-        privacy=PrivacyService(db, clock=clock),
+        events=events,
+        newsletter=newsletter,
+        privacy=PrivacyService(db, clock=clock, events=events, newsletter=newsletter),
         clock=clock,
     )

@@ -1,0 +1,59 @@
+"""One question's way through: this server's upcoming events first, then the knowledge base.
+
+Kept out of the cog so the order of precedence, and what is recorded when the bot declines, are tested
+without Discord.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.errors import UserError
+
+if TYPE_CHECKING:
+    from bot.events import EventAnswer, EventService
+    from bot.knowledge import Answer, KnowledgeService
+    from bot.storage import Database
+
+MAX_QUESTION_LENGTH = 300
+EMPTY_QUESTION = (
+    "Ask me something about the JET Programme, e.g. `what does a CIR do?` or `who runs JET?`. "
+    "Try `/ask help` to see what I can do."
+)
+
+
+@dataclass(frozen=True)
+class AskResult:
+    question: str
+    answer: Answer | None = None  # from the knowledge base
+    event: EventAnswer | None = None  # from this server's upcoming events
+
+    @property
+    def matched(self) -> bool:
+        return self.event is not None or (self.answer is not None and self.answer.matched)
+
+
+class AskService:
+    """Answers a question in the context of a server (or none, from the command line)."""
+
+    def __init__(self, knowledge: KnowledgeService, events: EventService, db: Database) -> None:
+        self.knowledge = knowledge
+        self.events = events
+        self.db = db
+
+    async def ask(self, guild_id: int | None, question: str) -> AskResult:
+        text = " ".join(question.split())
+        if not text:
+            raise UserError(EMPTY_QUESTION)
+        if len(text) > MAX_QUESTION_LENGTH:
+            raise UserError(f"That question is too long for me: keep it under {MAX_QUESTION_LENGTH} characters.")
+        if guild_id is not None:
+            event = await self.events.answer_question(guild_id, text)
+            if event is not None:
+                return AskResult(text, event=event)
+        answer = self.knowledge.answer(text)
+        if not answer.matched and guild_id is not None:
+            # Aggregated per server without any user id: organisers see what to add, nobody is tracked.
+            await self.db.unanswered.record(guild_id, answer.normalized or text.lower(), text)
+        return AskResult(text, answer=answer)
