@@ -1,0 +1,365 @@
+"""The answer engine: from a question to one entry, or to an honest "I'm not sure".
+
+Pure and synchronous (no I/O, no Discord): the cog calls it inline, the command line and the
+benchmark call exactly the same code. A confident wrong answer is the worst outcome, so the engine
+declines unless the question's content is accounted for by one entry.
+
+How a question is answered (see also ``normalize.py``):
+
+1. **Tokens.** The question becomes content tokens (spelling-folded, stemmed, stopwords dropped).
+2. **Resolving.** Each token is looked up in the knowledge base's vocabulary. An unknown token is
+   tried as a different ending of a known word ("recruitment" ~ "recruit", sharing a prefix of at
+   least five letters), then as a typo of one, using rapidfuzz over the vocabulary only (a few
+   thousand words, bucketed by length, cached), never over every phrasing. Japanese runs without
+   a known word are searched for known Japanese words inside them. Tokens that stay unknown still
+   count: they are the part of the question the knowledge base knows nothing about.
+3. **Candidates** come from an inverted index (token -> entries). Each token adds its IDF weight
+   (rare words count most) times the field weight (aliases and titles 1.0, example questions 0.75).
+   Posting lists are pre-sorted by strength and cut at ``MAX_POSTINGS``, so a word that occurs in
+   thousands of entries costs the same as one that occurs in ten. Multi-word aliases found as a
+   phrase ("coordinator for international relations", "japan study tour") add a bonus.
+4. **Rescoring** of the best ``RESCORE`` candidates only: coverage (the share of the question's
+   weight, unknown words included, that the entry accounts for), the best phrasing's weighted
+   Dice overlap with the question, and rapidfuzz's ``token_sort_ratio`` against that entry's
+   phrasings (cheap: a handful of strings per candidate).
+5. **Declining.** The best entry is given only if it covers most of the question (``MIN_COVERAGE``)
+   and its score passes ``MIN_SCORE``. "Where can I buy sea salt in London?" hits the SEA alias,
+   but "buy" and "salt" are unknown, so coverage is low and the engine declines, with suggestions.
+
+The whole index is built once per knowledge base (a reload builds a new engine), so answering is a
+few dictionary look-ups plus rapidfuzz on ~20 short strings: well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
+from bot.knowledge.normalize import clean, has_cjk, tokens
+
+TITLE_W = 1.0
+ALIAS_W = 1.0
+QUESTION_W = 0.75
+# Words of the answer text are NOT indexed (0.0): tried at 0.4, it raised the coverage of
+# out-of-scope questions ("What's 2 + 2?" found "2" in an answer; "recommend a good laptop") from
+# <= 0.38 to 0.53, eating the margin that keeps the engine from guessing. Recall comes from
+# entries' example questions and aliases instead, which organisers control.
+ANSWER_W = 0.0
+MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
+TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
+SHORT_TYPO_CONF = 0.6  # four-letter words have many neighbours ("play"/"plac"): trust less
+CJK_CONF = 0.9  # a known Japanese word found inside a longer run
+MAX_POSTINGS = 400
+SPECIFIC_W = 0.2
+RESCORE = 24
+KNOWN_MISS = 0.5
+MIN_COVERAGE = 0.66
+MIN_SCORE = 55.0
+MIN_MARGIN = 5.0
+SUGGEST_MIN = 25.0
+PHRASE_BONUS = 0.15
+CACHE_SIZE = 20000
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    token: str  # as typed (normalised)
+    vocab: str | None  # the knowledge-base word it stands for, None if unknown
+    conf: float
+
+
+@dataclass
+class _Scored:
+    index: int
+    score: float
+    coverage: float
+
+
+class AnswerEngine:
+    """Answers questions from one knowledge base; build once, call ``answer`` many times."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.entries: tuple[Entry, ...] = kb.entries
+        n = max(1, len(self.entries))
+        self._entry_tokens: list[dict[str, float]] = []
+        self._phrasings: list[list[tuple[frozenset[str], str]]] = []
+        self._alias_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
+        self._alias_single: dict[str, set[int]] = defaultdict(set)
+        df: dict[str, int] = defaultdict(int)
+        shortest: dict[tuple[str, int], int] = {}
+        for i, entry in enumerate(self.entries):
+            fields: dict[str, float] = {}
+            phrasings: list[tuple[frozenset[str], str]] = []
+            for text, weight, is_alias in self._fields(entry):
+                toks = tokens(text)
+                if not toks:
+                    continue
+                if is_alias is not None:
+                    phrasings.append((frozenset(toks), " ".join(toks)))
+                for tok in toks:
+                    if fields.get(tok, 0.0) < weight:
+                        fields[tok] = weight
+                    key = (tok, i)
+                    shortest[key] = min(shortest.get(key, 99), len(toks))
+                if is_alias:
+                    if len(toks) == 1:
+                        self._alias_single[toks[0]].add(i)
+                    else:
+                        self._alias_phrases[toks[0]].append((tuple(toks), i))
+            self._entry_tokens.append(fields)
+            self._phrasings.append(phrasings)
+            for tok in fields:
+                df[tok] += 1
+        self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
+        # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
+        self.unknown_weight = math.log(1.0 + n)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for i, fields in enumerate(self._entry_tokens):
+            for tok in fields:
+                postings[tok].append(i)
+        # Each posting carries its strength: the field weight, plus a little for being in a short
+        # phrasing ("ALT" the alias beats "ALT placements in Kamiyama's schools"), so that when
+        # thousands of entries share a word, the specific ones reach rescoring rather than the first.
+        self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
+        for tok, ids in postings.items():
+            strengths = [(i, self._entry_tokens[i][tok] + SPECIFIC_W / shortest[(tok, i)]) for i in ids]
+            strengths.sort(key=lambda p: (-p[1], p[0]))
+            self._postings[tok] = tuple(strengths)
+        vocab = [t for t in self.idf if t.isascii() and t.isalpha() and len(t) >= 4]
+        self._sorted_vocab = sorted(vocab)
+        self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
+        for tok in vocab:
+            self._vocab_by_len[len(tok)].append(tok)
+        self._cjk_vocab: dict[str, list[str]] = defaultdict(list)
+        for tok in self.idf:
+            if has_cjk(tok) and len(tok) >= 2:
+                self._cjk_vocab[tok[:2]].append(tok)
+        self._resolve_cache: dict[str, _Resolved] = {}
+        titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
+        self._complete_keys: list[tuple[str, int]] = titles + [
+            (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
+        ]
+        self._titles = [t for t, _ in titles]
+        self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
+
+    @staticmethod
+    def _fields(entry: Entry) -> Iterable[tuple[str, float, bool | None]]:
+        yield entry.title, TITLE_W, False
+        for alias in entry.aliases:
+            yield alias, ALIAS_W, True
+        for question in entry.questions:
+            yield question, QUESTION_W, False
+        if ANSWER_W:
+            yield entry.answer, ANSWER_W, None
+
+    # -- resolving query tokens ----------------------------------------------------------------
+    def _resolve(self, tok: str) -> _Resolved:
+        cached = self._resolve_cache.get(tok)
+        if cached is not None:
+            return cached
+        found = self._resolve_uncached(tok)
+        if len(self._resolve_cache) >= CACHE_SIZE:
+            self._resolve_cache.clear()
+        self._resolve_cache[tok] = found
+        return found
+
+    def _resolve_uncached(self, tok: str) -> _Resolved:
+        if tok in self.idf:
+            return _Resolved(tok, tok, 1.0)
+        if has_cjk(tok):
+            best = None
+            for start in range(len(tok) - 1):
+                for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
+                    if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
+                        best = cand
+            return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
+        if not (tok.isascii() and tok.isalpha()) or len(tok) < 4:
+            return _Resolved(tok, None, 0.0)
+        if len(tok) >= 5:
+            morph = self._morph(tok)
+            if morph:
+                return _Resolved(tok, morph, MORPH_CONF)
+            n = len(tok)
+            choices = [v for length in range(max(4, n - 2), n + 3) for v in self._vocab_by_len.get(length, ())]
+            hit = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=85) if choices else None
+            if hit:
+                return _Resolved(tok, hit[0], TYPO_CONF)
+            return _Resolved(tok, None, 0.0)
+        # Four letters: one substitution or swap, same first letter (typos rarely hit the first one),
+        # so "salt" does not become "alt" and "seas" is left to the stemmer.
+        for cand in self._vocab_by_len.get(4, ()):
+            if cand[0] == tok[0] and OSA.distance(tok, cand, score_cutoff=1) <= 1:
+                return _Resolved(tok, cand, SHORT_TYPO_CONF)
+        return _Resolved(tok, None, 0.0)
+
+    def _morph(self, tok: str) -> str | None:
+        """A known word that is this word with another ending: the longest shared beginning is at
+        least seven letters (or the whole shorter word, at least five) and 75% of the shorter word.
+        "responsibility" ~ "responsibl(e)", "coordination" ~ "coordinator", "translation" ~ "translat(e)".
+        Words sharing the longest beginning sit next to ``tok`` in sorted order, so two looks suffice."""
+        pos = bisect.bisect_left(self._sorted_vocab, tok)
+        best, best_len = None, 0
+        for cand in self._sorted_vocab[max(0, pos - 1):pos + 1]:
+            shared = 0
+            for a, b in zip(tok, cand, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            shorter = min(len(tok), len(cand))
+            if shared < 5 or (shared < 7 and shared < shorter) or shared < 0.75 * shorter:
+                continue
+            if shared > best_len:
+                best, best_len = cand, shared
+        return best
+
+    # -- answering -----------------------------------------------------------------------------
+    def answer(self, question: str) -> Answer:
+        """The best entry for ``question``, or a decline with suggestions when no entry fits well."""
+        toks = tokens(question or "")
+        normalized = " ".join(toks)
+        if not toks:
+            return self._decline(normalized, [], empty=not (question or "").strip())
+        ranked = self._rank(toks)
+        if not ranked:
+            return self._decline(normalized, [])
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        # A partial match that barely beats other partial matches is a guess between topics.
+        ambiguous = best.coverage < 0.9 and best.score - runner_up < MIN_MARGIN
+        if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and not ambiguous:
+            entry = self.entries[best.index]
+            suggestions = tuple(
+                Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
+                for s in ranked[1:4] if s.score >= SUGGEST_MIN
+            )
+            return Answer(True, entry, round(best.score, 1), suggestions, entry.answer, normalized)
+        return self._decline(normalized, ranked)
+
+    def _rank(self, toks: list[str]) -> list[_Scored]:
+        unique: list[str] = list(dict.fromkeys(toks))
+        resolved = [self._resolve(t) for t in unique]
+        weights = [self.idf[r.vocab] if r.vocab else self.unknown_weight for r in resolved]
+        total = sum(weights) or 1.0
+        unknown = sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab is None)
+        # Candidate generation: weighted overlap over (bounded) posting lists.
+        acc: dict[int, float] = defaultdict(float)
+        for r, w in zip(resolved, weights, strict=True):
+            if r.vocab is None:
+                continue
+            for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:
+                acc[i] += w * r.conf * strength
+        seq = [r.vocab or r.token for r in resolved] if len(unique) == len(toks) else [
+            (self._resolve(t).vocab or t) for t in toks
+        ]
+        phrase_hits: set[int] = set()
+        for pos, tok in enumerate(seq):
+            for phrase, i in self._alias_phrases.get(tok, ()):
+                if tuple(seq[pos:pos + len(phrase)]) == phrase:
+                    phrase_hits.add(i)
+                    acc[i] += 0.0
+            for i in self._alias_single.get(tok, ()):
+                phrase_hits.add(i)
+        if not acc:
+            return []
+        top = sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
+        qset = {r.vocab: r.conf for r in resolved if r.vocab}
+        qnorm = " ".join(seq)
+        scored: list[_Scored] = []
+        for i in top:
+            fields = self._entry_tokens[i]
+            matched = sum(w * r.conf * min(1.0, fields.get(r.vocab, 0.0) / QUESTION_W)
+                          for r, w in zip(resolved, weights, strict=True) if r.vocab)
+            # Words the knowledge base knows, but not in this entry, count half against it (the
+            # question is in the domain, phrased differently); unknown words count fully.
+            missing = total - unknown - sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab in fields)
+            coverage = matched / max(1e-9, matched + unknown + KNOWN_MISS * missing)
+            strength = sum(w * r.conf * fields.get(r.vocab, 0.0) for r, w in zip(resolved, weights, strict=True)
+                           if r.vocab) / total
+            dice = 0.0
+            best_phrase = ""
+            for pset, ptext in self._phrasings[i]:
+                inter = sum(self.idf[t] * qset[t] for t in pset if t in qset)
+                if inter <= 0.0:
+                    continue
+                psum = sum(self.idf[t] for t in pset)
+                d = 2.0 * inter / (total + psum)
+                if d > dice:
+                    dice, best_phrase = d, ptext
+            fz = fuzz.token_sort_ratio(qnorm, best_phrase) / 100.0 if best_phrase else 0.0
+            score = 100.0 * (0.45 * coverage + 0.2 * strength + 0.25 * dice + 0.1 * fz)
+            if i in phrase_hits:
+                score += 100.0 * PHRASE_BONUS * coverage
+            scored.append(_Scored(i, score, coverage))
+        # Sort on the raw score (it can pass 100 with the phrase bonus), then report at most 100.
+        scored.sort(key=lambda s: (-s.score, s.index))
+        for s in scored:
+            s.score = min(100.0, s.score)
+        return scored
+
+    def _decline(self, normalized: str, ranked: list[_Scored], *, empty: bool = False) -> Answer:
+        suggestions = tuple(
+            Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
+            for s in ranked[:3] if s.score >= SUGGEST_MIN
+        )
+        best = ranked[0].score if ranked else 0.0
+        return Answer(False, None, round(best, 1), suggestions, fallback_text(suggestions, empty=empty), normalized)
+
+    # -- autocomplete --------------------------------------------------------------------------
+    def complete(self, current: str, limit: int = 25) -> list[Entry]:
+        """Entries for the /ask autocomplete: title/alias prefix matches first, then the question's
+        best candidates from the index, then fuzzy title matches (titles are a short list)."""
+        limit = max(0, limit)
+        if limit == 0:
+            return []
+        text = clean(current or "").strip()
+        if not text:
+            return [self.entries[i] for i in self._alphabetical[:limit]]
+        out: list[int] = []
+        seen: set[int] = set()
+
+        def add(i: int) -> None:
+            if i not in seen and len(out) < limit:
+                seen.add(i)
+                out.append(i)
+
+        for key, i in self._complete_keys:
+            if key.startswith(text):
+                add(i)
+        for key, i in self._complete_keys:
+            if len(out) >= limit:
+                break
+            if f" {text}" in f" {key}":
+                add(i)
+        if len(out) < limit:
+            toks = tokens(text)
+            if toks:
+                for s in self._rank(toks):
+                    if s.coverage >= 0.5:
+                        add(s.index)
+        if len(out) < limit:
+            for _title, _score, i in process.extract(text, self._titles, scorer=fuzz.partial_ratio,
+                                                     limit=limit, score_cutoff=70):
+                add(i)
+        return [self.entries[i] for i in out]
+
+
+def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:
+    """What a person reads when the engine declines: honest, and a way forward."""
+    if empty:
+        return ("Ask me a question about the JET Programme, for example: *What does a CIR do?* "
+                "or *When did JET begin?*")
+    lines = ["I'm not sure I can answer that from my knowledge base, so I won't guess."]
+    if suggestions:
+        lines.append("Did you mean one of these?")
+        lines.extend(f"- {s.title}" for s in suggestions)
+    lines.append("You can also browse topics with `/ask` (start typing and pick one), or ask about "
+                 "the ALT, CIR and SEA roles, CLAIR, the ministries, JLGC, JETAA or exchange programmes.")
+    return "\n".join(lines)

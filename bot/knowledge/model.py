@@ -1,0 +1,81 @@
+"""The knowledge base's value types, shared by the loader, the engine, the command line and the cog.
+
+Everything here is immutable: the bot swaps a whole knowledge base on reload instead of editing one
+in place, so a question being answered never sees half of an old and half of a new knowledge base.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+CATEGORIES: tuple[str, ...] = ("roles", "ministries", "clair", "jlgc", "alumni", "programme", "exchange", "bot")
+FIELDS: tuple[str, ...] = ("id", "title", "category", "answer", "questions", "aliases", "source")
+MAX_TITLE = 100  # an embed title may be 256, but the cog also uses titles as autocomplete choices (100)
+MAX_ANSWER = 3500  # embed description limit is 4096; the cog adds a source line and suggestions
+
+
+class KnowledgeError(Exception):
+    """The knowledge base is invalid. ``problems`` lists every problem as ``file:line: what is wrong``
+    so that an organiser can fix them all in one go instead of one per run."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        first = self.problems[0] if self.problems else "unknown problem"
+        super().__init__(f"{count} problem(s) in the knowledge base; first: {first}")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    category: str
+    answer: str
+    questions: tuple[str, ...]
+    aliases: tuple[str, ...]
+    source: str  # a list in YAML is joined with "; "
+    file: str  # where it was defined, for messages
+    line: int
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    entry_id: str
+    title: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    matched: bool
+    entry: Entry | None
+    score: float
+    suggestions: tuple[Suggestion, ...]
+    text: str
+    normalized: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape ``jetbot ask --json`` prints (and the evaluation scripts read)."""
+        return {
+            "matched": self.matched,
+            "entry_id": self.entry.id if self.entry else None,
+            "score": round(self.score, 1),
+            "answer": self.text,
+            "suggestions": [
+                {"entry_id": s.entry_id, "title": s.title, "score": round(s.score, 1)} for s in self.suggestions
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: tuple[Entry, ...]
+    path: Path
+    files: tuple[str, ...] = ()
+    by_id: dict[str, Entry] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_id:
+            self.by_id.update({e.id: e for e in self.entries})

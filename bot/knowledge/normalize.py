@@ -1,0 +1,177 @@
+"""Turn text (a question, a title, an alias) into the content tokens the answer engine matches on.
+
+The same function runs on the knowledge base and on every question, so any folding here is safe as
+long as it does not merge two words that mean different things. The steps, and why:
+
+1. NFKC: full-width Latin ("ＣＩＲ") and half-width katakana become their usual forms.
+2. Lower-case, drop apostrophes ("what's" -> "what", "JETs'" -> "jets"), digits keep their commas
+   out ("5,700" -> "5700"), every other punctuation mark separates words.
+3. Japanese has no spaces: a run of kanji/katakana is a word and hiragana (mostly particles and
+   endings: の, は, とは, ですか) separates words, so "JETプログラムとは" -> "jet プログラム".
+   Latin and Japanese script next to each other are split too ("JET青年" -> "jet 青年").
+4. British/American spellings map to one form (programme -> program, centre -> center,
+   -isation -> -ization ...), then a light stemmer folds plurals and -ed/-ing/-ment endings
+   (alts -> alt, ministries -> ministry, recruitment -> recruit), without touching short words
+   ("us", "sea", "seas" -> "sea" is fine: the engine requires the rest of a question to fit too).
+5. Stopwords and question words carry no topic and are dropped ("what is the", "tell me about").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# Words that say nothing about the topic. Question words are here on purpose: "who runs JET" and
+# "what runs JET" should both reduce to "run jet"; the topic words decide the entry.
+STOPWORDS = frozenset("""
+a an the and or but nor so yet if then than that this these those there here it its it's itself
+is am are was were be been being do does did doing done have has had having will would shall should
+can could may might must need ought
+i me my mine myself we us our ours you your yours he him his she her hers they them their theirs
+what whats which who whom whose where when why how whatever whoever
+of in on at to for from by with without about into onto over under between through during
+as also just only very really quite too much many more most some any all each every own same
+not no yes ok okay please pls thanks thank hi hello hey dear
+tell explain explanation describe mean meaning means meant stand stands define definition
+know knew let lets give show say said get got want wanna like would
+info information detail details question questions answer anyone someone something anything
+kind sort thing things stuff exactly actually basically generally anyway
+far out once ever even still already currently nowadays guys folks anybody somebody available
+im ive youre dont cant wont doesnt didnt isnt arent wasnt
+s t d ll re ve m
+""".split())
+
+# Japanese words that are question scaffolding rather than topic (after hiragana splitting).
+JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "仕事", "役割", "何人", "何年", "本当"])
+
+# British -> American (either direction would do; both sides are normalised the same way).
+SPELLINGS = {
+    "programme": "program", "programmes": "programs", "centre": "center", "centres": "centers",
+    "licence": "license", "licences": "licenses", "practise": "practice", "defence": "defense",
+    "colour": "color", "favour": "favor", "favourite": "favorite", "honour": "honor", "labour": "labor",
+    "neighbour": "neighbor", "travelled": "traveled", "travelling": "traveling", "enrol": "enroll",
+    "enrolment": "enrollment", "fulfil": "fulfill", "catalogue": "catalog", "dialogue": "dialog",
+    "theatre": "theater", "metre": "meter", "cheque": "check", "maths": "math", "analyse": "analyze",
+    "judgement": "judgment", "grey": "gray", "aeroplane": "airplane", "mum": "mom", "uni": "university",
+    "counselling": "counseling", "modelling": "modeling", "cancelled": "canceled", "cancelling": "canceling",
+    "jets": "jet", "jet's": "jet", "govt": "government", "gov": "government", "intl": "international",
+    "int'l": "international",
+    "america": "usa", "american": "usa", "britain": "uk", "british": "uk",
+    "orgs": "organization", "org": "organization", "e-mail": "email",
+}
+
+# Words people use interchangeably in questions about an organisation, mapped to one word each.
+# Kept small and unambiguous inside this domain: "founded", "set up" and "kick off" all ask when
+# something began; "job", "post" and "position" all ask about a role.
+SYNONYMS = {
+    **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
+                     "founded", "founding", "establish", "established", "establishes", "launch", "launched",
+                     "create", "created", "creation", "inception", "origin", "origins"], "begin"),
+    **dict.fromkeys(["job", "jobs", "position", "positions", "post", "posts", "roles"], "role"),
+    **dict.fromkeys(["pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "selects", "selected",
+                     "selecting", "selection"], "select"),
+    **dict.fromkeys(["applicant", "applicants", "candidate", "candidates", "applying", "applied", "applies",
+                     "application", "applications"], "apply"),
+    **dict.fromkeys(["alumnus", "alumna", "alumnae", "alum", "alums", "ex-jets", "exjets"], "alumni"),
+}
+_PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
+
+_ISE = re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations|er|ers)$")
+_KANA_HIRA = r"\u3040-\u309f"
+_CJK = r"\u3005\u3006\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+_CJK_RE = re.compile(f"[{_CJK}{_KANA_HIRA}]")
+_SPLIT_RE = re.compile(rf"[{_CJK}]+|[{_KANA_HIRA}]+|[^\W_{_CJK}{_KANA_HIRA}]+")
+_HIRA_ONLY = re.compile(rf"^[{_KANA_HIRA}]+$")
+_DIGIT_COMMA = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+_APOSTROPHE = re.compile(r"['’`´]s\b|['’`´]")
+_VOWELS = set("aeiouy")
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+def stem(word: str) -> str:
+    """A small, predictable English stemmer (Porter's step 1 plus a few endings).
+
+    Predictable matters more than linguistically right: the result is only ever compared with other
+    stemmed words. Words of four letters or fewer are left alone, which protects "us", "sea", "alt",
+    "cir" and similar abbreviations.
+    """
+    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+        return word
+    w = word
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith(("sses", "shes", "ches", "xes")):
+        w = w[:-2]
+    elif w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")):
+        w = w[:-1]
+    if len(w) > 5 and w.endswith("ment"):
+        w = w[:-4]
+    elif len(w) > 5 and w.endswith("ing") and any(c in _VOWELS for c in w[:-3]):
+        w = w[:-3]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+    elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed") and any(c in _VOWELS for c in w[:-2]):
+        w = w[:-2]
+        if len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lsz":
+            w = w[:-1]
+    if len(w) > 4 and w.endswith("e"):
+        w = w[:-1]
+    return w
+
+
+@lru_cache(maxsize=65536)
+def fold_word(word: str) -> str:
+    """Spelling variants and endings folded, so "Programmes", "programs" and "program" are one word."""
+    word = SPELLINGS.get(word, word)
+    word = SYNONYMS.get(word, word)
+    if word.isascii():
+        word = _ISE.sub(lambda m: "iz" + m.group(1), word)
+        word = SPELLINGS.get(word, word)
+    return stem(word)
+
+
+# Country names people abbreviate; "US" must be caught before lower-casing turns it into "us".
+_COUNTRY_CASED = re.compile(r"\b(?:U\.S\.A\.?|U\.S\.|USA|US)(?![\w.])|\b(?:U\.K\.|UK)(?![\w.])")
+_COUNTRIES = re.compile(r"\b(?:the )?united states(?: of america)?\b|\bunited kingdom\b|\bgreat britain\b")
+
+
+def _country(match: re.Match[str]) -> str:
+    return "uk" if "k" in match.group(0).lower() or "brit" in match.group(0).lower() else "usa"
+
+
+def clean(text: str) -> str:
+    """NFKC, lower case, apostrophes and digit separators removed; punctuation is kept here."""
+    text = unicodedata.normalize("NFKC", text)
+    if not text.isupper():  # in "TELL US ABOUT JET", US is a pronoun
+        text = _COUNTRY_CASED.sub(_country, text)
+    text = text.lower()
+    text = _COUNTRIES.sub(_country, text)
+    text = _PHRASES.sub("begin", text)
+    text = _APOSTROPHE.sub("", text)
+    return _DIGIT_COMMA.sub("", text)
+
+
+def words(text: str) -> list[str]:
+    """Every word of ``text`` (stopwords included), split at punctuation and script changes."""
+    return [w for w in _SPLIT_RE.findall(clean(text)) if not _HIRA_ONLY.match(w)]
+
+
+def tokens(text: str) -> list[str]:
+    """The content tokens of ``text``, in order: folded, stopwords and Japanese particles dropped."""
+    out: list[str] = []
+    for word in words(text):
+        if word in STOPWORDS or word in JA_STOPWORDS:
+            continue
+        folded = fold_word(word)
+        if folded and folded not in STOPWORDS:
+            out.append(folded)
+    return out
+
+
+def normalize(text: str) -> str:
+    """The normalised form of a question: its content tokens joined by spaces (what gets logged)."""
+    return " ".join(tokens(text))
