@@ -57,7 +57,13 @@ class OrganiserOnly(app_commands.CheckFailure):
 _PERMISSION_LABELS = {
     "manage_guild": "Manage Server",
     "manage_events": "Manage Events",
+    "manage_messages": "Manage Messages",
 }
+
+
+def permission_labels(names: list[str]) -> str:
+    """Permission names as Discord's own menus show them ('Manage Server', not 'manage_guild')."""
+    return ", ".join(_PERMISSION_LABELS.get(n, n.replace("_", " ").title()) for n in names)
 
 
 async def is_organiser(interaction: discord.Interaction, permission: str = "manage_guild") -> bool:
@@ -84,7 +90,7 @@ def organiser_only(permission: str = "manage_guild") -> Callable[[T], T]:
             raise app_commands.NoPrivateMessage("This command only works in a server.")
         if await is_organiser(interaction, permission):
             return True
-        label = _PERMISSION_LABELS.get(permission, permission.replace("_", " ").title())
+        label = permission_labels([permission])
         raise OrganiserOnly(
             f"Sorry, only organisers can do that. You need the **{label}** permission "
             "or the server's organiser role (an admin can set it with `/chapter organiser-role`)."
@@ -103,10 +109,9 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server.", False
     if isinstance(error, app_commands.MissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-        return f"You need the {needed} permission to do that.", False
+        return f"You need the {permission_labels(error.missing_permissions)} permission to do that.", False
     if isinstance(error, app_commands.BotMissingPermissions):
-        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        needed = permission_labels(error.missing_permissions)
         return f"I need the {needed} permission here to do that. Ask a server admin.", False
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s.", False

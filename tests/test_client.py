@@ -29,7 +29,7 @@ from tests.helpers import make_interaction, make_member
     (UserError("Capacity must be at least 1."), "Capacity must be at least 1.", False),
     (NotFound("No such event."), "No such event.", False),
     (app_commands.NoPrivateMessage(), "only works in a server", False),
-    (app_commands.MissingPermissions(["manage_guild"]), "Manage Guild", False),
+    (app_commands.MissingPermissions(["manage_guild"]), "Manage Server", False),
     (OrganiserOnly("Sorry, only organisers can do that."), "only organisers", False),
     (KeyError("internal"), SORRY, True),
 ])
