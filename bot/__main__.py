@@ -40,6 +40,8 @@ def setup_logging(level: str = "INFO") -> None:
         stream=sys.stderr,
     )
     logging.getLogger("discord").setLevel(max(logging.INFO, getattr(logging, level, logging.INFO)))
+    # aiosqlite logs every statement with its parameters (email addresses) at DEBUG: never let it.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, getattr(logging, level, logging.INFO)))
 
 
 def invite_url(application_id: int) -> str:

@@ -1,0 +1,74 @@
+"""/privacy: a member sees or erases what jetbot stores about them in this server. Glue over ``bot.privacy``."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import JetBot, JetView, send_ephemeral
+from bot.privacy import SCOPE_NOTE, ErasureReport, PrivacyService
+
+CONFIRM_SECONDS = 300
+DELETE_WARNING = (
+    "This erases everything jetbot stores about you **in this server**: your newsletter sign-up (address, "
+    "name, consent record and its history) and your event RSVPs (events you created stay, without your name). "
+    "It cannot be undone. "
+    "Other servers that use jetbot are not affected: run `/privacy delete` there too if you want."
+)
+
+
+def erasure_text(report: ErasureReport) -> str:
+    lines = "\n".join(f"• {line}" for line in report.lines())
+    return f"Done. Erased from this server's jetbot data:\n{lines}\nNothing of yours remains in it. {SCOPE_NOTE}"
+
+
+class ConfirmErase(JetView):
+    """Two buttons under the warning; only the member who asked can press them."""
+
+    def __init__(self, privacy: PrivacyService, owner_id: int) -> None:
+        super().__init__(timeout=CONFIRM_SECONDS)
+        self.privacy = privacy
+        self.owner_id = owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.owner_id
+
+    @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        report = await self.privacy.erase_member(interaction.guild_id, interaction.user.id)
+        self.stop()
+        await interaction.response.edit_message(content=erasure_text(report), view=None)
+
+    @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=None)
+
+
+class PrivacyCog(commands.Cog):
+    privacy = app_commands.Group(name="privacy", description="See or erase what jetbot stores about you here",
+                                 guild_only=True)
+
+    def __init__(self, bot: JetBot) -> None:
+        self.bot = bot
+        self.service = bot.services.privacy
+
+    @privacy.command(name="export", description="Get everything jetbot stores about you in this server, as a file")
+    async def export(self, interaction: discord.Interaction) -> None:
+        data = await self.service.export_file(interaction.guild_id, interaction.user.id)
+        await send_ephemeral(
+            interaction,
+            f"Here is everything jetbot stores about you in this server. {SCOPE_NOTE}",
+            file=discord.File(io.BytesIO(data), filename=f"jetbot-my-data-{interaction.guild_id}.json"),
+        )
+
+    @privacy.command(name="delete", description="Erase everything jetbot stores about you in this server")
+    async def delete(self, interaction: discord.Interaction) -> None:
+        await send_ephemeral(interaction, DELETE_WARNING, view=ConfirmErase(self.service, interaction.user.id))
+
+
+async def setup(bot: JetBot) -> None:
+    await bot.add_cog(PrivacyCog(bot))
