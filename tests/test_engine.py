@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
-from bot.knowledge.normalize import stem, tokens
+from bot.knowledge.normalize import stem, tokens, weak_abbreviations
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
@@ -117,7 +117,7 @@ def test_to_json_shape(engine: AnswerEngine) -> None:
         ("What's a CIR?", "cir"),
         ("ministries", "ministry"),
         ("5,700 JETs", "5700 jet"),
-        ("JETプログラムとは", "jet プログラム"),
+        ("JETプログラムとは", "jet program"),  # katakana loanword folded to its English form
         ("JET青年", "jet 青年"),
     ],
 )
@@ -138,6 +138,99 @@ def test_stemmer_leaves_short_words_alone() -> None:
     assert [stem(w) for w in ("us", "sea", "alt", "cir", "seas", "alts", "status")] == [
         "us", "sea", "alt", "cir", "sea", "alt", "status"]
     assert tokens("altitude") != ["alt"]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("currently", "current"), ("how many JETs now", "number of current JETs"),  # -ly, now/currently
+        ("responsibilities of a CIR", "CIR duties"), ("CIR job", "CIR role"),  # one word for a duty
+        ("annually", "annual"), ("organisation", "organization"),
+        ("seven overseas offices", "7 overseas offices"), ("the three positions", "the 3 positions"),  # numbers
+        ("how many chapters", "number of chapters"), ("how long is the tour", "tour duration"),
+        ("ALT vs CIR", "difference between ALT and CIR"),
+        ("who is responsible for JET", "who is in charge of JET"),
+    ],
+)
+def test_folding_makes_phrasings_equal(a: str, b: str) -> None:
+    assert sorted(tokens(a)) == sorted(tokens(b)) != []  # the engine ignores word order
+
+
+def test_stemmer_keeps_short_ly_words() -> None:
+    assert [stem(w) for w in ("family", "early", "italy", "monthly")] == ["family", "early", "italy", "month"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CIRの仕事内容", ["cir"]),  # a kanji run made of two scaffolding words ("job", "content")
+        ("JETプログラムはいつ始まりましたか", ["jet", "program", "begin"]),  # 始 = begin
+        ("応募方法", ["apply"]),  # "how to apply": mapped word + scaffolding in one run
+        ("文部科学省", ["文部科学省"]),  # a name is never split
+        ("教育", ["教育"]),  # a one-kanji stopword (教) does not split a longer word
+    ],
+)
+def test_japanese_runs(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+def test_weak_abbreviations_depend_on_capitals() -> None:
+    assert "sea" in weak_abbreviations("the sea of japan")
+    assert "sea" in weak_abbreviations("Sea level rise")
+    assert "sea" not in weak_abbreviations("What does an SEA do?")
+    assert "alt" not in weak_abbreviations("do ALTs need Japanese")
+    assert "mic" in weak_abbreviations("my mic is broken") and "mic" not in weak_abbreviations("MIC role")
+    assert weak_abbreviations("WHAT IS THE SEA OF JAPAN") >= {"sea", "mic", "alt"}  # all capitals: no signal
+
+
+@pytest.mark.parametrize("question", ["the sea of japan", "THE SEA OF JAPAN", "alt text for images",
+                                      "my mic is broken"])
+def test_lower_case_abbreviation_needs_support(engine: AnswerEngine, question: str) -> None:
+    assert not engine.answer(question).matched
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [("sea", "sea-role"), ("What does an SEA do on JET?", "sea-role"),
+                                                     ("what does an alt do", "alt-role")])
+def test_abbreviation_alone_or_in_capitals_still_answers(engine: AnswerEngine, question: str, entry_id: str) -> None:
+    answer = engine.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+def test_lower_case_abbreviation_with_support_answers(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("what is a sea on jet")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "sea-role"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how to say thank you in japanese",  # only "japanese" is left, shared by many entries
+        "how do I get a job in Japan",  # "job" and "Japan": generic words, no alias said in full
+        "japan house london opening hours",  # "hours" must not be "corrected" to the "house" already there
+        "thank you",  # a thank-you is not a question to the bot
+    ],
+)
+def test_generic_or_misread_questions_are_declined(shipped: AnswerEngine, question: str) -> None:
+    answer = shipped.answer(question)
+    assert not answer.matched, f"answered {question!r} with {answer.entry.id if answer.entry else None}"
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [("what is an ALT", "alt-role"), ("clair", "clair"),
+                                                     ("JET program??", "jet-programme"),
+                                                     ("what jobs can JETs do", "jet-positions")])
+def test_generic_words_answer_when_an_alias_is_said_in_full(shipped: AnswerEngine, question: str,
+                                                            entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+@pytest.mark.parametrize(("question", "matched"), [("who are you", True), ("what can you do?", True),
+                                                   ("thank you", False), ("how old are you", False)])
+def test_questions_to_the_bot_itself(shipped: AnswerEngine, question: str, matched: bool) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched is matched
+    if matched:
+        assert answer.entry is not None and answer.entry.id == "bot-help"
 
 
 def test_complete(engine: AnswerEngine) -> None:

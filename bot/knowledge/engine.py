@@ -16,15 +16,28 @@ How a question is answered (see also ``normalize.py``):
 3. **Candidates** come from an inverted index (token -> entries). Each token adds its IDF weight
    (rare words count most) times the field weight (aliases and titles 1.0, example questions 0.75).
    Posting lists are pre-sorted by strength and cut at ``MAX_POSTINGS``, so a word that occurs in
-   thousands of entries costs the same as one that occurs in ten. Multi-word aliases found as a
-   phrase ("coordinator for international relations", "japan study tour") add a bonus.
+   thousands of entries costs the same as one that occurs in ten. An alias found in the question
+   ("coordinator for international relations", "CIR") adds a bonus in proportion to how much of
+   the question it is: all of "CIR?", a little of "do ALTs need Japanese?".
 4. **Rescoring** of the best ``RESCORE`` candidates only: coverage (the share of the question's
    weight, unknown words included, that the entry accounts for), the best phrasing's weighted
    Dice overlap with the question, and rapidfuzz's ``token_sort_ratio`` against that entry's
-   phrasings (cheap: a handful of strings per candidate).
-5. **Declining.** The best entry is given only if it covers most of the question (``MIN_COVERAGE``)
-   and its score passes ``MIN_SCORE``. "Where can I buy sea salt in London?" hits the SEA alias,
-   but "buy" and "salt" are unknown, so coverage is low and the engine declines, with suggestions.
+   phrasings (cheap: a handful of strings per candidate). In coverage, a known word the entry lacks
+   counts half against it (a paraphrase), but counts fully when it is
+   - an unknown word, or a typo "correction" that does not help this entry;
+   - a question type the entry never answers (``INTENT_TOKENS``: "how many", "how long", "when did
+     it begin": an entry without a number does not answer "how many people work at MOFA");
+   - "sea", "mic" or "alt" written in lower case when nothing else in the question supports this
+     entry ("the sea of Japan" is not about the SEA role; "what is a sea on jet" is).
+5. **Declining.** The best entry is given only if it covers most of the question (``MIN_COVERAGE``),
+   its score passes ``MIN_SCORE``, it is not a near-tie between partial matches (``MIN_MARGIN``),
+   and it is *anchored*: it matches a word that fewer than ``GENERIC_DF`` entries share, or one of
+   its aliases is in the question in full. "How to say thank you in Japanese" leaves only
+   "japanese", shared by many entries and no entry's full alias, so it is declined; "what is an
+   ALT" says the alias ALT and is answered. "Where can I buy sea salt in London?" is declined,
+   with the SEA role among the suggestions.
+6. A question made only of stopwords that addresses the bot ("who are you?") is read as the bot's
+   name (``SELF_NAME``).
 
 The whole index is built once per knowledge base (a reload builds a new engine), so answering is a
 few dictionary look-ups plus rapidfuzz on ~20 short strings: well under a millisecond.
@@ -34,6 +47,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,7 +56,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
-from bot.knowledge.normalize import clean, has_cjk, tokens
+from bot.knowledge.normalize import clean, has_cjk, tokens, weak_abbreviations
 
 TITLE_W = 1.0
 ALIAS_W = 1.0
@@ -61,11 +75,23 @@ SPECIFIC_W = 0.2
 RESCORE = 24
 KNOWN_MISS = 0.5
 MIN_COVERAGE = 0.66
-MIN_SCORE = 55.0
+MIN_SCORE = 60.0
 MIN_MARGIN = 5.0
 SUGGEST_MIN = 25.0
 PHRASE_BONUS = 0.15
+GENERIC_SHARE = 0.15
+GENERIC_DF = 10
+# Question-type tokens made by ``normalize`` ("how many" -> number, "how long" -> duration). They
+# are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
+INTENT_TOKENS = frozenset({"number", "duration", "begin"})
+INTENT_MISS = 0.75
+GENERIC_MIN_DF = 3
 CACHE_SIZE = 20000
+# A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
+# answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
+SELF_NAME = "jetbot"
+_SELF_REFERENCE = re.compile(
+    r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,6 +106,9 @@ class _Scored:
     index: int
     score: float
     coverage: float
+    recall: float = 0.0  # how much of the entry's best-matching phrasing the question says
+    dice: float = 0.0
+    anchored: bool = True  # the entry matches a specific word of the question, or one of its aliases whole
 
 
 class AnswerEngine:
@@ -90,7 +119,8 @@ class AnswerEngine:
         self.entries: tuple[Entry, ...] = kb.entries
         n = max(1, len(self.entries))
         self._entry_tokens: list[dict[str, float]] = []
-        self._phrasings: list[list[tuple[frozenset[str], str]]] = []
+        raw_phrasings: list[list[tuple[frozenset[str], str]]] = []
+        self._alias_sets: list[list[frozenset[str]]] = []
         self._alias_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         self._alias_single: dict[str, set[int]] = defaultdict(set)
         df: dict[str, int] = defaultdict(int)
@@ -98,6 +128,7 @@ class AnswerEngine:
         for i, entry in enumerate(self.entries):
             fields: dict[str, float] = {}
             phrasings: list[tuple[frozenset[str], str]] = []
+            alias_sets: list[frozenset[str]] = []
             for text, weight, is_alias in self._fields(entry):
                 toks = tokens(text)
                 if not toks:
@@ -110,15 +141,27 @@ class AnswerEngine:
                     key = (tok, i)
                     shortest[key] = min(shortest.get(key, 99), len(toks))
                 if is_alias:
+                    alias_sets.append(frozenset(toks))
                     if len(toks) == 1:
                         self._alias_single[toks[0]].add(i)
                     else:
                         self._alias_phrases[toks[0]].append((tuple(toks), i))
             self._entry_tokens.append(fields)
-            self._phrasings.append(phrasings)
+            raw_phrasings.append(phrasings)
+            self._alias_sets.append(alias_sets)
             for tok in fields:
                 df[tok] += 1
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
+        # Words shared by a tenth of the entries ("japanese", "role", "jet") cannot pick an entry on
+        # their own: an answer needs a rarer word, or one of the entry's aliases said in full.
+        # The bar is absolute (GENERIC_DF entries) in a big knowledge base, so ten thousand entries
+        # about other towns do not make "japanese" specific, and a share of the entries in a small one.
+        generic_df = max(GENERIC_MIN_DF, min(GENERIC_DF, GENERIC_SHARE * n))
+        self._generic = frozenset(t for t, count in df.items() if count >= generic_df)
+        # Each phrasing with its total weight, for the Dice overlap and the recall in rescoring.
+        self._phrasings: list[list[tuple[frozenset[str], str, float]]] = [
+            [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in phrasings] for phrasings in raw_phrasings
+        ]
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
         postings: dict[str, list[int]] = defaultdict(list)
@@ -143,6 +186,7 @@ class AnswerEngine:
             if has_cjk(tok) and len(tok) >= 2:
                 self._cjk_vocab[tok[:2]].append(tok)
         self._resolve_cache: dict[str, _Resolved] = {}
+        self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
             (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
@@ -225,91 +269,143 @@ class AnswerEngine:
         """The best entry for ``question``, or a decline with suggestions when no entry fits well."""
         toks = tokens(question or "")
         normalized = " ".join(toks)
+        if not toks and self._self_tokens and _SELF_REFERENCE.search(question or ""):
+            # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
+            toks = self._self_tokens
         if not toks:
             return self._decline(normalized, [], empty=not (question or "").strip())
-        ranked = self._rank(toks)
+        weak = weak_abbreviations(question) & set(toks)
+        ranked = self._rank(toks, weak)
         if not ranked:
             return self._decline(normalized, [])
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         # A partial match that barely beats other partial matches is a guess between topics.
         ambiguous = best.coverage < 0.9 and best.score - runner_up < MIN_MARGIN
-        if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and not ambiguous:
+        if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and best.anchored and not ambiguous:
             entry = self.entries[best.index]
             suggestions = tuple(
                 Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
                 for s in ranked[1:4] if s.score >= SUGGEST_MIN
             )
             return Answer(True, entry, round(best.score, 1), suggestions, entry.answer, normalized)
-        return self._decline(normalized, ranked)
+        score = best.score
+        if weak:
+            # Declined; the suggestions may still read "sea" as SEA: "Did you mean the SEA role?" is
+            # a fair question to ask about "sea salt", though not a fair answer.
+            ranked = self._rank(toks) or ranked
+        return self._decline(normalized, ranked, score=score)
 
-    def _rank(self, toks: list[str]) -> list[_Scored]:
+    def _rank(self, toks: list[str], weak: frozenset[str] = frozenset()) -> list[_Scored]:
         unique: list[str] = list(dict.fromkeys(toks))
         resolved = [self._resolve(t) for t in unique]
+        exact = {r.vocab for r in resolved if r.conf == 1.0}
+        # A "correction" onto a word the question already says ("hours" read as "house" next to
+        # "Japan House") is an unknown word, not a second match.
+        resolved = [_Resolved(r.token, None, 0.0) if r.conf < 1.0 and r.vocab in exact else r for r in resolved]
         weights = [self.idf[r.vocab] if r.vocab else self.unknown_weight for r in resolved]
         total = sum(weights) or 1.0
         unknown = sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab is None)
+        known = [(r, w) for r, w in zip(resolved, weights, strict=True) if r.vocab]
         # Candidate generation: weighted overlap over (bounded) posting lists.
         acc: dict[int, float] = defaultdict(float)
-        for r, w in zip(resolved, weights, strict=True):
-            if r.vocab is None:
-                continue
-            for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:
+        for r, w in known:
+            for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:  # type: ignore[index]
                 acc[i] += w * r.conf * strength
+        if not acc:
+            return []
         seq = [r.vocab or r.token for r in resolved] if len(unique) == len(toks) else [
             (self._resolve(t).vocab or t) for t in toks
         ]
-        phrase_hits: set[int] = set()
+        wmap = {r.vocab: w * r.conf for r, w in known}
+        # An alias found in the question ("coordinator for international relations", "CIR") is strong
+        # evidence in proportion to how much of the question it is: all of "CIR?", a little of
+        # "do ALTs need Japanese".
+        alias_share: dict[int, float] = defaultdict(float)
         for pos, tok in enumerate(seq):
             for phrase, i in self._alias_phrases.get(tok, ()):
                 if tuple(seq[pos:pos + len(phrase)]) == phrase:
-                    phrase_hits.add(i)
-                    acc[i] += 0.0
+                    share = sum(wmap.get(t, 0.0) for t in set(phrase)) / total
+                    alias_share[i] = max(alias_share[i], share)
             for i in self._alias_single.get(tok, ()):
-                phrase_hits.add(i)
-        if not acc:
-            return []
+                alias_share[i] = max(alias_share[i], wmap.get(tok, 0.0) / total)
         top = sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
-        qset = {r.vocab: r.conf for r in resolved if r.vocab}
         qnorm = " ".join(seq)
+        weak_vocab = {r.vocab for r in resolved if r.token in weak and r.vocab}
         scored: list[_Scored] = []
         for i in top:
             fields = self._entry_tokens[i]
-            matched = sum(w * r.conf * min(1.0, fields.get(r.vocab, 0.0) / QUESTION_W)
-                          for r, w in zip(resolved, weights, strict=True) if r.vocab)
+            qset = wmap
+            unknown_i = unknown
+            if weak_vocab and weak_vocab & fields.keys():
+                # "sea" in lower case is the English word unless the entry also covers another word of
+                # the question: "the sea of Japan" is not about the SEA role, "sea role on jet" is.
+                others = [r for r, _ in known if r.vocab not in weak_vocab]
+                if (others or unknown) and not any(r.vocab in fields for r in others):
+                    qset = {t: w for t, w in wmap.items() if t not in weak_vocab}
+                    unknown_i += sum(self.unknown_weight for t in weak_vocab if t in fields)
+            matched = 0.0
+            strength = 0.0
+            anchored = False
+            for t, w in qset.items():
+                f = fields.get(t)
+                if f is not None:
+                    matched += w * min(1.0, f / QUESTION_W)
+                    strength += w * f
+                    anchored = anchored or t not in self._generic
+            if not anchored:
+                anchored = any(a <= qset.keys() for a in self._alias_sets[i])
             # Words the knowledge base knows, but not in this entry, count half against it (the
-            # question is in the domain, phrased differently); unknown words count fully.
-            missing = total - unknown - sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab in fields)
-            coverage = matched / max(1e-9, matched + unknown + KNOWN_MISS * missing)
-            strength = sum(w * r.conf * fields.get(r.vocab, 0.0) for r, w in zip(resolved, weights, strict=True)
-                           if r.vocab) / total
+            # question is in the domain, phrased differently); unknown words count fully, and so does
+            # a typo correction that does not help this entry ("rate" read as the town "Rabe").
+            missing = 0.0
+            for r, w in known:
+                if r.vocab in fields or r.vocab not in qset:
+                    continue
+                if r.conf < 1.0:
+                    unknown_i += self.unknown_weight
+                elif r.vocab in INTENT_TOKENS:
+                    # An entry that never answers "how many" cannot answer this one. Weighed like an
+                    # unknown word: "how many" is in thousands of entries of a big knowledge base,
+                    # which makes its IDF small, but not what it asks for any less specific.
+                    unknown_i += max(w, INTENT_MISS * self.unknown_weight)
+                else:
+                    missing += w
+            coverage = matched / max(1e-9, matched + unknown_i + KNOWN_MISS * missing)
+            strength /= total
             dice = 0.0
+            recall = 0.0
             best_phrase = ""
-            for pset, ptext in self._phrasings[i]:
-                inter = sum(self.idf[t] * qset[t] for t in pset if t in qset)
+            for pset, ptext, psum in self._phrasings[i]:
+                inter = 0.0
+                for t in pset:
+                    w = qset.get(t)
+                    if w is not None:
+                        inter += w
                 if inter <= 0.0:
                     continue
-                psum = sum(self.idf[t] for t in pset)
                 d = 2.0 * inter / (total + psum)
                 if d > dice:
                     dice, best_phrase = d, ptext
+                if inter / psum > recall:
+                    recall = inter / psum
             fz = fuzz.token_sort_ratio(qnorm, best_phrase) / 100.0 if best_phrase else 0.0
             score = 100.0 * (0.45 * coverage + 0.2 * strength + 0.25 * dice + 0.1 * fz)
-            if i in phrase_hits:
-                score += 100.0 * PHRASE_BONUS * coverage
-            scored.append(_Scored(i, score, coverage))
+            score += 100.0 * PHRASE_BONUS * coverage * alias_share.get(i, 0.0)
+            scored.append(_Scored(i, score, coverage, recall, dice, anchored))
         # Sort on the raw score (it can pass 100 with the phrase bonus), then report at most 100.
         scored.sort(key=lambda s: (-s.score, s.index))
         for s in scored:
             s.score = min(100.0, s.score)
         return scored
 
-    def _decline(self, normalized: str, ranked: list[_Scored], *, empty: bool = False) -> Answer:
+    def _decline(self, normalized: str, ranked: list[_Scored], *, empty: bool = False,
+                 score: float | None = None) -> Answer:
         suggestions = tuple(
             Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
             for s in ranked[:3] if s.score >= SUGGEST_MIN
         )
-        best = ranked[0].score if ranked else 0.0
+        best = score if score is not None else (ranked[0].score if ranked else 0.0)
         return Answer(False, None, round(best, 1), suggestions, fallback_text(suggestions, empty=empty), normalized)
 
     # -- autocomplete --------------------------------------------------------------------------

@@ -5,17 +5,23 @@ long as it does not merge two words that mean different things. The steps, and w
 
 1. NFKC: full-width Latin ("ＣＩＲ") and half-width katakana become their usual forms.
 2. Lower-case, drop apostrophes ("what's" -> "what", "JETs'" -> "jets"), digits keep their commas
-   out ("5,700" -> "5700"), every other punctuation mark separates words.
+   out ("5,700" -> "5700"), every other punctuation mark separates words. "US" in capitals is the
+   United States, "us" is a pronoun. A few phrases become one question-type token first: "how many"
+   and "number of" -> ``number``, "how long" -> ``duration``, "set up"/"kick off" -> ``begin``,
+   "ex-JETs"/"former JETs" -> ``alumni``.
 3. Japanese has no spaces: a run of kanji/katakana is a word and hiragana (mostly particles and
-   endings: の, は, とは, ですか) separates words, so "JETプログラムとは" -> "jet プログラム".
-   Latin and Japanese script next to each other are split too ("JET青年" -> "jet 青年").
+   endings: の, は, とは, ですか) separates words. Scaffolding words inside a run are split off
+   ("仕事内容"), and a few words map to their English form (プログラム -> program, 始 -> begin),
+   so "JETプログラムとは" -> "jet program". Latin and Japanese next to each other are split too.
 4. British/American spellings map to one form (programme -> program, centre -> center,
-   -isation -> -ization ...), then a light stemmer folds plurals and -ed/-ing/-ment endings
-   (alts -> alt, ministries -> ministry, recruitment -> recruit), without touching short words
-   ("us", "sea", "seas" -> "sea" is fine: the engine requires the rest of a question to fit too).
-5. Stopwords and question words carry no topic and are dropped ("what is the", "tell me about").
+   -isation -> -ization ...), synonyms to one word (job/duties/responsibilities -> role,
+   founded/created -> begin, now/currently -> current), number words to digits (seven -> 7), then
+   a light stemmer folds plurals and -ed/-ing/-ment/-ly endings (alts -> alt, ministries ->
+   ministry, recruitment -> recruit, currently -> current), without touching short words.
+5. Stopwords and question words carry no topic and are dropped ("what is the", "tell me about",
+   "I'm thinking about..."). ``weak_abbreviations`` tells the engine which of SEA/MIC/ALT were
+   written in lower case, where they may be the English words (see ``AMBIGUOUS_ABBREVIATIONS``).
 """
-
 from __future__ import annotations
 
 import re
@@ -27,7 +33,7 @@ from functools import lru_cache
 STOPWORDS = frozenset("""
 a an the and or but nor so yet if then than that this these those there here it its it's itself
 is am are was were be been being do does did doing done have has had having will would shall should
-can could may might must need ought
+can could may might must ought
 i me my mine myself we us our ours you your yours he him his she her hers they them their theirs
 what whats which who whom whose where when why how whatever whoever
 of in on at to for from by with without about into onto over under between through during
@@ -37,13 +43,23 @@ tell explain explanation describe mean meaning means meant stand stands define d
 know knew let lets give show say said get got want wanna like would
 info information detail details question questions answer anyone someone something anything
 kind sort thing things stuff exactly actually basically generally anyway
-far out once ever even still already currently nowadays guys folks anybody somebody available
-im ive youre dont cant wont doesnt didnt isnt arent wasnt
+far out once ever even still already guys folks anybody somebody available
+go goes going gone went come comes coming one ones
+wondering curious wonder think thinking thought considering quick acronym abbreviation abbreviated
+little lot lots bit else
+im ive youre dont cant wont doesnt didnt isnt arent wasnt theyre weve theyve youve youd theyd youll theyll
+hows thats whos wheres whens theres heres wouldnt shouldnt couldnt havent hasnt hadnt aint
 s t d ll re ve m
 """.split())
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
-JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "仕事", "役割", "何人", "何年", "本当"])
+JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "仕事", "役割", "何人", "何年", "本当",
+                          "内容", "具体的", "一体", "今"])
+# Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
+# and "いつ始まりましたか" asks the same as "when did it begin".
+JA_WORDS = {"プログラム": "program", "始": "begin", "開始": "begin", "設立": "begin", "創立": "begin",
+            "創設": "begin", "応募": "apply", "申込": "apply", "条件": "need", "必要": "need",
+            "卒業生": "alumni", "同窓会": "alumni", "日本語": "japanese", "英語": "english", "学校": "school"}
 
 # British -> American (either direction would do; both sides are normalised the same way).
 SPELLINGS = {
@@ -63,12 +79,25 @@ SPELLINGS = {
 
 # Words people use interchangeably in questions about an organisation, mapped to one word each.
 # Kept small and unambiguous inside this domain: "founded", "set up" and "kick off" all ask when
-# something began; "job", "post" and "position" all ask about a role.
+# something began; "job", "duties" and "responsibilities" all ask about a role. ("post" is not
+# here: in this knowledge base it is also a blog post.)
 SYNONYMS = {
     **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
                      "founded", "founding", "establish", "established", "establishes", "launch", "launched",
-                     "create", "created", "creation", "inception", "origin", "origins"], "begin"),
-    **dict.fromkeys(["job", "jobs", "position", "positions", "post", "posts", "roles"], "role"),
+                     "create", "created", "creation", "inception", "origin", "origins", "make", "makes",
+                     "making"], "begin"),
+    **dict.fromkeys(["position", "positions"], "position"),
+    **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
+                     "responsibilities"], "role"),
+    **dict.fromkeys(["vs", "versus", "compare", "compared", "comparison", "different", "difference",
+                     "differences"], "differ"),
+    "responsible": "charge",
+    **dict.fromkeys(["now", "currently", "nowadays", "presently", "present"], "current"),
+    **dict.fromkeys(["abroad"], "overseas"),
+    **dict.fromkeys(["worldwide", "globally", "global", "world's"], "world"),
+    "touch": "contact", "reach": "contact",
+    **dict.fromkeys(["leave", "leaving", "depart", "departs", "departing", "predeparture"], "departure"),
+    **dict.fromkeys(["needs", "needed", "require", "requires", "required", "requirement", "requirements"], "need"),
     **dict.fromkeys(["pick", "picks", "picked", "choose", "chooses", "chose", "chosen", "selects", "selected",
                      "selecting", "selection"], "select"),
     **dict.fromkeys(["applicant", "applicants", "candidate", "candidates", "applying", "applied", "applies",
@@ -76,7 +105,22 @@ SYNONYMS = {
     **dict.fromkeys(["alumnus", "alumna", "alumnae", "alum", "alums", "ex-jets", "exjets"], "alumni"),
 }
 _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
+# "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
+# "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
+_ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
+_HOW_MANY = re.compile(r"\b(?:how many|number of|total number of|total)\b")
+# "How long", "how many days" and "for how many years" all ask for a duration.
+_DURATION = re.compile(r"\b(?:how long|(?:how many|number of) (?:days|weeks|months|years))\b")
+# Number words are digits ("seven offices" == "7 offices"); "one" is a pronoun too often to fold.
+NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()) if w != "_"}
+NUMBERS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70", "eighty": "80",
+                "ninety": "90", "hundred": "100", "1st": "first", "2nd": "second", "3rd": "third",
+                "thirtieth": "30th", "twentieth": "20th"})
 
+_JA_KEYS = sorted((w for w in (*JA_STOPWORDS, *JA_WORDS) if len(w) >= 2), key=len, reverse=True)
+_JA_SPLIT = re.compile("(" + "|".join(map(re.escape, _JA_KEYS)) + ")") if _JA_KEYS else None
 _ISE = re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations|er|ers)$")
 _KANA_HIRA = r"\u3040-\u309f"
 _CJK = r"\u3005\u3006\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -108,7 +152,9 @@ def stem(word: str) -> str:
         w = w[:-2]
     elif w.endswith("s") and not w.endswith(("ss", "us", "is", "ous")):
         w = w[:-1]
-    if len(w) > 5 and w.endswith("ment"):
+    if len(w) > 6 and w.endswith("ly") and w[-3] != "i":  # currently -> current, annually -> annual
+        w = w[:-2]
+    elif len(w) > 5 and w.endswith("ment"):
         w = w[:-4]
     elif len(w) > 5 and w.endswith("ing") and any(c in _VOWELS for c in w[:-3]):
         w = w[:-3]
@@ -126,11 +172,14 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
     """Spelling variants and endings folded, so "Programmes", "programs" and "program" are one word."""
+    word = JA_WORDS.get(word, word)
+    if not word.isascii():
+        return word
     word = SPELLINGS.get(word, word)
     word = SYNONYMS.get(word, word)
-    if word.isascii():
-        word = _ISE.sub(lambda m: "iz" + m.group(1), word)
-        word = SPELLINGS.get(word, word)
+    word = NUMBERS.get(word, word)
+    word = _ISE.sub(lambda m: "iz" + m.group(1), word)
+    word = SPELLINGS.get(word, word)
     return stem(word)
 
 
@@ -151,6 +200,9 @@ def clean(text: str) -> str:
     text = text.lower()
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
+    text = _ALUMNI.sub("alumni", text)
+    text = _DURATION.sub("duration", text)
+    text = _HOW_MANY.sub("number", text)
     text = _APOSTROPHE.sub("", text)
     return _DIGIT_COMMA.sub("", text)
 
@@ -160,16 +212,44 @@ def words(text: str) -> list[str]:
     return [w for w in _SPLIT_RE.findall(clean(text)) if not _HIRA_ONLY.match(w)]
 
 
+def _ja_pieces(run: str) -> list[str]:
+    """A kanji/katakana run split around the scaffolding and mapped words it contains ("仕事内容" is
+    two stopwords, "応募方法" is "apply" + a stopword). Only pieces of two or more characters split a
+    run: a single kanji such as 教 also occurs inside topic words (教育, education)."""
+    if run in JA_STOPWORDS or run in JA_WORDS or _JA_SPLIT is None:
+        return [run]
+    return [p for p in _JA_SPLIT.split(run) if p]
+
+
 def tokens(text: str) -> list[str]:
     """The content tokens of ``text``, in order: folded, stopwords and Japanese particles dropped."""
     out: list[str] = []
-    for word in words(text):
-        if word in STOPWORDS or word in JA_STOPWORDS:
-            continue
-        folded = fold_word(word)
-        if folded and folded not in STOPWORDS:
-            out.append(folded)
+    for raw in words(text):
+        for word in (_ja_pieces(raw) if not raw.isascii() else (raw,)):
+            if word in STOPWORDS or word in JA_STOPWORDS:
+                continue
+            folded = fold_word(word)
+            if folded and folded not in STOPWORDS:
+                out.append(folded)
     return out
+
+
+# Abbreviations in the knowledge base that are also everyday English words. Written in capitals
+# ("SEA", "MIC", "ALTs") they are the abbreviation; in lower case ("the sea of Japan", "my mic is
+# broken", "alt text") the engine counts them only when another word of the question supports the
+# same entry. ("US" is handled in ``clean``: only the capitals become "usa".)
+AMBIGUOUS_ABBREVIATIONS = frozenset({"sea", "mic", "alt"})
+_CASED_ABBR = re.compile(r"\b(SEA|MIC|ALT)s?\b")
+
+
+def weak_abbreviations(text: str) -> frozenset[str]:
+    """The ambiguous abbreviations (as tokens) that ``text`` does NOT write in capitals. All-capitals
+    text ("WHAT IS THE SEA OF JAPAN") says nothing about case, so there every one of them is weak."""
+    text = unicodedata.normalize("NFKC", text or "")
+    if text.isupper():
+        return AMBIGUOUS_ABBREVIATIONS
+    cased = {m.group(1).lower() for m in _CASED_ABBR.finditer(text)}
+    return AMBIGUOUS_ABBREVIATIONS - cased
 
 
 def normalize(text: str) -> str:
