@@ -1,0 +1,110 @@
+"""RSVP throughput and latency of the events service on a real SQLite file (README "bench").
+
+    python bench/rsvp.py            # 1, 50 and 500 concurrent members, capacity 50
+    python bench/rsvp.py --clicks 20
+
+Each simulated member clicks Going / Can't go / Maybe in turn, one click after the other, so that the
+waitlist keeps moving (promotions included); ``concurrency`` members do that at the same time on ONE
+event. "rush" is the issue's scenario: 500 members press Going at the same instant (one gather).
+Latency is measured around each ``EventService.rsvp`` call, from the caller's side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.clock import FakeClock
+from bot.events import EventService
+from bot.storage import Database
+
+CHOICES = ("going", "no", "maybe")
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+async def new_event(service: EventService, capacity: int) -> int:
+    summary = await service.create_event(1, created_by=1, channel_id=1, title="Bench night",
+                                         start="2026-12-05 18:30", end="2h", capacity=capacity)
+    return summary.event.id
+
+
+async def run_level(service: EventService, concurrency: int, clicks: int, capacity: int) -> dict[str, float]:
+    event_id = await new_event(service, capacity)
+    latencies: list[float] = []
+
+    async def member(user_id: int) -> None:
+        for i in range(clicks):
+            t0 = time.perf_counter()
+            await service.rsvp(1, event_id, user_id, CHOICES[i % 3])
+            latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(member(10_000 + u) for u in range(concurrency)))
+    elapsed = time.perf_counter() - t0
+    return {"ops": len(latencies), "per_s": len(latencies) / elapsed, "p50": pct(latencies, 0.5) * 1000,
+            "p99": pct(latencies, 0.99) * 1000}
+
+
+async def run_rush(service: EventService, members: int, capacity: int) -> dict[str, float]:
+    event_id = await new_event(service, capacity)
+    latencies: list[float] = []
+
+    async def press(user_id: int) -> str:
+        t0 = time.perf_counter()
+        result = await service.rsvp(1, event_id, user_id, "going")
+        latencies.append(time.perf_counter() - t0)
+        return result.status
+
+    t0 = time.perf_counter()
+    statuses = await asyncio.gather(*(press(20_000 + u) for u in range(members)))
+    elapsed = time.perf_counter() - t0
+    assert statuses.count("going") == capacity and statuses.count("waitlist") == members - capacity
+    return {"ops": members, "per_s": members / elapsed, "p50": pct(latencies, 0.5) * 1000,
+            "p99": pct(latencies, 0.99) * 1000}
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=10, help="clicks per member per level")
+    parser.add_argument("--capacity", type=int, default=50)
+    args = parser.parse_args()
+    print(f"machine: nproc={os.cpu_count()}, CPU={cpu_model()}, Python {platform.python_version()}, "
+          f"SQLite file (WAL), capacity {args.capacity}")
+    print(f"{'scenario':<22}{'RSVPs':>8}{'RSVPs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Database(Path(tmp) / "bench.sqlite3") as db:
+            service = EventService(db, clock=FakeClock())
+            await run_level(service, 10, 5, args.capacity)  # warm-up
+            rows = [(f"{c} concurrent", await run_level(service, c, args.clicks, args.capacity))
+                    for c in (1, 50, 500)]
+            rows.append(("rush: 500 press Going", await run_rush(service, 500, args.capacity)))
+    for name, r in rows:
+        print(f"{name:<22}{r['ops']:>8.0f}{r['per_s']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}")
+    print(f"median of per-level RSVPs/s: {statistics.median(r['per_s'] for _, r in rows):.0f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,163 @@
+"""Rendering and components for events: the embed, the persistent RSVP buttons, the create/edit form.
+
+Buttons are ``DynamicItem``s whose custom_id carries the event id (``jetbot:rsvp:<id>:going``), so any
+number of event messages keep working after a restart without storing views. They only hand the click
+to the cog; the cog calls the service.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.client import JetModal, guarded, send_ephemeral
+from bot.event_time import EXAMPLE, unix
+from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, EventSummary, message_url
+
+if TYPE_CHECKING:
+    from cogs.events import EventsCog
+
+COLOUR = discord.Colour.from_rgb(188, 0, 45)  # the red of the Japanese flag
+_BUTTONS = {
+    "going": ("Going", discord.ButtonStyle.success, "✅"),
+    "maybe": ("Maybe", discord.ButtonStyle.secondary, "🤔"),
+    "no": ("Can't go", discord.ButtonStyle.danger, "❌"),
+}
+
+
+def _cog(interaction: discord.Interaction) -> EventsCog:
+    cog = interaction.client.get_cog("EventsCog")  # type: ignore[union-attr]
+    if cog is None:
+        raise RuntimeError("the events cog is not loaded")
+    return cog  # type: ignore[return-value]
+
+
+class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:rsvp:(?P<event_id>[0-9]+):(?P<choice>going|maybe|no)"):  # noqa: E501
+    def __init__(self, event_id: int, choice: str) -> None:
+        label, style, emoji = _BUTTONS[choice]
+        super().__init__(discord.ui.Button(label=label, style=style, emoji=emoji,
+                                           custom_id=f"jetbot:rsvp:{event_id}:{choice}"))
+        self.event_id = event_id
+        self.choice = choice
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+                             ) -> RsvpButton:
+        return cls(int(match["event_id"]), match["choice"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).handle_rsvp(interaction, self.event_id, self.choice)
+
+
+class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:ics:(?P<event_id>[0-9]+)"):
+    def __init__(self, event_id: int) -> None:
+        super().__init__(discord.ui.Button(label="Add to calendar", style=discord.ButtonStyle.secondary, emoji="📅",
+                                           custom_id=f"jetbot:ics:{event_id}"))
+        self.event_id = event_id
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+                             ) -> IcsButton:
+        return cls(int(match["event_id"]))
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).handle_ics(interaction, self.event_id)
+
+
+def event_view(event_id: int, *, cancelled: bool = False) -> discord.ui.View:
+    """Buttons for an event post; a cancelled event keeps only the calendar file (STATUS:CANCELLED)."""
+    view = discord.ui.View(timeout=None)
+    if not cancelled:
+        for choice in ("going", "maybe", "no"):
+            view.add_item(RsvpButton(event_id, choice))
+    view.add_item(IcsButton(event_id))
+    return view
+
+
+def event_embed(summary: EventSummary) -> discord.Embed:
+    event = summary.event
+    title = f"Cancelled: {event.title}" if event.cancelled else event.title
+    embed = discord.Embed(title=title[:256], description=(event.description or None), colour=COLOUR)
+    start, end = unix(event.start_at), unix(event.end_at)
+    embed.add_field(name="When", value=f"<t:{start}:F> (<t:{start}:R>)\nuntil <t:{end}:F>", inline=False)
+    embed.add_field(name="Where", value=event.location or "—", inline=False)
+    if event.capacity is None:
+        going = f"{summary.going} (no limit)"
+    else:
+        going = f"{summary.going} / {event.capacity}" + (" — full" if summary.full else "")
+    embed.add_field(name="Going", value=going, inline=True)
+    embed.add_field(name="Maybe", value=str(summary.maybe), inline=True)
+    embed.add_field(name="Waitlist", value=str(summary.waitlist), inline=True)
+    footer = "This event was cancelled." if event.cancelled else \
+        "Press a button to RSVP. When it is full, Going puts you on the waitlist; you move up automatically."
+    embed.set_footer(text=f"{footer} · Event #{event.id}")
+    return embed
+
+
+def events_list_embed(summaries: list[EventSummary]) -> discord.Embed:
+    embed = discord.Embed(title="Upcoming events", colour=COLOUR)
+    if not summaries:
+        embed.description = "No upcoming events yet. Organisers can add one with `/event create`."
+        return embed
+    lines = []
+    for s in summaries:
+        e = s.event
+        url = message_url(e)
+        name = f"[{e.title}]({url})" if url else f"**{e.title}**"
+        places = f"{s.going}/{e.capacity} going" if e.capacity else f"{s.going} going"
+        lines.append(f"{name}\n<t:{unix(e.start_at)}:F> (<t:{unix(e.start_at)}:R>) · {places}"
+                     + (f" · {e.location}" if e.location else ""))
+    embed.description = "\n\n".join(lines)[:4096]
+    return embed
+
+
+class EventForm(JetModal):
+    """Title, start, end, location, description: the five inputs a modal allows."""
+
+    def __init__(self, cog: EventsCog, *, heading: str, event_id: int | None = None, capacity: Any = None,
+                 channel_id: int | None = None, defaults: dict[str, str] | None = None, tz: str = "UTC") -> None:
+        super().__init__(title=heading[:45], timeout=900)
+        d = defaults or {}
+        self.cog, self.event_id, self.capacity, self.channel_id = cog, event_id, capacity, channel_id
+        self.name = discord.ui.TextInput(label="Title",
+                                        custom_id="jetbot:event-form:title", max_length=TITLE_MAX,
+                                         default=d.get("title"), placeholder="Networking night")
+        self.start = discord.ui.TextInput(label=f"Start ({tz})"[:45],
+                                        custom_id="jetbot:event-form:start", max_length=40, default=d.get("start"),
+                                          placeholder="2026-12-05 18:30  or  5 Dec 2026 18:30")
+        self.end = discord.ui.TextInput(label="End or duration",
+                                        custom_id="jetbot:event-form:end", max_length=40, required=False,
+                                        default=d.get("end"), placeholder="20:30, 2h, 90m (empty: 2 hours)")
+        self.location = discord.ui.TextInput(label="Location or link",
+                                        custom_id="jetbot:event-form:location", max_length=LOCATION_MAX, required=False,
+                                             default=d.get("location"), placeholder="The Tipsy Tanuki, 1 High St")
+        self.details = discord.ui.TextInput(label="Description",
+                                        custom_id="jetbot:event-form:description", style=discord.TextStyle.paragraph,
+                                            max_length=DESCRIPTION_MAX, required=False, default=d.get("description"))
+        for item in (self.name, self.start, self.end, self.location, self.details):
+            self.add_item(item)
+
+    def values(self) -> dict[str, str]:
+        return {"title": self.name.value, "start": self.start.value, "end": self.end.value,
+                "location": self.location.value, "description": self.details.value}
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        if self.event_id is None:
+            await self.cog.finish_create(interaction, self.values(), capacity=self.capacity,
+                                         channel_id=self.channel_id)
+        else:
+            await self.cog.finish_edit(interaction, self.event_id, self.values(), capacity=self.capacity)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+        """A typo should not cost the organiser what they typed: give it back with the reason."""
+        from bot.errors import UserError
+
+        if not isinstance(error, UserError):
+            await super().on_error(interaction, error)
+            return
+        typed = "\n".join(f"{k}: {v}" for k, v in self.values().items() if v)[:1500].replace("```", "'''")
+        await send_ephemeral(interaction, f"{error}\n\nWhat you typed, to copy back (start like {EXAMPLE}):\n"
+                                          f"```\n{typed}\n```")
