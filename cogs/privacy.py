@@ -25,13 +25,26 @@ def erasure_text(report: ErasureReport) -> str:
     return f"Done. Erased from this server's jetbot data:\n{lines}\nNothing of yours remains in it. {SCOPE_NOTE}"
 
 
+async def announce_promotions(bot: JetBot, guild_id: int, report: ErasureReport) -> None:
+    """Places freed by an erasure go to the waitlist: refresh those event posts and tell who moved up,
+    exactly as when a member clicks Can't go (the events cog owns both)."""
+    events_cog = bot.get_cog("EventsCog")
+    if events_cog is None or not report.promotions:
+        return
+    for event_id, user_ids in report.promotions.items():
+        summary = await bot.services.events.summary(guild_id, event_id)
+        await events_cog.refresh_message(summary)
+        await events_cog.tell_promoted(summary, user_ids)
+
+
 class ConfirmErase(JetView):
     """Two buttons under the warning; only the member who asked can press them."""
 
-    def __init__(self, privacy: PrivacyService, owner_id: int) -> None:
+    def __init__(self, privacy: PrivacyService, owner_id: int, bot: JetBot | None = None) -> None:
         super().__init__(timeout=CONFIRM_SECONDS)
         self.privacy = privacy
         self.owner_id = owner_id
+        self.bot = bot
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         return interaction.user.id == self.owner_id
@@ -41,6 +54,8 @@ class ConfirmErase(JetView):
         report = await self.privacy.erase_member(interaction.guild_id, interaction.user.id)
         self.stop()
         await interaction.response.edit_message(content=erasure_text(report), view=None)
+        if self.bot is not None:
+            await announce_promotions(self.bot, interaction.guild_id, report)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -67,7 +82,7 @@ class PrivacyCog(commands.Cog):
 
     @privacy.command(name="delete", description="Erase everything jetbot stores about you in this server")
     async def delete(self, interaction: discord.Interaction) -> None:
-        await send_ephemeral(interaction, DELETE_WARNING, view=ConfirmErase(self.service, interaction.user.id))
+        await send_ephemeral(interaction, DELETE_WARNING, view=ConfirmErase(self.service, interaction.user.id, self.bot))
 
 
 async def setup(bot: JetBot) -> None:

@@ -53,3 +53,26 @@ async def test_done_when_flow(discord, world, jetbot):
                                          if c["custom_id"].startswith("jetbot:ics:")), user=world.member)
     [upload] = discord.files_of(ics.original)
     assert b"BEGIN:VCALENDAR" in upload["content"] and b"DTSTART:20261205T183000Z" in upload["content"]
+
+
+async def test_erasing_a_going_member_promotes_the_waitlist_and_tells_them(discord, world, jetbot):
+    opened = await discord.slash("event create", user=world.organiser, channel=world.events, capacity=1)
+    await discord.submit_modal(opened.modal["custom_id"], {
+        FIELD("title"): "Japanese lesson", FIELD("start"): "2026-12-10 19:00", FIELD("end"): "1h",
+        FIELD("location"): "Library", FIELD("description"): "Beginners welcome",
+    }, user=world.organiser)
+    [post] = [m for m in discord.channel_messages(world.events) if m.get("embeds")]
+    await discord.click(post, going_id(post, "going"), user=world.member)
+    waiting = await discord.click(post, going_id(post, "going"), user=world.helper)
+    assert "waitlist at position **1**" in await note(waiting)
+
+    asked = await discord.slash("privacy delete", user=world.member)
+    confirm_id = next(c["custom_id"] for row in asked.response.components for c in row.get("components", [])
+                      if c.get("label") == "Delete my data")
+    done = await discord.click(asked.original, confirm_id, user=world.member)
+    assert "Erased from this server" in done.text
+
+    await discord.wait_until(lambda: discord.dms_to(world.helper) or None, 5.0, "the promotion DM")
+    assert "you're going" in discord.dms_to(world.helper)[0]["content"]
+    edits = [r for r in discord.requests if r.method == "PATCH" and f"/messages/{post['id']}" in r.path]
+    assert edits and "1 / 1" in str(edits[-1].json)
