@@ -82,7 +82,8 @@ class PrivacyCog(commands.Cog):
 
     @privacy.command(name="delete", description="Erase everything jetbot stores about you in this server")
     async def delete(self, interaction: discord.Interaction) -> None:
-        await send_ephemeral(interaction, DELETE_WARNING, view=ConfirmErase(self.service, interaction.user.id, self.bot))
+        view = ConfirmErase(self.service, interaction.user.id, self.bot)
+        await send_ephemeral(interaction, DELETE_WARNING, view=view)
 
 
 async def setup(bot: JetBot) -> None:

@@ -77,6 +77,12 @@ KNOWN_MISS = 0.5
 MIN_COVERAGE = 0.66
 MIN_SCORE = 60.0
 MIN_MARGIN = 5.0
+# A near-tie is still answered when the best entry's phrasing is in the question in full and carries
+# this share of its weight (see ``answer``).
+CONTAINED_MIN = 0.3
+KEY_SHARE = 0.3
+KEY_MARGIN = 12.0
+RIVALS = 5
 SUGGEST_MIN = 25.0
 PHRASE_BONUS = 0.15
 GENERIC_SHARE = 0.15
@@ -109,6 +115,9 @@ class _Scored:
     recall: float = 0.0  # how much of the entry's best-matching phrasing the question says
     dice: float = 0.0
     anchored: bool = True  # the entry matches a specific word of the question, or one of its aliases whole
+    contained: float = 0.0  # share of the question's weight said by one of the entry's phrasings in full
+    informative: bool = False  # the entry has every specific (non-generic) known word of the question
+    key_missing: bool = False  # the entry lacks the question's heaviest known word (a big share of it)
 
 
 class AnswerEngine:
@@ -282,6 +291,14 @@ class AnswerEngine:
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         # A partial match that barely beats other partial matches is a guess between topics.
         ambiguous = best.coverage < 0.9 and best.score - runner_up < MIN_MARGIN
+        if ambiguous and best.contained >= CONTAINED_MIN and best.contained > ranked[1].contained:
+            # Not a guess between topics: the question says one of this entry's own phrasings in
+            # full ("ALT or CIR", "JET run"), a big share of it, and the runner-up has no such phrasing.
+            ambiguous = False
+        if not ambiguous and best.key_missing:
+            # The best entry lacks the question's most telling word and a close rival has it
+            # ("who LEADS the London office": the office entry vs the entry about its directors).
+            ambiguous = any(s.score >= best.score - KEY_MARGIN and not s.key_missing for s in ranked[1:RIVALS])
         if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and best.anchored and not ambiguous:
             entry = self.entries[best.index]
             suggestions = tuple(
@@ -330,6 +347,12 @@ class AnswerEngine:
             for i in self._alias_single.get(tok, ()):
                 alias_share[i] = max(alias_share[i], wmap.get(tok, 0.0) / total)
         top = sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
+        # The question's heaviest exact word, when it is a big share of the question.
+        key = None
+        if known:
+            r_key, w_key = max(((r, w) for r, w in known if r.conf == 1.0), key=lambda p: p[1], default=(None, 0.0))
+            if r_key is not None and w_key >= KEY_SHARE * total:
+                key = r_key.vocab
         qnorm = " ".join(seq)
         weak_vocab = {r.vocab for r in resolved if r.token in weak and r.vocab}
         scored: list[_Scored] = []
@@ -375,6 +398,7 @@ class AnswerEngine:
             strength /= total
             dice = 0.0
             recall = 0.0
+            contained = 0.0
             best_phrase = ""
             for pset, ptext, psum in self._phrasings[i]:
                 inter = 0.0
@@ -384,6 +408,8 @@ class AnswerEngine:
                         inter += w
                 if inter <= 0.0:
                     continue
+                if inter >= psum - 1e-9 and not pset <= self._generic:
+                    contained = max(contained, inter / total)
                 d = 2.0 * inter / (total + psum)
                 if d > dice:
                     dice, best_phrase = d, ptext
@@ -392,7 +418,9 @@ class AnswerEngine:
             fz = fuzz.token_sort_ratio(qnorm, best_phrase) / 100.0 if best_phrase else 0.0
             score = 100.0 * (0.45 * coverage + 0.2 * strength + 0.25 * dice + 0.1 * fz)
             score += 100.0 * PHRASE_BONUS * coverage * alias_share.get(i, 0.0)
-            scored.append(_Scored(i, score, coverage, recall, dice, anchored))
+            informative = all(r.vocab in fields for r, _ in known if r.vocab not in self._generic and r.conf == 1.0)
+            key_missing = key is not None and key not in fields
+            scored.append(_Scored(i, score, coverage, recall, dice, anchored, contained, informative, key_missing))
         # Sort on the raw score (it can pass 100 with the phrase bonus), then report at most 100.
         scored.sort(key=lambda s: (-s.score, s.index))
         for s in scored:

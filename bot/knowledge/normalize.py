@@ -50,6 +50,8 @@ little lot lots bit else
 im ive youre dont cant wont doesnt didnt isnt arent wasnt theyre weve theyve youve youd theyd youll theyll
 hows thats whos wheres whens theres heres wouldnt shouldnt couldnt havent hasnt hadnt aint
 s t d ll re ve m
+u ur r ya yall lol lmao haha hehe omg tho btw imo tbh idk ngl nah yeah yep yup um uh hmm gonna gotta kinda sorta
+again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
 """.split())
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
@@ -92,6 +94,8 @@ SYNONYMS = {
     **dict.fromkeys(["vs", "versus", "compare", "compared", "comparison", "different", "difference",
                      "differences"], "differ"),
     "responsible": "charge",
+    **dict.fromkeys(["lead", "leads", "leader", "leaders", "leading", "led", "director", "directors", "boss",
+                     "chief"], "lead"),
     **dict.fromkeys(["now", "currently", "nowadays", "presently", "present"], "current"),
     **dict.fromkeys(["abroad"], "overseas"),
     **dict.fromkeys(["worldwide", "globally", "global", "world's"], "world"),
@@ -105,6 +109,8 @@ SYNONYMS = {
     **dict.fromkeys(["alumnus", "alumna", "alumnae", "alum", "alums", "ex-jets", "exjets"], "alumni"),
 }
 _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
+# "At the moment", "right now" and "these days" ask about the present, like "currently".
+_NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
 # "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
 _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
@@ -200,6 +206,7 @@ def clean(text: str) -> str:
     text = text.lower()
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
+    text = _NOW.sub("current", text)
     text = _ALUMNI.sub("alumni", text)
     text = _DURATION.sub("duration", text)
     text = _HOW_MANY.sub("number", text)
