@@ -33,7 +33,13 @@ class StorageError(Exception):
 
 
 def _iso(dt: datetime) -> str:
+    """How every datetime is stored: ISO-8601 in UTC, so text order is time order."""
     return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _dt(text: str | None) -> datetime | None:
+    """The inverse of ``_iso`` for nullable columns."""
+    return None if text is None else datetime.fromisoformat(text)
 
 
 def _now() -> str:

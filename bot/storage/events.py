@@ -13,18 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import aiosqlite
 
+from bot.storage import _dt, _iso
+
 if TYPE_CHECKING:
     from bot.storage import Database
-
-
-def _iso(dt: datetime) -> str:
-    from bot.storage import _iso as iso
-
-    return iso(dt)
-
-
-def _dt(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text)
 
 
 @dataclass(frozen=True)

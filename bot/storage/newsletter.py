@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.storage import _iso
+from bot.storage import _dt, _iso
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -19,10 +19,6 @@ if TYPE_CHECKING:
 
 ACTIVE = "active"
 UNSUBSCRIBED = "unsubscribed"
-
-
-def _dt(value: str | None) -> datetime | None:
-    return None if value is None else datetime.fromisoformat(value)
 
 
 @dataclass(frozen=True)
