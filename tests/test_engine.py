@@ -8,11 +8,16 @@ import pytest
 import yaml
 
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
-from bot.knowledge.normalize import stem, tokens, weak_abbreviations
+from bot.knowledge.normalize import question_clauses, stem, tokens, weak_abbreviations
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
 QUESTIONS = DATA / "questions.yaml"
+HELDOUT = DATA / "heldout.yaml"
+# Recall bar on the held-out set, lower than the 95% the tuned set must reach (see heldout.yaml). Round 2
+# measured 79.5% (31/39) in scope and 100% declined; the bar sits just under that so a regression shows.
+# Raise it when a new round of fixes (found on OTHER questions) lifts the held-out number.
+HELDOUT_MIN_ANSWERED = 0.75
 
 
 @pytest.fixture(scope="module")
@@ -243,18 +248,94 @@ def test_complete(engine: AnswerEngine) -> None:
     assert engine.complete("zzzzqqq") == []
 
 
-def test_accuracy_on_question_set(shipped: AnswerEngine) -> None:
-    """The bar from the issue: >= 95% of in-scope questions answered with an expected entry and
-    >= 95% of out-of-scope questions declined, on tests/data/questions.yaml."""
-    if not QUESTIONS.exists():
-        pytest.skip("tests/data/questions.yaml is not written yet")
-    items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("is that a real jet position lol", "jet position"),  # chat filler carries no topic
+        ("what positions can u apply for", "what positions can you apply for"),  # "u" is "you"
+        ("how many jets are there at the moment", "how many jets are there currently"),
+        ("who leads JLGC London", "who is the director of JLGC London"),  # lead/director/boss: one word
+    ],
+)
+def test_chat_phrasing_folds_to_the_same_tokens(a: str, b: str) -> None:
+    assert sorted(tokens(a)) == sorted(tokens(b)) != []
+
+
+def test_excluded_topic_is_dropped_and_marked() -> None:
+    # "apart from JET" asks about everything BUT JET: the excluded words go, one "except" marks them.
+    assert tokens("what does clair do apart from jet?") == ["clair", "except"]
+    assert tokens("besides JET, what does CLAIR do") == ["except", "clair"]
+    assert tokens("other than the JET programme, what does CLAIR do") == ["except", "clair"]
+
+
+def test_question_clauses_keep_only_the_asking_parts() -> None:
+    assert question_clauses("what is the JLGC? saw it mentioned in a newsletter") == ["what is the JLGC?"]
+    assert question_clauses("quick q: do CIRs translate") == ["do CIRs translate"]
+    assert question_clauses("I'm on JET, where can I buy a bike?") == ["where can I buy a bike?"]
+    assert question_clauses("what does a CIR do") == []  # one clause: nothing to pick from
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("what is the JLGC? saw it mentioned in a newsletter", "jlgc-overview"),  # context clause ignored
+        ("who does the interviews and selection for JET, the embassy?", "jet-applying"),
+    ],
+)
+def test_the_asking_clause_is_answered_when_the_whole_is_mixed(shipped: AnswerEngine, question: str,
+                                                                entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+@pytest.mark.parametrize("question", ["I'm on JET, where can I buy a bike in Osaka?",
+                                      "im an ALT. whats the best JR pass for a 2 week trip?"])
+def test_context_clause_alone_is_never_the_answer(shipped: AnswerEngine, question: str) -> None:
+    assert not shipped.answer(question).matched  # the asking clause is out of scope: decline
+
+
+def test_excluded_topic_changes_the_answer(shipped: AnswerEngine) -> None:
+    assert shipped.answer("what does CLAIR do for JET").entry.id == "clair-jet-role"  # type: ignore[union-attr]
+    answer = shipped.answer("what does clair do apart from jet?")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "clair-activities"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("is ALT or CIR better for me", "alt-vs-cir"),  # "ALT or CIR" is one of its phrasings, said in full
+        ("is JET run by the japanese government", "jet-management"),
+        ("how many countries does JET recruit from", "jet-size"),
+    ],
+)
+def test_near_tie_is_answered_when_the_best_entry_is_said_in_full(shipped: AnswerEngine, question: str,
+                                                                   entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+def test_near_tie_without_a_phrasing_said_in_full_is_still_declined(shipped: AnswerEngine) -> None:
+    # jlgc-overview and jlgc-london both have a phrasing inside this question: a real tie, decline.
+    assert not shipped.answer("where is the jlgc london office located").matched
+
+
+@pytest.mark.parametrize(("question", "matched"), [("who is the mayor of tokyo", False),
+                                                   ("who is the emperor of japan", False),
+                                                   ("who is Akira Matsutani", True),  # an alias, in full
+                                                   ("who is the director of JLGC London", True)])
+def test_identity_questions_need_an_entry_that_says_who(shipped: AnswerEngine, question: str,
+                                                        matched: bool) -> None:
+    assert shipped.answer(question).matched is matched
+
+
+def _score(engine: AnswerEngine, path: Path) -> tuple[float, float, list[str], int, int]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
     inscope = [i for i in items if not i.get("oos")]
     oos = [i for i in items if i.get("oos")]
     misses: list[str] = []
     right = 0
     for item in inscope:
-        answer = shipped.answer(item["q"])
+        answer = engine.answer(item["q"])
         if answer.matched and answer.entry is not None and answer.entry.id in item["ids"]:
             right += 1
         else:
@@ -262,12 +343,28 @@ def test_accuracy_on_question_set(shipped: AnswerEngine) -> None:
             misses.append(f"in-scope {item['q']!r}: expected {item['ids']}, got {got} ({answer.score})")
     declined = 0
     for item in oos:
-        answer = shipped.answer(item["q"])
+        answer = engine.answer(item["q"])
         if not answer.matched:
             declined += 1
         else:
             misses.append(f"out-of-scope {item['q']!r}: answered {answer.entry.id} ({answer.score})")  # type: ignore[union-attr]
-    answered_rate = right / max(1, len(inscope))
-    declined_rate = declined / max(1, len(oos))
-    report = f"answered {answered_rate:.1%} of {len(inscope)}, declined {declined_rate:.1%} of {len(oos)}:\n"
-    assert answered_rate >= 0.95 and declined_rate >= 0.95, report + "\n".join(misses)
+    return right / max(1, len(inscope)), declined / max(1, len(oos)), misses, len(inscope), len(oos)
+
+
+def test_accuracy_on_question_set(shipped: AnswerEngine) -> None:
+    """The bar from the issue: >= 95% of in-scope questions answered with an expected entry and
+    >= 95% of out-of-scope questions declined, on tests/data/questions.yaml."""
+    if not QUESTIONS.exists():
+        pytest.skip("tests/data/questions.yaml is not written yet")
+    answered, declined, misses, n_in, n_oos = _score(shipped, QUESTIONS)
+    report = f"answered {answered:.1%} of {n_in}, declined {declined:.1%} of {n_oos}:\n"
+    assert answered >= 0.95 and declined >= 0.95, report + "\n".join(misses)
+
+
+def test_accuracy_on_held_out_questions(shipped: AnswerEngine) -> None:
+    """Questions never tuned on (tests/data/heldout.yaml): a lower bar for recall, the full bar for
+    declining, and the misses printed so the next round can see them (pytest -s)."""
+    answered, declined, misses, n_in, n_oos = _score(shipped, HELDOUT)
+    report = f"held-out: answered {answered:.1%} of {n_in}, declined {declined:.1%} of {n_oos}\n" + "\n".join(misses)
+    print(report)
+    assert answered >= HELDOUT_MIN_ANSWERED and declined >= 0.95, report

@@ -36,8 +36,16 @@ How a question is answered (see also ``normalize.py``):
    "japanese", shared by many entries and no entry's full alias, so it is declined; "what is an
    ALT" says the alias ALT and is answered. "Where can I buy sea salt in London?" is declined,
    with the SEA role among the suggestions.
+   A near-tie is answered after all when the best entry's own phrasing is in the question in full
+   and carries a good share of it (``CONTAINED_MIN``), and the runner-up has no such phrasing:
+   "is ALT or CIR better for me" says alt-vs-cir's "ALT or CIR". A question asking who someone is
+   ("who is the mayor of Tokyo") is declined unless the entry's phrasings ask "who" or the
+   question says one of its aliases in full.
 6. A question made only of stopwords that addresses the bot ("who are you?") is read as the bot's
    name (``SELF_NAME``).
+7. A chatty message that is declined as a whole ("what is the JLGC? saw it in a newsletter") is
+   split into clauses, and the clauses that ask something are answered on their own; the answer
+   stands only if every answerable asking clause points at the same entry.
 
 The whole index is built once per knowledge base (a reload builds a new engine), so answering is a
 few dictionary look-ups plus rapidfuzz on ~20 short strings: well under a millisecond.
@@ -56,7 +64,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
-from bot.knowledge.normalize import clean, has_cjk, tokens, weak_abbreviations
+from bot.knowledge.normalize import clean, has_cjk, question_clauses, tokens, weak_abbreviations
 
 TITLE_W = 1.0
 ALIAS_W = 1.0
@@ -80,9 +88,6 @@ MIN_MARGIN = 5.0
 # A near-tie is still answered when the best entry's phrasing is in the question in full and carries
 # this share of its weight (see ``answer``).
 CONTAINED_MIN = 0.3
-KEY_SHARE = 0.3
-KEY_MARGIN = 12.0
-RIVALS = 5
 SUGGEST_MIN = 25.0
 PHRASE_BONUS = 0.15
 GENERIC_SHARE = 0.15
@@ -96,6 +101,11 @@ CACHE_SIZE = 20000
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
+# "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
+# (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
+# one whose alias the question says in full ("who is Akira Matsutani"), does.
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"\bwho\b", re.IGNORECASE)
 _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
 
@@ -117,7 +127,6 @@ class _Scored:
     anchored: bool = True  # the entry matches a specific word of the question, or one of its aliases whole
     contained: float = 0.0  # share of the question's weight said by one of the entry's phrasings in full
     informative: bool = False  # the entry has every specific (non-generic) known word of the question
-    key_missing: bool = False  # the entry lacks the question's heaviest known word (a big share of it)
 
 
 class AnswerEngine:
@@ -201,6 +210,7 @@ class AnswerEngine:
             (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
         ]
         self._titles = [t for t, _ in titles]
+        self._answers_who = [any(_ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
 
     @staticmethod
@@ -276,6 +286,20 @@ class AnswerEngine:
     # -- answering -----------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
         """The best entry for ``question``, or a decline with suggestions when no entry fits well."""
+        full = self._answer(question)
+        if full.matched:
+            return full
+        # A chatty message ("quick q: what's a CIR? saw it on a poster") is a question plus context.
+        # When the whole is too mixed to answer, the clause that asks is answered on its own, if
+        # every asking clause that can be answered points at the same entry.
+        clauses = question_clauses(question or "")
+        found = [a for a in map(self._answer, clauses) if a.matched]
+        if found and len({a.entry.id for a in found if a.entry}) == 1:
+            best = max(found, key=lambda a: a.score)
+            return Answer(True, best.entry, best.score, best.suggestions, best.text, full.normalized)
+        return full
+
+    def _answer(self, question: str) -> Answer:
         toks = tokens(question or "")
         normalized = " ".join(toks)
         if not toks and self._self_tokens and _SELF_REFERENCE.search(question or ""):
@@ -295,10 +319,9 @@ class AnswerEngine:
             # Not a guess between topics: the question says one of this entry's own phrasings in
             # full ("ALT or CIR", "JET run"), a big share of it, and the runner-up has no such phrasing.
             ambiguous = False
-        if not ambiguous and best.key_missing:
-            # The best entry lacks the question's most telling word and a close rival has it
-            # ("who LEADS the London office": the office entry vs the entry about its directors).
-            ambiguous = any(s.score >= best.score - KEY_MARGIN and not s.key_missing for s in ranked[1:RIVALS])
+        if (not ambiguous and not self._answers_who[best.index] and _IDENTITY.match(question or "")
+                and not any(a <= set(toks) for a in self._alias_sets[best.index])):
+            ambiguous = True  # "who is the X" about an entry that never says who anyone is
         if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and best.anchored and not ambiguous:
             entry = self.entries[best.index]
             suggestions = tuple(
@@ -347,12 +370,7 @@ class AnswerEngine:
             for i in self._alias_single.get(tok, ()):
                 alias_share[i] = max(alias_share[i], wmap.get(tok, 0.0) / total)
         top = sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
-        # The question's heaviest exact word, when it is a big share of the question.
-        key = None
-        if known:
-            r_key, w_key = max(((r, w) for r, w in known if r.conf == 1.0), key=lambda p: p[1], default=(None, 0.0))
-            if r_key is not None and w_key >= KEY_SHARE * total:
-                key = r_key.vocab
+
         qnorm = " ".join(seq)
         weak_vocab = {r.vocab for r in resolved if r.token in weak and r.vocab}
         scored: list[_Scored] = []
@@ -419,8 +437,7 @@ class AnswerEngine:
             score = 100.0 * (0.45 * coverage + 0.2 * strength + 0.25 * dice + 0.1 * fz)
             score += 100.0 * PHRASE_BONUS * coverage * alias_share.get(i, 0.0)
             informative = all(r.vocab in fields for r, _ in known if r.vocab not in self._generic and r.conf == 1.0)
-            key_missing = key is not None and key not in fields
-            scored.append(_Scored(i, score, coverage, recall, dice, anchored, contained, informative, key_missing))
+            scored.append(_Scored(i, score, coverage, recall, dice, anchored, contained, informative))
         # Sort on the raw score (it can pass 100 with the phrase bonus), then report at most 100.
         scored.sort(key=lambda s: (-s.score, s.index))
         for s in scored:

@@ -19,7 +19,9 @@ long as it does not merge two words that mean different things. The steps, and w
    a light stemmer folds plurals and -ed/-ing/-ment/-ly endings (alts -> alt, ministries ->
    ministry, recruitment -> recruit, currently -> current), without touching short words.
 5. Stopwords and question words carry no topic and are dropped ("what is the", "tell me about",
-   "I'm thinking about..."). ``weak_abbreviations`` tells the engine which of SEA/MIC/ALT were
+   "I'm thinking about...", and chat filler: "lol", "u", "tbh", "again", "is that real").
+   "At the moment"/"right now" -> ``current``; "apart from X", "besides X", "other than X" drop X
+   and leave one ``except`` token. ``weak_abbreviations`` tells the engine which of SEA/MIC/ALT were
    written in lower case, where they may be the English words (see ``AMBIGUOUS_ABBREVIATIONS``).
 """
 from __future__ import annotations
@@ -111,6 +113,10 @@ SYNONYMS = {
 _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
+# "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
+# three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
+_EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|except(?: for)?|excluding|not counting)"
+                     r"(?:\s+[^\s,.;:?!]+){0,3}")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
 # "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
 _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
@@ -207,6 +213,7 @@ def clean(text: str) -> str:
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
     text = _NOW.sub("current", text)
+    text = _EXCEPT.sub(" except ", text)
     text = _ALUMNI.sub("alumni", text)
     text = _DURATION.sub("duration", text)
     text = _HOW_MANY.sub("number", text)
@@ -257,6 +264,24 @@ def weak_abbreviations(text: str) -> frozenset[str]:
         return AMBIGUOUS_ABBREVIATIONS
     cased = {m.group(1).lower() for m in _CASED_ABBR.finditer(text)}
     return AMBIGUOUS_ABBREVIATIONS - cased
+
+
+# Where a message splits into clauses: sentence ends, colons, semicolons, commas, dashes between spaces.
+_CLAUSE_SPLIT = re.compile(r"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=\S)")
+_QUESTION_START = re.compile(
+    r"^\W*(?:what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|hows|how's|"
+    r"which|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|explain)\b",
+    re.IGNORECASE)
+
+
+def question_clauses(text: str) -> list[str]:
+    """The clauses of a chatty, multi-part message that ask something ("what is the JLGC? saw it in a
+    newsletter" -> ["what is the JLGC?"]). Empty when the message is a single clause: the caller
+    only needs this when the whole message was too mixed to answer."""
+    parts = [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if p.endswith("?") or _QUESTION_START.match(p)]
 
 
 def normalize(text: str) -> str:
