@@ -43,9 +43,13 @@ How a question is answered (see also ``normalize.py``):
    question says one of its aliases in full.
 6. A question made only of stopwords that addresses the bot ("who are you?") is read as the bot's
    name (``SELF_NAME``).
-7. A chatty message that is declined as a whole ("what is the JLGC? saw it in a newsletter") is
-   split into clauses, and the clauses that ask something are answered on their own; the answer
-   stands only if every answerable asking clause points at the same entry.
+7. A chatty message is split into clauses. When the clauses that do not ask are small talk (they
+   say no entry's alias in full: "hi! new here.", "quick q -", "sorry if dumb question but"), the
+   asking clauses are answered first, on their own; otherwise ("CLAIR fellowship - how long?") the
+   whole message is, and its asking clauses only if the whole is declined. Either way a clause
+   answer stands only if every answerable asking clause points at the same entry.
+8. An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs ``LIGHT_W``
+   of an unknown content word ("tickets", "capital"), and is never "corrected" into a known word.
 
 The whole index is built once per knowledge base (a reload builds a new engine), so answering is a
 few dictionary look-ups plus rapidfuzz on ~20 short strings: well under a millisecond.
@@ -64,7 +68,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
-from bot.knowledge.normalize import clean, has_cjk, question_clauses, tokens, weak_abbreviations
+from bot.knowledge.normalize import LIGHT_WORDS, clauses, clean, has_cjk, question_clauses, tokens, weak_abbreviations
 
 TITLE_W = 1.0
 ALIAS_W = 1.0
@@ -74,6 +78,9 @@ QUESTION_W = 0.75
 # <= 0.38 to 0.53, eating the margin that keeps the engine from guessing. Recall comes from
 # entries' example questions and aliases instead, which organisers control.
 ANSWER_W = 0.0
+# An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
+# unknown content word: the question is still not fully accounted for, but it is not about "finish".
+LIGHT_W = 0.3
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
 TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
 SHORT_TYPO_CONF = 0.6  # four-letter words have many neighbours ("play"/"plac"): trust less
@@ -223,6 +230,11 @@ class AnswerEngine:
         if ANSWER_W:
             yield entry.answer, ANSWER_W, None
 
+    def _unknown(self, tok: str) -> float:
+        """The weight of a word the knowledge base does not know: that of a word found in one entry,
+        or a fraction of it for an everyday word."""
+        return self.unknown_weight * LIGHT_W if tok in LIGHT_WORDS else self.unknown_weight
+
     # -- resolving query tokens ----------------------------------------------------------------
     def _resolve(self, tok: str) -> _Resolved:
         cached = self._resolve_cache.get(tok)
@@ -237,6 +249,8 @@ class AnswerEngine:
     def _resolve_uncached(self, tok: str) -> _Resolved:
         if tok in self.idf:
             return _Resolved(tok, tok, 1.0)
+        if tok in LIGHT_WORDS:  # never "corrected" into a topic word ("finish" is not "finnish")
+            return _Resolved(tok, None, 0.0)
         if has_cjk(tok):
             best = None
             for start in range(len(tok) - 1):
@@ -286,18 +300,48 @@ class AnswerEngine:
     # -- answering -----------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
         """The best entry for ``question``, or a decline with suggestions when no entry fits well."""
+        # A chatty message ("hi! new here. what even is JET?", "quick q - who runs JET?") is a question
+        # plus small talk. The asking clauses are answered first, on their own: a small-talk word ("new"
+        # in "new here") must not pull the answer to another entry. Only small talk is left out this
+        # way: a clause that names a topic by itself ("CLAIR fellowship - how long?") is context the
+        # question needs, and then the whole message decides. The answer stands only if every
+        # answerable asking clause points at the same entry.
+        parts = clauses(question or "")
+        asking = question_clauses(question or "") if len(parts) > 1 else []
+        small_talk = [p for p in parts if p not in asking]
+        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk)))
+        if tried:
+            picked = self._agreeing(asking, question)
+            if picked is not None:
+                return picked
         full = self._answer(question)
         if full.matched:
             return full
-        # A chatty message ("quick q: what's a CIR? saw it on a poster") is a question plus context.
-        # When the whole is too mixed to answer, the clause that asks is answered on its own, if
-        # every asking clause that can be answered points at the same entry.
-        clauses = question_clauses(question or "")
-        found = [a for a in map(self._answer, clauses) if a.matched]
-        if found and len({a.entry.id for a in found if a.entry}) == 1:
-            best = max(found, key=lambda a: a.score)
-            return Answer(True, best.entry, best.score, best.suggestions, best.text, full.normalized)
+        # Too mixed as a whole, with context that names another topic ("what is the JLGC? saw it in a
+        # newsletter"): the asking clauses decide after all, if they agree.
+        if asking and not tried:
+            picked = self._agreeing(asking, question)
+            if picked is not None:
+                return picked
         return full
+
+    def _names_topic(self, text: str) -> bool:
+        """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC"): then it
+        is a topic, not small talk ("new here", "quick q", "sorry if this is dumb")."""
+        seq = tokens(text)
+        for pos, tok in enumerate(seq):
+            if tok in self._alias_single:
+                return True
+            if any(tuple(seq[pos:pos + len(phrase)]) == phrase for phrase, _ in self._alias_phrases.get(tok, ())):
+                return True
+        return False
+
+    def _agreeing(self, asking: list[str], question: str) -> Answer | None:
+        found = [a for a in map(self._answer, asking) if a.matched]
+        if not found or len({a.entry.id for a in found if a.entry}) != 1:
+            return None
+        best = max(found, key=lambda a: a.score)
+        return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question or "")))
 
     def _answer(self, question: str) -> Answer:
         toks = tokens(question or "")
@@ -309,6 +353,9 @@ class AnswerEngine:
             return self._decline(normalized, [], empty=not (question or "").strip())
         weak = weak_abbreviations(question) & set(toks)
         ranked = self._rank(toks, weak)
+        if ranked and INTENT_TOKENS.issuperset(toks):
+            # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
+            return self._decline(normalized, ranked)
         if not ranked:
             return self._decline(normalized, [])
         best = ranked[0]
@@ -343,7 +390,7 @@ class AnswerEngine:
         # A "correction" onto a word the question already says ("hours" read as "house" next to
         # "Japan House") is an unknown word, not a second match.
         resolved = [_Resolved(r.token, None, 0.0) if r.conf < 1.0 and r.vocab in exact else r for r in resolved]
-        weights = [self.idf[r.vocab] if r.vocab else self.unknown_weight for r in resolved]
+        weights = [self.idf[r.vocab] if r.vocab else self._unknown(r.token) for r in resolved]
         total = sum(weights) or 1.0
         unknown = sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab is None)
         known = [(r, w) for r, w in zip(resolved, weights, strict=True) if r.vocab]

@@ -53,8 +53,24 @@ im ive youre dont cant wont doesnt didnt isnt arent wasnt theyre weve theyve you
 hows thats whos wheres whens theres heres wouldnt shouldnt couldnt havent hasnt hadnt aint
 s t d ll re ve m
 u ur r ya yall lol lmao haha hehe omg tho btw imo tbh idk ngl nah yeah yep yup um uh hmm gonna gotta kinda sorta
-again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
+q again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
 """.split())
+
+# Everyday English words that carry little topic: common verbs, adjectives and hedges ("how do I
+# join JETAA after I finish", "how old is JET", "best way to..."). They are not stopwords (they do
+# say something), but when the knowledge base does not know one, it should not weigh as much as
+# an unknown content word: "finish" is not a topic the way "tickets" or "capital" is. The engine
+# gives an unknown word from this list a fraction of an unknown word's weight (``LIGHT_W``).
+LIGHT_WORDS_RAW = """
+finish finished end ended stop stopped need want know find found help try use used take took keep put bring
+become became seem seems feel happen happens happened matter care love hate enjoy hope guess suppose expect
+ask asked asking hear read see look looking watch check talk call mention mentioned told usually mostly mainly
+often sometimes always never maybe perhaps probably possibly definitely certainly especially typically normally
+recently soon later early late after before since until while around across within per via whether though
+although because unless good best better great nice bad worse worst big bigger small long short old older young
+easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
+general main whole entire full worth fair usual certain specific same day today week people person guy way
+""".split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
 JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "仕事", "役割", "何人", "何年", "本当",
@@ -93,7 +109,7 @@ SYNONYMS = {
     **dict.fromkeys(["position", "positions"], "position"),
     **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
                      "responsibilities"], "role"),
-    **dict.fromkeys(["vs", "versus", "compare", "compared", "comparison", "different", "difference",
+    **dict.fromkeys(["vs", "versus", "diff", "compare", "compared", "comparison", "different", "difference",
                      "differences"], "differ"),
     "responsible": "charge",
     **dict.fromkeys(["lead", "leads", "leader", "leaders", "leading", "led", "director", "directors", "boss",
@@ -111,6 +127,8 @@ SYNONYMS = {
     **dict.fromkeys(["alumnus", "alumna", "alumnae", "alum", "alums", "ex-jets", "exjets"], "alumni"),
 }
 _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
+# "How old is JET" asks when it began (an age limit, "how old do I have to be", is another question).
+_HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
@@ -212,6 +230,7 @@ def clean(text: str) -> str:
     text = text.lower()
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
+    text = _HOW_OLD.sub("begin ", text)
     text = _NOW.sub("current", text)
     text = _EXCEPT.sub(" except ", text)
     text = _ALUMNI.sub("alumni", text)
@@ -266,22 +285,33 @@ def weak_abbreviations(text: str) -> frozenset[str]:
     return AMBIGUOUS_ABBREVIATIONS - cased
 
 
-# Where a message splits into clauses: sentence ends, colons, semicolons, commas, dashes between spaces.
-_CLAUSE_SPLIT = re.compile(r"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=\S)")
+# Where a message splits into clauses: sentence ends, colons, semicolons, commas, dashes between spaces,
+# and "but"/"so" right before a question word ("sorry if dumb question but what's a CIR").
+_QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|"
+                   r"hows|how's|which")
+_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=\S)|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)",
+                           re.IGNORECASE)
 _QUESTION_START = re.compile(
-    r"^\W*(?:what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|hows|how's|"
-    r"which|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|explain)\b",
+    rf"^\W*(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|"
+    r"explain)\b",
     re.IGNORECASE)
+
+
+def clauses(text: str) -> list[str]:
+    """Every clause of a message, asking or not (see ``question_clauses``)."""
+    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and p.strip()]
 
 
 def question_clauses(text: str) -> list[str]:
     """The clauses of a chatty, multi-part message that ask something ("what is the JLGC? saw it in a
-    newsletter" -> ["what is the JLGC?"]). Empty when the message is a single clause: the caller
-    only needs this when the whole message was too mixed to answer."""
-    parts = [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and p.strip()]
+    newsletter" -> ["what is the JLGC?"]). Empty when the message is a single clause."""
+    parts = clauses(text)
     if len(parts) < 2:
         return []
     return [p for p in parts if p.endswith("?") or _QUESTION_START.match(p)]
+
+
+LIGHT_WORDS = frozenset(fold_word(w) for w in LIGHT_WORDS_RAW)
 
 
 def normalize(text: str) -> str:
