@@ -230,12 +230,13 @@ class EventsCog(commands.Cog):
     @app_commands.describe(event="The event")
     @organiser_only("manage_events")
     async def attendees(self, interaction: discord.Interaction, event: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # names may need a gateway look-up
         a = await self.service.attendees(interaction.guild_id, event)
-        guild = interaction.guild
+        names = await self.display_names(interaction.guild, [r.user_id for rows in (a.going, a.maybe, a.waitlist,
+                                                                                      a.no) for r in rows])
 
         def name(user_id: int) -> str:
-            member = guild.get_member(user_id) if guild is not None else None
-            return member.display_name if member is not None else str(user_id)
+            return names.get(user_id, str(user_id))
 
         def block(label: str, rows: tuple[Any, ...]) -> str:
             if not rows:
@@ -256,6 +257,31 @@ class EventsCog(commands.Cog):
                 writer.writerow([label, i, str(r.user_id), name(r.user_id), r.updated_at.isoformat()])
         file = discord.File(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), filename=f"event-{a.event.id}.csv")
         await send_ephemeral(interaction, text[:2000], file=file)
+
+    @staticmethod
+    async def display_names(guild: discord.Guild | None, user_ids: list[int]) -> dict[int, str]:
+        """Names for the attendee CSV. Without the privileged members intent the cache holds almost nobody,
+        so ask the gateway for exactly these members (100 a request; allowed without that intent). Members
+        who left, or a slow gateway, leave the id in place of the name."""
+        if guild is None:
+            return {}
+        names: dict[int, str] = {}
+        missing = []
+        for uid in dict.fromkeys(user_ids):
+            member = guild.get_member(uid)
+            if member is not None:
+                names[uid] = member.display_name
+            else:
+                missing.append(uid)
+        for i in range(0, len(missing), 100):
+            try:
+                found = await asyncio.wait_for(guild.query_members(user_ids=missing[i:i + 100], limit=100,
+                                                                   cache=False), 5)
+            except (TimeoutError, discord.ClientException, RuntimeError) as exc:
+                log.warning("could not look up attendee names in guild %s: %r", guild.id, exc)
+                break
+            names.update({m.id: m.display_name for m in found})
+        return names
 
     @event.command(name="ics", description="Get a calendar file (.ics) for an event")
     @app_commands.describe(event="The event")

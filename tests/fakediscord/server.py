@@ -122,7 +122,15 @@ class FakeDiscord:
         return self.guilds[member.guild_id]
 
     def bot_member(self, guild: FakeGuild) -> FakeMember:
-        return FakeMember(self.bot_user, guild.id, [])
+        return FakeMember(self.bot_user, guild.id, list(guild.bot_role_ids))
+
+    async def give_bot_role(self, guild: FakeGuild, role: FakeRole) -> None:
+        """An admin gives the bot ``role`` (e.g. for Manage Events): the connected bot gets the
+        GUILD_MEMBER_UPDATE Discord sends about itself. Gateway events are handled in order, so the next
+        injected interaction already sees the new permissions."""
+        guild.bot_role_ids.append(role.id)
+        if self._sockets:
+            await self.dispatch("GUILD_MEMBER_UPDATE", {**self.bot_member(guild).payload(), "guild_id": str(guild.id)})
 
     def _find_member(self, guild_id: int, user_id: int) -> FakeMember:
         guild = self.guilds.get(guild_id)
@@ -608,6 +616,8 @@ class FakeDiscord:
                     await self._identify(ws, data.get("d") or {})
                 elif op == 6:  # resume: not supported, ask for a fresh IDENTIFY
                     await self._send(ws, 9, False)
+                elif op == 8:
+                    await self._request_members(ws, data.get("d") or {})
         finally:
             if ws in self._sockets:
                 self._sockets.remove(ws)
@@ -636,6 +646,17 @@ class FakeDiscord:
         for guild in self.guilds.values():
             await self._send(ws, 0, guild.payload(self.bot_member(guild)), "GUILD_CREATE")
         await self._notify()
+
+    async def _request_members(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        """REQUEST_GUILD_MEMBERS by ``user_ids`` (allowed without the members intent): one
+        GUILD_MEMBERS_CHUNK with those who are members, the rest in ``not_found``."""
+        guild = self.guilds.get(int(d.get("guild_id") or 0))
+        wanted = [int(u) for u in d.get("user_ids") or []]
+        found = [guild.members[u] for u in wanted if guild is not None and u in guild.members]
+        await self._send(ws, 0, {"guild_id": str(d.get("guild_id")), "members": [m.payload() for m in found],
+                                 "chunk_index": 0, "chunk_count": 1, "nonce": d.get("nonce"),
+                                 "not_found": [str(u) for u in wanted if u not in {m.id for m in found}]},
+                         "GUILD_MEMBERS_CHUNK")
 
     @property
     def connected(self) -> bool:

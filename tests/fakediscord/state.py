@@ -123,6 +123,7 @@ class FakeGuild:
     roles: dict[int, FakeRole] = field(default_factory=dict)
     channels: dict[int, FakeChannel] = field(default_factory=dict)
     members: dict[int, FakeMember] = field(default_factory=dict)
+    bot_role_ids: list[int] = field(default_factory=list)  # roles the bot holds here (FakeDiscord.give_bot_role)
 
     def __post_init__(self) -> None:
         # @everyone has the guild's id, as on Discord.
