@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -77,6 +77,16 @@ def suggestion_view(suggestions: tuple[Suggestion, ...]) -> discord.ui.View | No
     return view
 
 
+def reply_kwargs(result: AskResult) -> dict[str, Any]:
+    """Embed, plus 'did you mean' buttons when unsure (a view is only passed when there is one)."""
+    kwargs: dict[str, Any] = {"embed": result_embed(result)}
+    if not result.matched and result.answer is not None:
+        view = suggestion_view(result.answer.suggestions)
+        if view is not None:
+            kwargs["view"] = view
+    return kwargs
+
+
 class FaqCog(commands.Cog):
     kb = app_commands.Group(name="kb", description="Knowledge base tools for organisers", guild_only=True)
 
@@ -97,10 +107,7 @@ class FaqCog(commands.Cog):
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, MAX_QUESTION_LENGTH], private: bool = False) -> None:
         result = await self.services.ask.ask(interaction.guild_id, question)
-        view = None if result.matched or result.answer is None else suggestion_view(result.answer.suggestions)
-        kwargs = {"embed": result_embed(result)}
-        if view is not None:
-            kwargs["view"] = view
+        kwargs = reply_kwargs(result)
         if private or not result.matched:
             await send_ephemeral(interaction, **kwargs)
         else:
@@ -128,11 +135,7 @@ class FaqCog(commands.Cog):
             log.exception("error answering a mention in guild %s", message.guild.id if message.guild else None)
             await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
-        view = None if result.matched or result.answer is None else suggestion_view(result.answer.suggestions)
-        kwargs = {"embed": result_embed(result)}
-        if view is not None:
-            kwargs["view"] = view
-        await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
+        await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **reply_kwargs(result))
 
     # -- /kb ---------------------------------------------------------------------------------------
     @kb.command(name="reload", description="Re-read the knowledge base files (the old one stays if they are broken)")

@@ -172,16 +172,22 @@ async def test_autocomplete_offers_at_most_25_titles(cog: FaqCog) -> None:
 
 
 # -- mentions -----------------------------------------------------------------------------------------
-async def test_a_mention_is_answered_without_pinging(cog: FaqCog) -> None:
+def message_to(cog: FaqCog, content: str, *, mentioned: bool) -> MagicMock:
+    """A server message, as the gateway delivers it, to the bot (id 999) or not."""
     me = MagicMock(spec=discord.ClientUser)
     me.id = 999
     cog.bot.user = me
     message = MagicMock(spec=discord.Message)
     message.author = make_member()
-    message.mentions = [me]
-    message.content = "<@999> what does an ALT do?"
+    message.mentions = [me] if mentioned else []
+    message.content = content
     message.guild = MagicMock(spec=discord.Guild, id=1)
     message.reply = AsyncMock()
+    return message
+
+
+async def test_a_mention_is_answered_without_pinging(cog: FaqCog) -> None:
+    message = message_to(cog, "<@999> what does an ALT do?", mentioned=True)
     await cog.on_message(message)
     kwargs = message.reply.await_args.kwargs
     assert kwargs["embed"].title.startswith("Assistant Language Teacher")
@@ -189,14 +195,7 @@ async def test_a_mention_is_answered_without_pinging(cog: FaqCog) -> None:
 
 
 async def test_messages_without_a_mention_are_ignored(cog: FaqCog) -> None:
-    me = MagicMock(spec=discord.ClientUser)
-    me.id = 999
-    cog.bot.user = me
-    message = MagicMock(spec=discord.Message)
-    message.author = make_member()
-    message.mentions = []
-    message.content = "what does an ALT do?"
-    message.reply = AsyncMock()
+    message = message_to(cog, "what does an ALT do?", mentioned=False)
     await cog.on_message(message)
     message.reply.assert_not_awaited()
 
