@@ -23,13 +23,17 @@ def all_timezones() -> tuple[str, ...]:
     return tuple(sorted(zoneinfo.available_timezones()))
 
 
+@lru_cache(maxsize=1)
+def _timezones_by_lower() -> dict[str, str]:
+    return {tz.lower(): tz for tz in all_timezones()}
+
+
 def parse_timezone(name: str) -> str:
     """Canonical IANA name for ``name`` (case-insensitive), or a UserError with a hint."""
     cleaned = name.strip().replace(" ", "_")
     if not cleaned:
         raise UserError("Give a time zone such as `Europe/London` or `America/New_York`.")
-    by_lower = {tz.lower(): tz for tz in all_timezones()}
-    canonical = by_lower.get(cleaned.lower())
+    canonical = _timezones_by_lower().get(cleaned.lower())
     if canonical is None:
         raise UserError(
             f"`{name[:60]}` is not a time zone I know. Use an IANA name such as `Europe/London`, "

@@ -8,6 +8,12 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 
+from bot.clock import Clock
+from bot.config import Settings
+from bot.knowledge import KnowledgeService
+from bot.services import build_services
+from bot.storage import Database
+
 
 def make_member(user_id: int = 1001, *, name: str = "member", guild_id: int = 1, role_ids: tuple[int, ...] = (),
                 permissions: discord.Permissions | None = None) -> MagicMock:
@@ -66,3 +72,13 @@ def sent_kwargs(interaction: MagicMock) -> dict[str, Any]:
                 out.setdefault("content", args[0])
             return out
     raise AssertionError("the interaction got no reply")
+
+
+def bot_with_services(db: Database, clock: Clock, **settings: Any) -> MagicMock:
+    """A stand-in bot carrying the real services, wired by the same ``build_services`` the bot uses.
+    The knowledge base is mocked: cogs other than the FAQ never touch it."""
+    from bot.client import JetBot
+
+    bot = MagicMock(spec=JetBot)
+    bot.services = build_services(Settings(**settings), db, MagicMock(spec=KnowledgeService), clock)
+    return bot

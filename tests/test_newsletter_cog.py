@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import discord
 import pytest
 
-from bot.client import JetBot, OrganiserOnly
-from bot.events import EventService
-from bot.newsletter import SIGNUP_LIMIT, NewsletterService
-from bot.privacy import PrivacyService
+from bot.client import OrganiserOnly
+from bot.newsletter import SIGNUP_LIMIT
 from bot.storage import Database
 from cogs._newsletter_views import RetryView, SubscribeModal, UnsubscribeButton
 from cogs.newsletter import NewsletterCog
-from tests.helpers import make_interaction, make_member, sent_kwargs
+from tests.helpers import bot_with_services, make_interaction, make_member, sent_kwargs
 
 WORDING = "I agree that the Tokyo chapter may email me its newsletter. I can leave at any time."
 G1, G2 = 1, 2
@@ -26,14 +23,7 @@ ORGANISER_ROLE = 777
 
 @pytest.fixture
 def bot(db: Database, clock) -> MagicMock:
-    newsletter = NewsletterService(db, clock=clock, consent_text=WORDING)
-    events = EventService(db, clock=clock)
-    bot = MagicMock(spec=JetBot)
-    bot.services = SimpleNamespace(
-        db=db, newsletter=newsletter, events=events,
-        privacy=PrivacyService(db, clock=clock, events=events, newsletter=newsletter),
-    )
-    return bot
+    return bot_with_services(db, clock, consent_text=WORDING)
 
 
 @pytest.fixture

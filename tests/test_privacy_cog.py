@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import pytest
 
-from bot.client import JetBot
-from bot.events import EventService
-from bot.newsletter import NewsletterService
-from bot.privacy import PrivacyService
 from bot.storage import Database
 from cogs.privacy import ConfirmErase, PrivacyCog
-from tests.helpers import make_interaction, make_member, sent_kwargs
+from tests.helpers import bot_with_services, make_interaction, make_member, sent_kwargs
 
 WORDING = "I agree that this chapter may email me its newsletter."
 G1, G2 = 1, 2
@@ -23,12 +18,7 @@ ANA = 1001
 
 @pytest.fixture
 def bot(db: Database, clock) -> MagicMock:
-    newsletter = NewsletterService(db, clock=clock, consent_text=WORDING)
-    events = EventService(db, clock=clock)
-    bot = MagicMock(spec=JetBot)
-    bot.services = SimpleNamespace(db=db, newsletter=newsletter, events=events,
-                                   privacy=PrivacyService(db, clock=clock, events=events, newsletter=newsletter))
-    return bot
+    return bot_with_services(db, clock, consent_text=WORDING)
 
 
 @pytest.fixture
