@@ -28,6 +28,7 @@ from bot.chapter import MAX_REMINDER_MINUTES
 from bot.clock import Clock, utcnow
 from bot.errors import NotFound, UserError
 from bot.event_time import format_local, parse_end, parse_when, unix
+from bot.markdown import bold, escape
 from bot.storage import Database
 from bot.storage.events import EventRow, RsvpRow
 
@@ -370,7 +371,7 @@ class EventService:
                 new = _clean(title, TITLE_MAX, "title", required=True)
                 if new != event.title:
                     changes["title"] = new
-                    lines.append(f"**Title:** {event.title} → {new}")
+                    lines.append(f"**Title:** {escape(event.title)} → {escape(new)}")
             start_at, end_at = event.start_at, event.end_at
             if start is not None and start.strip() != format_local(event.start_at, tz):
                 start_at, end_at = parse_when(start, end if end is not None else "", tz, now)
@@ -488,9 +489,9 @@ class EventService:
         if event is None:
             return NotFound("This event no longer exists in this server, so there is nothing to RSVP to.")
         if event.cancelled:
-            return UserError(f"**{event.title}** was cancelled, so RSVPs are closed.")
+            return UserError(f"{bold(event.title)} was cancelled, so RSVPs are closed.")
         if event.start_at <= now:
-            return UserError(f"**{event.title}** has already started, so RSVPs are closed.")
+            return UserError(f"{bold(event.title)} has already started, so RSVPs are closed.")
         return _EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
 
     # -- reminders --------------------------------------------------------------------------------
@@ -552,7 +553,7 @@ class EventService:
     @staticmethod
     def _describe(event: EventRow) -> str:
         start = unix(event.start_at)
-        lines = [f"**{event.title}**", f"🗓️ <t:{start}:F> (<t:{start}:R>)"]
+        lines = [bold(event.title), f"🗓️ <t:{start}:F> (<t:{start}:R>)"]
         if event.location:
             lines.append(f"📍 {event.location}")
         url = message_url(event)

@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.client import JetModal, guarded, send_ephemeral
+from bot.client import JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral
+from bot.errors import UserError
 from bot.event_time import EXAMPLE, unix
 from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, EventSummary, message_url
+from bot.markdown import escape, link
 
 if TYPE_CHECKING:
     from cogs.events import EventsCog
@@ -24,6 +26,16 @@ _BUTTONS = {
     "maybe": ("Maybe", discord.ButtonStyle.secondary, "🤔"),
     "no": ("Can't go", discord.ButtonStyle.danger, "❌"),
 }
+
+
+ORGANISER_ONLY = ("Sorry, only organisers can do that. You need the **Manage Events** permission or the server's "
+                  "organiser role (an admin can set it with `/chapter organiser-role`).")
+
+
+async def require_organiser(interaction: discord.Interaction) -> None:
+    """Re-check, when a form or button acts, what the command's check verified when it was opened."""
+    if interaction.guild is None or not await is_organiser(interaction, "manage_events"):
+        raise OrganiserOnly(ORGANISER_ONLY)
 
 
 def _cog(interaction: discord.Interaction) -> EventsCog:
@@ -79,7 +91,7 @@ def event_view(event_id: int, *, cancelled: bool = False) -> discord.ui.View:
 
 def event_embed(summary: EventSummary) -> discord.Embed:
     event = summary.event
-    title = f"Cancelled: {event.title}" if event.cancelled else event.title
+    title = f"Cancelled: {escape(event.title)}" if event.cancelled else escape(event.title)
     embed = discord.Embed(title=title[:256], description=(event.description or None), colour=COLOUR)
     start, end = unix(event.start_at), unix(event.end_at)
     embed.add_field(name="When", value=f"<t:{start}:F> (<t:{start}:R>)\nuntil <t:{end}:F>", inline=False)
@@ -106,7 +118,7 @@ def events_list_embed(summaries: list[EventSummary]) -> discord.Embed:
     for s in summaries:
         e = s.event
         url = message_url(e)
-        name = f"[{e.title}]({url})" if url else f"**{e.title}**"
+        name = link(e.title, url)
         places = f"{s.going}/{e.capacity} going" if e.capacity else f"{s.going} going"
         lines.append(f"{name}\n<t:{unix(e.start_at)}:F> (<t:{unix(e.start_at)}:R>) · {places}"
                      + (f" · {e.location}" if e.location else ""))
@@ -118,10 +130,12 @@ class EventForm(JetModal):
     """Title, start, end, location, description: the five inputs a modal allows."""
 
     def __init__(self, cog: EventsCog, *, heading: str, event_id: int | None = None, capacity: Any = None,
-                 channel_id: int | None = None, defaults: dict[str, str] | None = None, tz: str = "UTC") -> None:
+                 channel_id: int | None = None, defaults: dict[str, str] | None = None, tz: str = "UTC",
+                 guild_id: int | None = None) -> None:
         super().__init__(title=heading[:45], timeout=900)
         d = defaults or {}
         self.cog, self.event_id, self.capacity, self.channel_id = cog, event_id, capacity, channel_id
+        self.guild_id = guild_id
         self.name = discord.ui.TextInput(label="Title",
                                         custom_id="jetbot:event-form:title", max_length=TITLE_MAX,
                                          default=d.get("title"), placeholder="Networking night")
@@ -145,6 +159,11 @@ class EventForm(JetModal):
                 "location": self.location.value, "description": self.details.value}
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        # The form may have been open for minutes, or replayed by someone else (modals are found by
+        # custom_id alone): decide on who submits it, now, in the server it was opened in.
+        if interaction.guild_id != self.guild_id:
+            raise UserError("This form belongs to another server.")
+        await require_organiser(interaction)
         if self.event_id is None:
             await self.cog.finish_create(interaction, self.values(), capacity=self.capacity,
                                          channel_id=self.channel_id)
@@ -153,8 +172,6 @@ class EventForm(JetModal):
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
         """A typo should not cost the organiser what they typed: give it back with the reason."""
-        from bot.errors import UserError
-
         if not isinstance(error, UserError):
             await super().on_error(interaction, error)
             return

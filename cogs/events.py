@@ -22,6 +22,7 @@ from bot.client import NO_MENTIONS, JetBot, organiser_only, send_ephemeral
 from bot.errors import UserError
 from bot.event_time import format_local, unix
 from bot.events import UNSET, EventService, EventSummary, Reminder, RsvpResult, message_url
+from bot.markdown import bold, escape
 from cogs._event_views import EventForm, IcsButton, RsvpButton, event_embed, event_view, events_list_embed
 
 log = logging.getLogger("jetbot.events")
@@ -32,7 +33,7 @@ _CHANGED_MIND = "Changed your mind? Use the buttons on the event post."
 
 def rsvp_reply(result: RsvpResult) -> str:
     """What the member who clicked is told (privately)."""
-    title = result.summary.event.title
+    title = escape(result.summary.event.title)
     if result.status == "going":
         return (f"You're already going to **{title}**." if not result.changed
                 else f"You're going to **{title}**. See you there! I'll remind you before it starts.")
@@ -123,7 +124,7 @@ class EventsCog(commands.Cog):
     async def tell_promoted(self, summary: EventSummary, user_ids: Iterable[int]) -> None:
         event = summary.event
         url = message_url(event)
-        text = (f"Good news: a place opened up for **{event.title}** (<t:{unix(event.start_at)}:F>) and you've "
+        text = (f"Good news: a place opened up for {bold(event.title)} (<t:{unix(event.start_at)}:F>) and you've "
                 f"moved off the waitlist: you're going!" + (f"\n{url}" if url else "")
                 + f"\n{_CHANGED_MIND}")
         await self.dm_many(user_ids, text)
@@ -155,7 +156,8 @@ class EventsCog(commands.Cog):
         channel_id = channel.id if channel is not None else interaction.channel_id
         # The form must be the first response: nothing slow before this line.
         await interaction.response.send_modal(EventForm(self, heading="New event", capacity=capacity,
-                                                        channel_id=channel_id, tz=tz))
+                                                        channel_id=channel_id, tz=tz,
+                                                        guild_id=interaction.guild_id))
 
     async def finish_create(self, interaction: discord.Interaction, values: dict[str, str], *,
                             capacity: int | None, channel_id: int | None) -> None:
@@ -176,7 +178,7 @@ class EventsCog(commands.Cog):
         await self.service.attach_message(event.guild_id, event.id, message.channel.id, message.id)
         url = f"https://discord.com/channels/{event.guild_id}/{message.channel.id}/{message.id}"
         note = await self.create_scheduled(interaction.guild, summary, url)
-        await send_ephemeral(interaction, f"Created **{event.title}**: {url}{note}")
+        await send_ephemeral(interaction, f"Created {bold(event.title)}: {url}{note}")
 
     @event.command(name="edit", description="Change an event; everyone who RSVP'd gets a DM")
     @app_commands.describe(event="The event to change",
@@ -193,7 +195,7 @@ class EventsCog(commands.Cog):
                     "location": e.location, "description": e.description}
         cap: Any = UNSET if capacity is None else (None if capacity == 0 else capacity)
         await interaction.response.send_modal(EventForm(self, heading="Edit event", event_id=e.id, capacity=cap,
-                                                        defaults=defaults, tz=tz))
+                                                        defaults=defaults, tz=tz, guild_id=interaction.guild_id))
 
     async def finish_edit(self, interaction: discord.Interaction, event_id: int, values: dict[str, str], *,
                           capacity: Any) -> None:
@@ -203,7 +205,7 @@ class EventsCog(commands.Cog):
         await self.update_scheduled(interaction.guild, result.summary)
         e = result.summary.event
         url = message_url(e)
-        text = (f"**{e.title}** has changed:\n" + "\n".join(result.changes)
+        text = (f"{bold(e.title)} has changed:\n" + "\n".join(result.changes)
                 + f"\nNow: <t:{unix(e.start_at)}:F>" + (f" · {e.location}" if e.location else "")
                 + (f"\n{url}" if url else ""))[:2000]
         self._spawn(self.dm_many(result.notify, text))
@@ -221,9 +223,9 @@ class EventsCog(commands.Cog):
         await self.refresh_message(result.summary)
         await self.cancel_scheduled(interaction.guild, result.summary)
         e = result.summary.event
-        self._spawn(self.dm_many(result.notify, f"**{e.title}** (<t:{unix(e.start_at)}:F>) has been cancelled. "
+        self._spawn(self.dm_many(result.notify, f"{bold(e.title)} (<t:{unix(e.start_at)}:F>) has been cancelled. "
                                                 "Sorry! Keep an eye on `/events` for the next one."))
-        await send_ephemeral(interaction, f"Cancelled **{e.title}**. Telling {len(result.notify)} member(s) "
+        await send_ephemeral(interaction, f"Cancelled {bold(e.title)}. Telling {len(result.notify)} member(s) "
                                           "who RSVP'd by DM.")
 
     @event.command(name="attendees", description="Who is going, maybe, or waitlisted (only you see it)")
@@ -246,7 +248,7 @@ class EventsCog(commands.Cog):
             return f"**{label} ({len(rows)})**: {shown}{more}"
 
         cap = f"{a.event.capacity} places" if a.event.capacity else "no limit"
-        text = "\n".join([f"**{a.event.title}** — <t:{unix(a.event.start_at)}:F> — {cap}",
+        text = "\n".join([f"{bold(a.event.title)} — <t:{unix(a.event.start_at)}:F> — {cap}",
                           block("Going", a.going), block("Maybe", a.maybe), block("Waitlist", a.waitlist),
                           block("Can't go", a.no)])
         buffer = io.StringIO()
@@ -399,7 +401,7 @@ class EventsCog(commands.Cog):
     def reminder_text(reminder: Reminder) -> str:
         e = reminder.event
         url = message_url(e)
-        return (f"⏰ Reminder: **{e.title}** starts <t:{unix(e.start_at)}:R> (<t:{unix(e.start_at)}:F>)."
+        return (f"⏰ Reminder: {bold(e.title)} starts <t:{unix(e.start_at)}:R> (<t:{unix(e.start_at)}:F>)."
                 + (f"\n📍 {e.location}" if e.location else "") + (f"\n{url}" if url else "")
                 + f"\nYou're getting this because you said you're going. {_CHANGED_MIND}")[:2000]
 

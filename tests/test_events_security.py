@@ -1,0 +1,88 @@
+"""Security of the events feature: permission re-checked at submit, forged ids, markdown, CSV formulas."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.client import OrganiserOnly
+from bot.clock import FakeClock
+from tests.helpers import make_interaction, make_member
+from tests.test_events_cog import G1, World, create_via_form, organiser, start_bot, stop_bot
+
+
+@pytest.fixture
+async def world(tmp_path: Path, clock: FakeClock) -> AsyncIterator[World]:
+    db, w = await start_bot(tmp_path / "bot.sqlite3", clock)
+    try:
+        yield w
+    finally:
+        await stop_bot(db, w)
+
+
+
+async def _open_form(world: World, user, **kwargs):
+    inter = make_interaction(world.bot, user=user)
+    if "event" in kwargs:
+        await world.cog.edit.callback(world.cog, inter, event=kwargs["event"], capacity=None)
+    else:
+        await world.cog.create.callback(world.cog, inter, capacity=None, channel=None)
+    form = inter.response.send_modal.await_args.args[0]
+    form.name._value, form.start._value = "Pub quiz", "2026-12-05 19:00"
+    return form
+
+
+async def test_organiser_whose_role_was_removed_cannot_submit(world: World) -> None:
+    await world.bot.services.db.settings.set_organiser_role(G1, 4242)
+    form = await _open_form(world, make_member(56, role_ids=(4242,)))
+    # The role is removed while the form is open: the same member submits without it.
+    submit = make_interaction(world.bot, user=make_member(56, role_ids=()))
+    with pytest.raises(OrganiserOnly, match="only organisers"):
+        await form.on_submit(submit)
+    assert await world.bot.services.events.upcoming(G1) == []
+    world.posted.send.assert_not_awaited()
+
+
+async def test_member_replaying_an_organisers_edit_form_is_refused(world: World) -> None:
+    event_id = await create_via_form(world, capacity=5)
+    await world.bot.services.events.rsvp(G1, event_id, 101, "going")
+    form = await _open_form(world, organiser(), event=event_id)
+    form.location._value = "Somewhere else"
+    replay = make_interaction(world.bot, user=make_member(55))  # no permission, no role
+    with pytest.raises(OrganiserOnly):
+        await form.on_submit(replay)
+    await world.cog.drain()
+    assert (await world.bot.services.events.summary(G1, event_id)).event.location == "Tipsy Tanuki"
+    assert world.dms(101) == []
+
+
+async def test_form_submitted_from_another_server_is_refused(world: World) -> None:
+    form = await _open_form(world, organiser())
+    other = make_interaction(world.bot, user=organiser(2), guild_id=2)
+    with pytest.raises(Exception, match="another server"):
+        await form.on_submit(other)
+    assert await world.bot.services.events.upcoming(2) == []
+
+
+async def test_organiser_still_organiser_can_submit(world: World) -> None:
+    await create_via_form(world, name="Pub quiz")  # submitted by an organiser who still is one
+    assert [s.event.title for s in await world.bot.services.events.upcoming(G1)] == ["Pub quiz"]
+
+
+_MASKED = re.compile(r"(?<!\\)\[[^\]]*?(?<!\\)\]\((?!https://discord\.com/)")
+
+
+async def test_titles_cannot_become_masked_links(world: World, tmp_path: Path, clock: FakeClock) -> None:
+    evil = "Free beer](https://evil.example/phish) [Details"
+    await create_via_form(world, name=evil)
+    inter = make_interaction(world.bot, user=make_member(55))
+    await world.cog.events.callback(world.cog, inter)
+    description = inter.response.send_message.await_args.kwargs["embed"].description
+    assert "https://evil.example/phish" in description  # shown as text ...
+    assert not _MASKED.search(description)  # ... never as the target of a link
+    # The only link is the post's, and its text is the whole title.
+    links = re.findall(r"(?<!\\)\]\((https?://[^)]*)\)", description)
+    assert links == [f"https://discord.com/channels/{G1}/500/7000"]
