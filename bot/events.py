@@ -26,6 +26,7 @@ from rapidfuzz import fuzz
 from bot.calendar import build_ics, ics_filename
 from bot.chapter import MAX_REMINDER_MINUTES
 from bot.clock import Clock, utcnow
+from bot.csvfile import write_csv
 from bot.errors import NotFound, UserError
 from bot.event_time import format_local, parse_end, parse_when, unix
 from bot.markdown import bold, escape
@@ -208,6 +209,21 @@ class _EventState:
     def summary(self) -> EventSummary:
         c = self.counts
         return EventSummary(self.event, c["going"], c["maybe"], c["waitlist"], c["no"])
+
+
+ATTENDEES_HEADER = ("status", "position", "user_id", "display_name", "responded_at")
+
+
+def attendees_csv(attendees: Attendees, names: dict[int, str]) -> bytes:
+    """The organiser's attendee file (opened in a spreadsheet: names go through the formula guard).
+    ``names``: display names by user id; a member without one is listed by id."""
+    a = attendees
+    rows = [
+        (label, i, str(r.user_id), names.get(r.user_id, str(r.user_id)), r.updated_at.isoformat())
+        for label, group in (("going", a.going), ("maybe", a.maybe), ("waitlist", a.waitlist), ("no", a.no))
+        for i, r in enumerate(group, start=1)
+    ]
+    return write_csv(ATTENDEES_HEADER, rows, bom=True)  # BOM: Excel then shows non-ASCII names right
 
 
 def message_url(event: EventRow) -> str | None:

@@ -10,9 +10,7 @@ Exports are plain functions returning bytes so that the files are tested without
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import math
@@ -26,6 +24,7 @@ from typing import Literal
 from email_validator import EmailNotValidError, validate_email
 
 from bot.clock import Clock, utcnow
+from bot.csvfile import FORMULA_PREFIXES, csv_safe, write_csv  # noqa: F401  (csv_safe: public here too)
 from bot.errors import RateLimited, UserError
 from bot.storage import Database
 from bot.storage.newsletter import ACTIVE, UNSUBSCRIBED, ConsentEvent, Subscription
@@ -39,8 +38,6 @@ MAX_EMAIL_LENGTH = 254  # RFC 5321 path limit, also what email-validator enforce
 MAX_NAME_LENGTH = 100
 SIGNUP_LIMIT = 5
 SIGNUP_WINDOW = timedelta(hours=1)
-# A spreadsheet treats a cell starting with one of these as a formula (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 ExportFormat = Literal["listmonk", "mailchimp"]
 EXPORT_FORMATS: tuple[str, ...] = ("listmonk", "mailchimp")
@@ -91,19 +88,9 @@ def consent_hash(text: str) -> str:
 
 
 # -- CSV files ------------------------------------------------------------------------------------
-def csv_safe(value: str) -> str:
-    """Defuse CSV formula injection: a cell starting with = + - @ (or tab / CR) gets a leading apostrophe,
-    so that Excel, LibreOffice and Google Sheets show it as text instead of running it (OWASP advice)."""
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
 def _write_csv(header: Iterable[str], rows: Iterable[Iterable[str]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)  # RFC 4180: quotes where needed, CRLF line ends
-    writer.writerow(list(header))
-    for row in rows:
-        writer.writerow([csv_safe(cell) for cell in row])
-    return buf.getvalue().encode("utf-8")  # no BOM: listmonk would read it as part of the first header
+    # no BOM: listmonk would read it as part of the first header
+    return write_csv(header, rows)
 
 
 def split_name(name: str) -> tuple[str, str]:

@@ -8,7 +8,6 @@ Rendering and the persistent buttons live in ``cogs/_event_views.py``.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import logging
 from collections.abc import Coroutine, Iterable
@@ -21,7 +20,7 @@ from discord.ext import commands, tasks
 from bot.client import NO_MENTIONS, JetBot, organiser_only, send_ephemeral
 from bot.errors import UserError
 from bot.event_time import format_local, unix
-from bot.events import UNSET, EventService, EventSummary, Reminder, RsvpResult, message_url
+from bot.events import UNSET, EventService, EventSummary, Reminder, RsvpResult, attendees_csv, message_url
 from bot.markdown import bold, escape
 from cogs._event_views import EventForm, IcsButton, RsvpButton, event_embed, event_view, events_list_embed
 
@@ -251,13 +250,8 @@ class EventsCog(commands.Cog):
         text = "\n".join([f"{bold(a.event.title)} — <t:{unix(a.event.start_at)}:F> — {cap}",
                           block("Going", a.going), block("Maybe", a.maybe), block("Waitlist", a.waitlist),
                           block("Can't go", a.no)])
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["status", "position", "user_id", "display_name", "responded_at"])
-        for label, rows in (("going", a.going), ("maybe", a.maybe), ("waitlist", a.waitlist), ("no", a.no)):
-            for i, r in enumerate(rows, start=1):
-                writer.writerow([label, i, str(r.user_id), name(r.user_id), r.updated_at.isoformat()])
-        file = discord.File(io.BytesIO(buffer.getvalue().encode("utf-8-sig")), filename=f"event-{a.event.id}.csv")
+        data = attendees_csv(a, names)
+        file = discord.File(io.BytesIO(data), filename=f"event-{a.event.id}.csv")
         await send_ephemeral(interaction, text[:2000], file=file)
 
     @staticmethod

@@ -86,3 +86,22 @@ async def test_titles_cannot_become_masked_links(world: World, tmp_path: Path, c
     # The only link is the post's, and its text is the whole title.
     links = re.findall(r"(?<!\\)\]\((https?://[^)]*)\)", description)
     assert links == [f"https://discord.com/channels/{G1}/500/7000"]
+
+
+async def test_attendees_csv_defuses_formulas_like_the_newsletter_csv(world: World) -> None:
+    import csv
+    import io
+
+    import bot.newsletter
+    from bot import csvfile
+    from bot.events import attendees_csv
+
+    assert bot.newsletter.csv_safe is csvfile.csv_safe  # one guard for every CSV
+    event_id = await create_via_form(world, capacity=5)
+    for uid in (101, 102, 103):
+        await world.bot.services.events.rsvp(G1, event_id, uid, "going")
+    attendees = await world.bot.services.events.attendees(G1, event_id)
+    names = {101: '=HYPERLINK("https://evil.example","click")', 102: "@SUM(A1:A9)", 103: "Ana-Maria"}
+    rows = list(csv.reader(io.StringIO(attendees_csv(attendees, names).decode("utf-8-sig"))))
+    assert rows[0] == ["status", "position", "user_id", "display_name", "responded_at"]
+    assert [r[3] for r in rows[1:]] == ["'" + names[101], "'" + names[102], "Ana-Maria"]
