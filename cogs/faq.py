@@ -29,7 +29,7 @@ MESSAGE_LIMIT = 2000
 
 def answer_embed(entry: Entry) -> discord.Embed:
     embed = discord.Embed(title=entry.title[:256], description=entry.answer[:4096], colour=ANSWER_COLOUR)
-    embed.set_footer(text=f"Source: {entry.source}"[:2048])
+    embed.set_footer(text=f"Source: {entry.citation}"[:2048])
     return embed
 
 

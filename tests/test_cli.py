@@ -72,9 +72,11 @@ def test_kb_export_fields(capsys: pytest.CaptureFixture[str]) -> None:
     assert kb_export(SMALL) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data) == 8
-    assert all(set(item) == {"id", "title", "category", "questions", "aliases", "answer", "source"} for item in data)
+    fields = {"id", "title", "category", "questions", "aliases", "answer", "source", "citation"}
+    assert all(set(item) == fields for item in data)
     cir = next(item for item in data if item["id"] == "cir-role")
     assert cir["aliases"][0] == "CIR" and cir["source"] == "Test fixture one; Test fixture two"
+    assert cir["citation"] == cir["source"]  # kb_small has no sources.yaml: the text is the citation
 
 
 def test_repl_answers_until_quit(capsys: pytest.CaptureFixture[str]) -> None:

@@ -207,3 +207,94 @@ def test_shipped_knowledge_validates() -> None:
         pytest.fail("knowledge/ is invalid:\n" + "\n".join(exc.problems))
     assert len(kb.entries) >= 10
     assert len({e.id for e in kb.entries}) == len(kb.entries)
+
+
+SOURCES_YAML = """\
+sources:
+  - key: doc-one
+    publisher: Example Council
+    title: Our work abroad
+    date: "2019"
+    url: https://example.org/about
+    file: seeds/001_abc.txt
+  - key: doc-two
+    title: An interview
+    date: 3 Sep 2019
+"""
+
+
+def test_source_keys_resolve_to_readable_citations(tmp_path: Path) -> None:
+    write(tmp_path, SOURCES_YAML, "sources.yaml")
+    write(tmp_path, "entries:\n" + GOOD_ENTRY.replace('source: "somewhere"', "source: [doc-one, doc-two]"))
+    kb = load_knowledge(tmp_path)
+    assert len(kb.entries) == 1  # sources.yaml is not read as a file of entries
+    entry = kb.by_id["good-one"]
+    assert entry.source == "doc-one; doc-two"
+    assert entry.citation == ("Example Council, “Our work abroad”, 2019, https://example.org/about; "
+                              "“An interview”, 3 Sep 2019")
+    assert "seeds/" not in entry.citation and ".txt" not in entry.citation
+    single = tmp_path / "kb.yaml"  # a single file finds the sources listed beside it
+    assert load_knowledge(single).by_id["good-one"].citation == entry.citation
+
+
+def test_unknown_source_key_is_reported_at_its_line(tmp_path: Path) -> None:
+    write(tmp_path, SOURCES_YAML, "sources.yaml")
+    path = write(tmp_path, "entries:\n" + GOOD_ENTRY.replace('source: "somewhere"', "source:\n      - doc-one\n"
+                                                               "      - doc-three"))
+    (problem,) = problems_of(tmp_path)
+    assert problem.startswith(prefix(path, 10)) and "'doc-three' is not a key in" in problem
+    assert "sources.yaml" in problem and "doc-one, doc-two" in problem
+
+
+def test_broken_sources_file_is_reported_at_its_lines(tmp_path: Path) -> None:
+    sources = write(tmp_path, """\
+        sources:
+          - key: Bad Key
+            title: T
+            date: "2020"
+          - key: dup
+            title: T
+            date: "2020"
+          - key: dup
+            date: "2020"
+            colour: red
+          - just text
+        """, "sources.yaml")
+    write(tmp_path, "entries:\n" + GOOD_ENTRY.replace('"somewhere"', "dup"))
+    problems = problems_of(tmp_path)
+    assert any(p.startswith(prefix(sources, 2)) and "kebab-case" in p for p in problems)
+    assert any(p.startswith(prefix(sources, 8)) and "missing field 'title'" in p for p in problems)
+    assert any(p.startswith(prefix(sources, 10)) and "unknown field 'colour'" in p for p in problems)
+    assert any(p.startswith(prefix(sources, 11)) and "must be a mapping" in p for p in problems)
+    assert any(p.startswith(prefix(sources, 8)) and "duplicate source key 'dup'" in p for p in problems)
+    assert len(problems) == 5  # the entry's reference to 'dup' resolves to the first record
+
+
+def test_without_a_sources_file_the_source_text_is_the_citation(tmp_path: Path) -> None:
+    write(tmp_path, "entries:\n" + GOOD_ENTRY)
+    assert load_knowledge(tmp_path).by_id["good-one"].citation == "somewhere"
+
+
+def test_members_never_see_an_internal_file_name(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every shipped entry, as the footer, `jetbot ask` and `jetbot ask --json` show it."""
+    import json
+
+    from bot.knowledge.cli import format_answer, kb_export
+    from bot.knowledge.model import Answer
+    from cogs.faq import answer_embed
+
+    kb = load_knowledge(SHIPPED)
+    assert kb_check(SHIPPED) == 0
+    shown: list[str] = []
+    for entry in kb.entries:
+        assert entry.citation and entry.citation != entry.source, entry.id
+        answer = Answer(matched=True, entry=entry, score=100.0, suggestions=(), text=entry.answer,
+                        normalized="")
+        embed = answer_embed(entry)
+        shown += [format_answer(answer), json.dumps(answer.to_json(), ensure_ascii=False),
+                  embed.footer.text or "", embed.description or ""]
+    assert kb_export(SHIPPED) == 0
+    shown.append(capsys.readouterr().out.replace('"source":', ""))
+    for text in shown:
+        assert "seeds/" not in text and ".txt" not in text, text[:300]
+    assert any("“Who Are We?”" in text for text in shown)

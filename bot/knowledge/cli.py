@@ -37,7 +37,7 @@ def format_answer(answer: Answer) -> str:
     """An answer as a person reads it in a terminal."""
     if answer.matched and answer.entry is not None:
         entry = answer.entry
-        lines = [f"{entry.title}", "", entry.answer.rstrip(), "", f"Source: {entry.source}",
+        lines = [f"{entry.title}", "", entry.answer.rstrip(), "", f"Source: {entry.citation}",
                  f"(entry {entry.id}, confidence {answer.score:.0f}/100)"]
         if answer.suggestions:
             lines.append("Related: " + "; ".join(s.title for s in answer.suggestions))
@@ -99,7 +99,8 @@ def kb_export(path: Path) -> int:
         return 1
     data = [
         {"id": e.id, "title": e.title, "category": e.category, "questions": list(e.questions),
-         "aliases": list(e.aliases), "answer": e.answer, "source": e.source}
+         "aliases": list(e.aliases), "answer": e.answer, "source": e.source,
+         "citation": e.citation}
         for e in kb.entries
     ]
     print(json.dumps(data, ensure_ascii=False, indent=2))

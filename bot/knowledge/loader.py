@@ -16,10 +16,25 @@ from typing import Any
 
 import yaml
 
-from bot.knowledge.model import CATEGORIES, FIELDS, MAX_ANSWER, MAX_TITLE, Entry, KnowledgeBase, KnowledgeError
+from bot.knowledge.model import (
+    CATEGORIES,
+    FIELDS,
+    MAX_ANSWER,
+    MAX_TITLE,
+    SOURCES_FILE,
+    Entry,
+    KnowledgeBase,
+    KnowledgeError,
+    Source,
+)
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SUFFIXES = (".yaml", ".yml")
+# Data files that live beside the entry files but hold no entries: the cited documents (read here)
+# and the engine's word list.
+DATA_FILES = frozenset({SOURCES_FILE, "thesaurus.yaml"})
+SOURCE_FIELDS = ("key", "publisher", "title", "date", "url", "file")
+SOURCE_REQUIRED = ("key", "title", "date")
 
 
 class _Map(dict):
@@ -86,8 +101,14 @@ def display_path(path: Path) -> str:
 def knowledge_files(path: Path) -> list[Path]:
     """The YAML files that make up the knowledge base at ``path`` (a folder, sorted, or one file)."""
     if path.is_dir():
-        return sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file() and not p.name.startswith("."))
+        return sorted(p for p in path.iterdir() if p.suffix in SUFFIXES and p.is_file()
+                      and not p.name.startswith(".") and p.name not in DATA_FILES)
     return [path]
+
+
+def sources_file(path: Path) -> Path:
+    """Where the documents cited by the knowledge base at ``path`` are listed (it may not exist)."""
+    return (path if path.is_dir() else path.parent) / SOURCES_FILE
 
 
 def _type_name(value: Any) -> str:
@@ -111,17 +132,17 @@ class _Collector:
     def add(self, line: int, message: str) -> None:
         self.problems.append(f"{self.file}:{line}: {message}")
 
-    def text_field(self, entry: _Map, name: str, eid: str) -> str | None:
+    def text_field(self, entry: _Map, name: str, eid: str, kind: str = "entry") -> str | None:
         value = entry.get(name)
         line = entry.key_lines.get(name, entry.line)
         if name not in entry:
-            self.add(entry.line, f"entry {eid}: missing field '{name}'")
+            self.add(entry.line, f"{kind} {eid}: missing field '{name}'")
             return None
         if not isinstance(value, str):
-            self.add(line, f"entry {eid}: '{name}' must be text, not {_type_name(value)}")
+            self.add(line, f"{kind} {eid}: '{name}' must be text, not {_type_name(value)}")
             return None
         if not value.strip():
-            self.add(line, f"entry {eid}: '{name}' is empty")
+            self.add(line, f"{kind} {eid}: '{name}' is empty")
             return None
         return value.strip()
 
@@ -151,12 +172,79 @@ class _Collector:
                 out.append(item.strip())
         return tuple(out) if ok else None
 
-    def source_field(self, entry: _Map, eid: str) -> str | None:
+    def source_field(self, entry: _Map, eid: str) -> tuple[str, ...] | None:
         value = entry.get("source")
         if isinstance(value, list):
-            items = self.list_field(entry, "source", eid)
-            return "; ".join(items) if items is not None else None
-        return self.text_field(entry, "source", eid)
+            return self.list_field(entry, "source", eid)
+        text = self.text_field(entry, "source", eid)
+        return (text,) if text is not None else None
+
+    def citation(self, entry: _Map, eid: str, refs: tuple[str, ...], sources: dict[str, Source] | None,
+                 sources_shown: str) -> str | None:
+        """The citation members see: each key resolved through ``sources.yaml``, or, in a knowledge base
+        without one, the text as written."""
+        if sources is None:
+            return "; ".join(refs)
+        value = entry.get("source")
+        line = entry.key_lines.get("source", entry.line)
+        lines = getattr(value, "item_lines", [line] * len(refs))
+        missing = False
+        for ref, ref_line in zip(refs, lines, strict=False):
+            if ref not in sources:
+                known = ", ".join(sorted(sources)) or "none"
+                self.add(ref_line, f"entry {eid}: source {ref!r} is not a key in {sources_shown} (known: {known})")
+                missing = True
+        return None if missing else "; ".join(sources[ref].citation for ref in refs)
+
+
+def _load_sources(path: Path, problems: list[str]) -> tuple[dict[str, Source] | None, str]:
+    """The documents in ``sources.yaml`` by key (None when there is no such file), and its shown path.
+    Problems are recorded as ``file:line`` like the entries' own."""
+    shown = display_path(path)
+    if not path.is_file():
+        return None, shown
+    data = _parse_file(path, shown, problems)
+    sources: dict[str, Source] = {}
+    col = _Collector(shown, problems)
+    if data is None:
+        if not any(p.startswith(f"{shown}:") for p in problems):
+            col.add(1, "the file is empty (it needs 'sources:' with a list of documents)")
+        return sources, shown
+    if not isinstance(data, _Map) or not isinstance(data.get("sources"), _Seq) or not data["sources"]:
+        line = data.line if isinstance(data, _Map | _Seq) else 1
+        col.add(line, "the top level must be a mapping with a non-empty 'sources:' list")
+        return sources, shown
+    for key in data:
+        if key != "sources":
+            col.add(data.key_lines.get(key, data.line), f"unknown top-level key '{key}' (only 'sources:' is allowed)")
+    for item, item_line in zip(data["sources"], data["sources"].item_lines, strict=True):
+        if not isinstance(item, _Map):
+            col.add(item_line, f"each source must be a mapping (key: ..., title: ...), not {_type_name(item)}")
+            continue
+        raw = item.get("key")
+        name = repr(raw) if isinstance(raw, str) and raw.strip() else f"at line {item.line}"
+        for field_name in item:
+            if field_name not in SOURCE_FIELDS:
+                col.add(item.key_lines.get(field_name, item.line),
+                        f"source {name}: unknown field '{field_name}' (allowed: {', '.join(SOURCE_FIELDS)})")
+        values: dict[str, str] = {}
+        ok = True
+        for field_name in SOURCE_FIELDS:
+            if field_name in SOURCE_REQUIRED or field_name in item:
+                value = col.text_field(item, field_name, name, kind="source")
+                ok = ok and value is not None
+                if value is not None:
+                    values[field_name] = value
+        key_value = values.get("key")
+        if key_value is not None and not ID_RE.match(key_value):
+            col.add(item.key_lines["key"], f"source {name}: key must be lower-case kebab-case (e.g. jlgc-london-2024)")
+            ok = False
+        elif key_value is not None and key_value in sources:
+            col.add(item.key_lines["key"], f"duplicate source key {key_value!r}")
+            ok = False
+        if ok:
+            sources[values["key"]] = Source(**values)
+    return sources, shown
 
 
 def _parse_file(path: Path, shown: str, problems: list[str]) -> Any:
@@ -184,7 +272,8 @@ def _parse_file(path: Path, shown: str, problems: list[str]) -> Any:
         return None
 
 
-def _validate_entry(item: Any, item_line: int, col: _Collector, seen: dict[str, str], path_shown: str) -> Entry | None:
+def _validate_entry(item: Any, item_line: int, col: _Collector, seen: dict[str, str], path_shown: str,
+                    sources: dict[str, Source] | None = None, sources_shown: str = SOURCES_FILE) -> Entry | None:
     if not isinstance(item, _Map):
         col.add(item_line, f"each entry must be a mapping (id: ..., title: ...), not {_type_name(item)}")
         return None
@@ -226,14 +315,15 @@ def _validate_entry(item: Any, item_line: int, col: _Collector, seen: dict[str, 
         answer = None
     questions = col.list_field(item, "questions", eid)
     aliases = col.list_field(item, "aliases", eid)
-    source = col.source_field(item, eid)
-    values = (entry_id, title, category, answer, questions, aliases, source)
+    refs = col.source_field(item, eid)
+    citation = col.citation(item, eid, refs, sources, sources_shown) if refs is not None else None
+    values = (entry_id, title, category, answer, questions, aliases, refs, citation)
     if any(v is None for v in values):
         return None
     return Entry(
         id=entry_id, title=title, category=category, answer=answer,  # type: ignore[arg-type]
-        questions=questions, aliases=aliases, source=source,  # type: ignore[arg-type]
-        file=path_shown, line=item.line,
+        questions=questions, aliases=aliases, source="; ".join(refs),  # type: ignore[arg-type]
+        file=path_shown, line=item.line, citation=citation,  # type: ignore[arg-type]
     )
 
 
@@ -251,6 +341,7 @@ def load_knowledge(path: Path) -> KnowledgeBase:
     entries: list[Entry] = []
     seen: dict[str, str] = {}
     shown_files: list[str] = []
+    sources, sources_shown = _load_sources(sources_file(path), problems)
     for file in files:
         shown = display_path(file)
         shown_files.append(shown)
@@ -278,7 +369,7 @@ def load_knowledge(path: Path) -> KnowledgeBase:
             col.add(entries_line, "'entries:' is empty")
             continue
         for item, item_line in zip(items, items.item_lines, strict=True):
-            entry = _validate_entry(item, item_line, col, seen, shown)
+            entry = _validate_entry(item, item_line, col, seen, shown, sources, sources_shown)
             if entry is not None:
                 entries.append(entry)
     if problems:

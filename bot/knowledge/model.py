@@ -13,6 +13,7 @@ from typing import Any
 CATEGORIES: tuple[str, ...] = ("roles", "ministries", "clair", "jlgc", "alumni", "programme", "exchange", "bot")
 FIELDS: tuple[str, ...] = ("id", "title", "category", "answer", "questions", "aliases", "source")
 MAX_TITLE = 100  # an embed title may be 256, but the cog also uses titles as autocomplete choices (100)
+SOURCES_FILE = "sources.yaml"  # the documents entries cite, beside the entry files
 MAX_ANSWER = 3500  # embed description limit is 4096; the cog adds a source line and suggestions
 
 
@@ -35,9 +36,34 @@ class Entry:
     answer: str
     questions: tuple[str, ...]
     aliases: tuple[str, ...]
-    source: str  # a list in YAML is joined with "; "
+    source: str  # as written in YAML (source keys, or free text); a list is joined with "; "
     file: str  # where it was defined, for messages
     line: int
+    citation: str = ""  # what members see: publisher, title, date, web address; defaults to ``source``
+
+    def __post_init__(self) -> None:
+        if not self.citation:
+            object.__setattr__(self, "citation", self.source)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document from ``sources.yaml``: how members see it cited (never the file name)."""
+
+    key: str
+    title: str
+    date: str
+    publisher: str = ""
+    url: str = ""
+    file: str = ""  # the document's file, for reviewers only; never shown to members
+
+    @property
+    def citation(self) -> str:
+        parts = [self.publisher] if self.publisher else []
+        parts += [f"“{self.title}”", self.date]
+        if self.url:
+            parts.append(self.url)
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
