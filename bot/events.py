@@ -42,6 +42,12 @@ DESCRIPTION_MAX = 1000  # Discord scheduled event description limit
 CAPACITY_MAX = 10_000
 MAX_BATCH = 1000
 UNSET: Any = object()
+ID_LIMIT = 2**63  # SQLite integers are signed 64-bit: a larger id cannot name anything stored
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` can be a stored id (a forged 25-digit button id cannot)."""
+    return isinstance(value, int) and 0 < value < ID_LIMIT
 
 
 # -- results --------------------------------------------------------------------------------------
@@ -292,7 +298,7 @@ class EventService:
 
     # -- reading ----------------------------------------------------------------------------------
     async def _require(self, guild_id: int, event_id: int) -> EventRow:
-        event = await self.db.events.get(guild_id, event_id)
+        event = await self.db.events.get(guild_id, event_id) if valid_id(event_id) and valid_id(guild_id) else None
         if event is None:
             raise NotFound("I can't find that event in this server. It may have been deleted.")
         return event
@@ -446,6 +452,8 @@ class EventService:
         """Record a click. Atomic; concurrent clicks are applied in arrival order (see module doc)."""
         if choice not in CHOICES:
             raise UserError("Choose going, maybe or can't go.")
+        if not (valid_id(guild_id) and valid_id(event_id) and valid_id(user_id)):
+            raise NotFound("This event no longer exists in this server, so there is nothing to RSVP to.")
         loop = asyncio.get_running_loop()
         request = _Request(guild_id, event_id, user_id, choice, loop.create_future())
         self._pending.append(request)
@@ -474,15 +482,35 @@ class EventService:
         states: dict[tuple[int, int], _EventState | Exception] = {}
         partial: list[tuple[str, str | None, list[int]] | Exception] = []
         async with self.db.transaction() as conn:
+            # Each request, and each event's write, runs in its own savepoint: whatever goes wrong with
+            # one fails that one alone; the rest of the batch is still committed.
             for req in batch:
                 key = (req.guild_id, req.event_id)
-                if key not in states:
-                    states[key] = await self._load_state(conn, req.guild_id, req.event_id, now)
-                state = states[key]
-                partial.append(state if isinstance(state, Exception) else state.apply(req.user_id, req.choice, now))
-            for state in states.values():
-                if isinstance(state, _EventState):
+                await conn.execute("SAVEPOINT rsvp_request")
+                try:
+                    if key not in states:
+                        states[key] = await self._load_state(conn, req.guild_id, req.event_id, now)
+                    state = states[key]
+                    partial.append(state if isinstance(state, Exception)
+                                   else state.apply(req.user_id, req.choice, now))
+                except Exception as exc:
+                    log.exception("RSVP for event %s in guild %s failed", req.event_id, req.guild_id)
+                    await conn.execute("ROLLBACK TO rsvp_request")
+                    partial.append(exc)
+                finally:
+                    await conn.execute("RELEASE rsvp_request")
+            for key, state in list(states.items()):
+                if not isinstance(state, _EventState):
+                    continue
+                await conn.execute("SAVEPOINT rsvp_event")
+                try:
                     await self.db.events.save_rsvps_in(conn, state.changed_rows())
+                except Exception as exc:
+                    log.exception("saving RSVPs of event %s failed", key[1])
+                    await conn.execute("ROLLBACK TO rsvp_event")
+                    states[key] = exc
+                finally:
+                    await conn.execute("RELEASE rsvp_event")
         # Results describe the state after the whole batch (the counts the post will show).
         summaries = {k: s.summary() for k, s in states.items() if isinstance(s, _EventState)}
         outcomes: list[RsvpResult | Exception] = []
@@ -492,7 +520,9 @@ class EventService:
                 continue
             key = (req.guild_id, req.event_id)
             state = states[key]
-            assert isinstance(state, _EventState)
+            if isinstance(state, Exception):  # its write failed: nothing of it was kept
+                outcomes.append(state)
+                continue
             status, previous, promoted = p
             position = state.position(req.user_id)
             if status == "waitlist" and position is None:

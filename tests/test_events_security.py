@@ -10,7 +10,7 @@ import pytest
 
 from bot.client import OrganiserOnly
 from bot.clock import FakeClock
-from tests.helpers import make_interaction, make_member
+from tests.helpers import make_interaction, make_member, sent_kwargs
 from tests.test_events_cog import G1, World, create_via_form, organiser, start_bot, stop_bot
 
 
@@ -105,3 +105,60 @@ async def test_attendees_csv_defuses_formulas_like_the_newsletter_csv(world: Wor
     rows = list(csv.reader(io.StringIO(attendees_csv(attendees, names).decode("utf-8-sig"))))
     assert rows[0] == ["status", "position", "user_id", "display_name", "responded_at"]
     assert [r[3] for r in rows[1:]] == ["'" + names[101], "'" + names[102], "Ana-Maria"]
+
+
+async def test_forged_id_in_a_rush_fails_alone(world: World) -> None:
+    import asyncio
+
+    from bot.errors import NotFound
+
+    service = world.bot.services.events
+    event_id = await create_via_form(world, capacity=20)
+    forged = 10**25 - 1  # what a forged jetbot:rsvp:<25 digits>:going button carries
+    results = await asyncio.gather(
+        *(service.rsvp(G1, event_id, 200 + i, "going") for i in range(5)),
+        service.rsvp(G1, forged, 300, "going"),
+        *(service.rsvp(G1, event_id, 205 + i, "going") for i in range(5)),
+        return_exceptions=True,
+    )
+    assert isinstance(results[5], NotFound)
+    assert all(not isinstance(r, BaseException) and r.status == "going" for i, r in enumerate(results) if i != 5)
+    assert (await service.summary(G1, event_id)).going == 10
+    click_inter = make_interaction(world.bot, user=make_member(301))
+    from cogs._event_views import RsvpButton
+
+    match = RsvpButton.__discord_ui_compiled_template__.fullmatch(f"jetbot:rsvp:{'9' * 25}:going")
+    import discord
+
+    item = await RsvpButton.from_custom_id(click_inter, discord.ui.Button(custom_id="x"), match)
+    await item.callback(click_inter)
+    assert "no longer exists" in sent_kwargs(click_inter)["content"]
+
+
+async def test_a_request_failing_inside_the_batch_fails_alone(world: World, monkeypatch) -> None:
+    """A failure in SQL for one request (here: reading one event's RSVPs) rolls back only that request."""
+    import asyncio
+
+    service = world.bot.services.events
+    good = await create_via_form(world, capacity=20)
+    bad = (await service.create_event(G1, created_by=9, channel_id=500, title="Other", start="2026-12-06 18:00",
+                                      end="2h")).event.id
+    real = world.bot.services.db.events.rsvps_in
+
+    async def broken(conn, guild_id, event_id):
+        if event_id == bad:
+            await conn.execute("INSERT INTO event_rsvps (event_id, guild_id, user_id, status, seq, created_at, "
+                               "updated_at) VALUES (?, ?, 1, 'going', 1, 'x', 'x')", (bad, G1))
+            raise RuntimeError("disk trouble")
+        return await real(conn, guild_id, event_id)
+
+    monkeypatch.setattr(world.bot.services.db.events, "rsvps_in", broken)
+    results = await asyncio.gather(
+        service.rsvp(G1, good, 401, "going"), service.rsvp(G1, bad, 402, "going"),
+        service.rsvp(G1, good, 403, "maybe"), return_exceptions=True,
+    )
+    assert isinstance(results[1], RuntimeError)
+    assert [r.status for r in (results[0], results[2])] == ["going", "maybe"]
+    monkeypatch.undo()
+    assert (await service.summary(G1, good)).going == 1
+    assert (await service.attendees(G1, bad)).going == ()  # the half-done write was rolled back

@@ -101,12 +101,16 @@ class EventsRepo:
         return row
 
     async def get(self, guild_id: int, event_id: int) -> EventRow | None:
+        if not (0 < event_id < 2**63 and 0 < guild_id < 2**63):  # cannot be stored: not found
+            return None
         row = await self.db.fetchone(
             f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id)
         )
         return None if row is None else _event(row)
 
     async def _get(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> EventRow | None:
+        if not (0 < event_id < 2**63 and 0 < guild_id < 2**63):
+            return None
         async with conn.execute(
             f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id)
         ) as cur:
@@ -282,6 +286,9 @@ class EventsRepo:
         for sql in (
             "DELETE FROM event_rsvps WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_reminders WHERE guild_id = ? AND user_id = ?",
+            "DELETE FROM event_attendance WHERE guild_id = ? AND user_id = ?",
+            "DELETE FROM event_outbox WHERE guild_id = ? AND user_id = ?",
+            "UPDATE event_series SET created_by = NULL WHERE guild_id = ? AND created_by = ?",
             "UPDATE events SET created_by = NULL WHERE guild_id = ? AND created_by = ?",
         ):
             cur = await conn.execute(sql, (guild_id, user_id))
