@@ -1,0 +1,93 @@
+"""The fake's gateway websocket: HELLO, IDENTIFY → READY → GUILD_CREATE (or close 4004 / 4014),
+heartbeats, REQUEST_GUILD_MEMBERS, and ``dispatch`` for events a test sends the bot."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from tests.fakediscord.core import PRIVILEGED_INTENTS, FakeBase
+
+
+class Gateway(FakeBase):
+    """One websocket per connected bot (``_sockets``); resume is not supported (op 9 asks to identify)."""
+
+    async def _send(self, ws: web.WebSocketResponse, op: int, d: Any, t: str | None = None) -> None:
+        payload: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
+        if op == 0:
+            self._seq[id(ws)] = self._seq.get(id(ws), 0) + 1
+            payload["s"] = self._seq[id(ws)]
+        await ws.send_str(json.dumps(payload))
+
+    async def _serve_gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        try:
+            await self._send(ws, 10, {"heartbeat_interval": 41250})
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = json.loads(msg.data)
+                op = data.get("op")
+                if op == 1:
+                    await self._send(ws, 11, None)
+                elif op == 2:
+                    await self._identify(ws, data.get("d") or {})
+                elif op == 6:  # resume: not supported, ask for a fresh IDENTIFY
+                    await self._send(ws, 9, False)
+                elif op == 8:
+                    await self._request_members(ws, data.get("d") or {})
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+            await self._notify()
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        self.identifies.append({k: v for k, v in d.items() if k != "token"})
+        if d.get("token") != self.token:
+            self.gateway_closes.append(4004)
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        intents = int(d.get("intents") or 0)
+        if intents & PRIVILEGED_INTENTS & ~self.allowed_intents:
+            self.gateway_closes.append(4014)
+            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            return
+        ready = {
+            "v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False},
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "session_id": secrets.token_hex(16), "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
+            "relationships": [], "user_settings": {}, "guild_join_requests": [], "presences": [],
+        }
+        await self._send(ws, 0, ready, "READY")
+        for guild in self.guilds.values():
+            await self._send(ws, 0, guild.payload(self.bot_member(guild)), "GUILD_CREATE")
+        await self._notify()
+
+    async def _request_members(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        """REQUEST_GUILD_MEMBERS by ``user_ids`` (allowed without the members intent): one
+        GUILD_MEMBERS_CHUNK with those who are members, the rest in ``not_found``."""
+        guild = self.guilds.get(int(d.get("guild_id") or 0))
+        wanted = [int(u) for u in d.get("user_ids") or []]
+        found = [guild.members[u] for u in wanted if guild is not None and u in guild.members]
+        await self._send(ws, 0, {"guild_id": str(d.get("guild_id")), "members": [m.payload() for m in found],
+                                 "chunk_index": 0, "chunk_count": 1, "nonce": d.get("nonce"),
+                                 "not_found": [str(u) for u in wanted if u not in {m.id for m in found}]},
+                         "GUILD_MEMBERS_CHUNK")
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._sockets)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to every connected bot."""
+        if not self._sockets:
+            raise AssertionError("no bot is connected to the fake gateway")
+        for ws in list(self._sockets):
+            await self._send(ws, 0, data, event)
