@@ -20,6 +20,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
+from bot.web import WebServer, start_web
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -216,6 +217,7 @@ class JetBot(commands.Bot):
         self.sync_commands = sync_commands
         self.cog_names = cogs if cogs is not None else discover_cogs()
         self.synced_this_start = False
+        self.web: WebServer | None = None
 
     async def setup_hook(self) -> None:
         for name in self.cog_names:
@@ -223,6 +225,18 @@ class JetBot(commands.Bot):
         log.info("loaded %d extensions: %s", len(self.cog_names), ", ".join(self.cog_names))
         if self.sync_commands:
             await self.sync_if_changed()
+        # The calendar feed, event pages and /healthz, in this event loop; None unless JETBOT_WEB_PORT is set.
+        self.web = await start_web(self.services, gateway_connected=self.gateway_connected)
+
+    def gateway_connected(self) -> bool:
+        """READY received and the gateway socket open right now (for /healthz)."""
+        return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
+
+    async def close(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+        await super().close()
 
     async def sync_if_changed(self) -> bool:
         """Sync the command tree only when it differs from the last one synced (sync is rate-limited)."""

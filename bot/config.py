@@ -54,6 +54,22 @@ def _int_or_none(name: str, raw: str | None) -> int | None:
         raise ConfigError(f"{name} must be a number (a Discord id), got {raw!r}") from None
 
 
+def _port(raw: str | None) -> int | None:
+    value = _int_or_none("JETBOT_WEB_PORT", raw)
+    if value is not None and not 1 <= value <= 65535:
+        raise ConfigError(f"JETBOT_WEB_PORT must be a port number from 1 to 65535, got {value}")
+    return value
+
+
+def _public_url(raw: str | None) -> str | None:
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return None
+    if not value.startswith(("https://", "http://")) or "?" in value or "#" in value:
+        raise ConfigError(f"JETBOT_PUBLIC_URL must be an address such as https://jetbot.example.org, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     token: Secret | None = None
@@ -63,6 +79,10 @@ class Settings:
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     consent_text: str = DEFAULT_CONSENT_TEXT
+    # The web server (calendar feed, event pages, /healthz): off unless a port is set.
+    web_port: int | None = None
+    web_host: str = "127.0.0.1"
+    public_url: str | None = None  # how people reach it (the reverse proxy's https://...); links use it
     # Only for tests against the fake Discord server on 127.0.0.1; empty means the real Discord.
     api_base: str | None = None
     gateway_url: str | None = None
@@ -87,6 +107,9 @@ class Settings:
             log_level=level,
             dev_guild_id=_int_or_none("JETBOT_DEV_GUILD_ID", env.get("JETBOT_DEV_GUILD_ID")),
             consent_text=(env.get("JETBOT_CONSENT_TEXT") or DEFAULT_CONSENT_TEXT).strip(),
+            web_port=_port(env.get("JETBOT_WEB_PORT")),
+            web_host=(env.get("JETBOT_WEB_HOST") or "127.0.0.1").strip(),
+            public_url=_public_url(env.get("JETBOT_PUBLIC_URL")),
             api_base=(env.get("JETBOT_DISCORD_API_BASE") or None),
             gateway_url=(env.get("JETBOT_DISCORD_GATEWAY") or None),
         )
