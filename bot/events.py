@@ -23,6 +23,7 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot import tasks
 from bot.calendar import build_ics, ics_filename
 from bot.chapter import MAX_REMINDER_MINUTES
 from bot.clock import Clock, utcnow
@@ -31,7 +32,7 @@ from bot.errors import NotFound, UserError
 from bot.event_time import format_local, parse_end, parse_when, unix
 from bot.markdown import bold, escape
 from bot.storage import Database
-from bot.storage.events import EventRow, RsvpRow
+from bot.storage.events import EventRow, OutboxRow, RsvpRow
 
 log = logging.getLogger("jetbot.events")
 
@@ -147,6 +148,7 @@ class _EventState:
         for r in rows:
             self.counts[r.status] += 1
         self.waitlist: list[int] = [r.user_id for r in sorted(rows, key=lambda r: r.seq) if r.status == "waitlist"]
+        self.promoted: list[int] = []  # everyone moved up while this state was loaded (they get a DM)
 
     @classmethod
     def of(cls, event: EventRow, rows: Sequence[RsvpRow]) -> _EventState:
@@ -185,6 +187,7 @@ class _EventState:
             user_id = self.waitlist[0]
             self._set(user_id, "going", now)
             promoted.append(user_id)
+        self.promoted.extend(promoted)
         return promoted
 
     def apply(self, user_id: int, choice: str, now: datetime) -> tuple[str, str | None, list[int]]:
@@ -430,20 +433,23 @@ class EventService:
             state = _EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
             promoted = state.promote(now)
             await self.db.events.save_rsvps_in(conn, state.changed_rows())
-        notify = tuple(r.user_id for r in state.rows.values()
-                       if r.status in ("going", "maybe", "waitlist") and r.user_id not in promoted)
+            notify = tuple(r.user_id for r in state.rows.values()
+                           if r.status in ("going", "maybe", "waitlist") and r.user_id not in promoted)
+            await self._tell_promoted_in(conn, state, now)
+            await self.db.events.add_outbox_in(conn, guild_id, event_id, notify, "changed", "\n".join(lines), now)
         log.info("event %s edited in guild %s: %s", event_id, guild_id, ", ".join(sorted(changes)))
         return EditResult(state.summary(), tuple(lines), notify, tuple(promoted),
                           time_changed="start_at" in changes or "end_at" in changes)
 
     async def cancel_event(self, guild_id: int, event_id: int) -> CancelResult:
-        event = await self._require(guild_id, event_id)
-        if event.cancelled:
-            raise UserError("That event is already cancelled.")
-        if not await self.db.events.cancel(guild_id, event_id, self.clock()):
-            raise UserError("That event is already cancelled.")
-        rows = await self.db.events.rsvps(guild_id, event_id)
-        notify = tuple(r.user_id for r in rows if r.status in ("going", "maybe", "waitlist"))
+        await self._require(guild_id, event_id)
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            if not await self.db.events.cancel_in(conn, guild_id, event_id, now):
+                raise UserError("That event is already cancelled.")
+            rows = await self.db.events.rsvps_in(conn, guild_id, event_id)
+            notify = tuple(r.user_id for r in rows if r.status in ("going", "maybe", "waitlist"))
+            await self.db.events.add_outbox_in(conn, guild_id, event_id, notify, "cancelled", "", now)
         log.info("event %s cancelled in guild %s", event_id, guild_id)
         return CancelResult(await self.summary(guild_id, event_id), notify)
 
@@ -458,7 +464,7 @@ class EventService:
         request = _Request(guild_id, event_id, user_id, choice, loop.create_future())
         self._pending.append(request)
         if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
-            self._worker = loop.create_task(self._drain())
+            self._worker = tasks.spawn(self._drain(), purpose="RSVP group commit")
         return await request.future
 
     async def _drain(self) -> None:
@@ -505,6 +511,7 @@ class EventService:
                 await conn.execute("SAVEPOINT rsvp_event")
                 try:
                     await self.db.events.save_rsvps_in(conn, state.changed_rows())
+                    await self._tell_promoted_in(conn, state, now)
                 except Exception as exc:
                     log.exception("saving RSVPs of event %s failed", key[1])
                     await conn.execute("ROLLBACK TO rsvp_event")
@@ -539,6 +546,24 @@ class EventService:
         if event.start_at <= now:
             return UserError(f"{bold(event.title)} has already started, so RSVPs are closed.")
         return _EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
+
+    # -- DMs decided with the change that causes them -----------------------------------------------
+    async def _tell_promoted_in(self, conn: Any, state: _EventState, now: datetime) -> None:
+        """Queue the "you're off the waitlist" DMs in the same transaction as the promotion itself."""
+        if state.promoted:
+            await self.db.events.add_outbox_in(conn, state.event.guild_id, state.event.id, state.promoted,
+                                               "promoted", "", now)
+
+    async def pending_dms(self, limit: int = 100) -> list[tuple[OutboxRow, EventRow | None]]:
+        """DMs not yet delivered (also those a shutdown interrupted), with their event."""
+        out = []
+        for row in await self.db.events.outbox(limit):
+            out.append((row, await self.db.events.get(row.guild_id, row.event_id)))
+        return out
+
+    async def dm_done(self, row: OutboxRow) -> None:
+        """Delivered, or not deliverable (DMs closed): either way, not to be sent again."""
+        await self.db.events.outbox_done(row.guild_id, row.id)
 
     # -- reminders --------------------------------------------------------------------------------
     async def due_reminders(self, now: datetime | None = None) -> list[Reminder]:
@@ -643,22 +668,29 @@ class EventService:
     async def erase_member_promoting(self, guild_id: int, user_id: int) -> tuple[int, dict[int, tuple[int, ...]]]:
         """Like ``erase_member``, also returning {event_id: promoted member ids} so a caller with
         Discord access can tell them."""
+        async with self.db.transaction() as conn:
+            return await self.erase_member_in(conn, guild_id, user_id)
+
+    async def erase_member_in(self, conn: Any, guild_id: int, user_id: int
+                              ) -> tuple[int, dict[int, tuple[int, ...]]]:
+        """``erase_member_promoting`` inside a transaction the caller holds (``PrivacyService``). The
+        promoted members' DMs are queued in the same transaction."""
         now = self.clock()
         promotions: dict[int, tuple[int, ...]] = {}
-        async with self.db.transaction() as conn:
-            event_ids = await self.db.events.member_event_ids_in(conn, guild_id, user_id)
-            states = []
-            for event_id in event_ids:
-                event = await self.db.events.get_in(conn, guild_id, event_id)
-                if event is not None and not event.cancelled and event.start_at > now:
-                    states.append(_EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id)))
-            count = await self.db.events.erase_member_in(conn, guild_id, user_id)
-            for state in states:
-                state.remove(user_id)
-                promoted = state.promote(now)
-                if promoted:
-                    promotions[state.event.id] = tuple(promoted)
-                await self.db.events.save_rsvps_in(conn, state.changed_rows())
+        event_ids = await self.db.events.member_event_ids_in(conn, guild_id, user_id)
+        states = []
+        for event_id in event_ids:
+            event = await self.db.events.get_in(conn, guild_id, event_id)
+            if event is not None and not event.cancelled and event.start_at > now:
+                states.append(_EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id)))
+        count = await self.db.events.erase_member_in(conn, guild_id, user_id)
+        for state in states:
+            state.remove(user_id)
+            promoted = state.promote(now)
+            if promoted:
+                promotions[state.event.id] = tuple(promoted)
+            await self.db.events.save_rsvps_in(conn, state.changed_rows())
+            await self._tell_promoted_in(conn, state, now)
         log.info("erased %d event records of a member in guild %s", count, guild_id)
         return count, promotions
 

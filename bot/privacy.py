@@ -6,14 +6,27 @@ about them *for that chapter*. What jetbot keeps about a member in a server:
 - newsletter: the subscription (address, name, consent record) and the consent history;
 - events: their RSVPs, reminders sent to them, and being named as an event's creator (``EventService``);
 - declined /ask questions: stored aggregated per server with no user id, so nothing of theirs.
+
+Erasure is ONE transaction (one ``BEGIN IMMEDIATE`` on the one connection): every feature's erase step
+runs inside it, so a failure half-way leaves everything as it was, never a member half-erased. Another
+feature joins both rights with two calls, made where the services are built (``bot/services.py``)::
+
+    privacy.add_eraser("knowledge suggestions and votes", db.chapter_kb.erase_member_in)
+    privacy.add_exporter("knowledge", chapter_kb.export_member)
+
+An erase step is ``async (conn, guild_id, user_id) -> int`` (records removed), runs SQL on ``conn`` only,
+and never opens a transaction of its own; an exporter is ``async (guild_id, user_id) -> JSON-able data``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import aiosqlite
 
 from bot.clock import Clock, utcnow
 from bot.events import EventService
@@ -21,6 +34,9 @@ from bot.newsletter import NewsletterService
 from bot.storage import Database
 
 log = logging.getLogger("jetbot.privacy")
+
+EraseStep = Callable[[aiosqlite.Connection, int, int], Awaitable[int]]
+Exporter = Callable[[int, int], Awaitable[Any]]
 
 DECLINED_QUESTIONS_NOTE = (
     "Questions /ask could not answer are stored counted per server, without any user id, "
@@ -39,10 +55,12 @@ class ErasureReport:
     event_records: int
     # {event_id: member ids moved up from the waitlist into the places the member freed}
     promotions: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # (what, records erased) for every erase step another feature added
+    others: tuple[tuple[str, int], ...] = ()
 
     @property
     def total(self) -> int:
-        return self.subscriptions + self.consent_history + self.event_records
+        return self.subscriptions + self.consent_history + self.event_records + sum(n for _, n in self.others)
 
     def lines(self) -> list[str]:
         """What was erased, in words a member understands."""
@@ -51,6 +69,7 @@ class ErasureReport:
             + ("erased" if self.subscriptions else "none stored"),
             f"newsletter consent history: {self.consent_history} entr{'y' if self.consent_history == 1 else 'ies'}",
             f"event records (RSVPs, reminders sent, being named as an event's creator): {self.event_records}",
+            *(f"{label}: {count}" for label, count in self.others),
             "declined /ask questions: nothing per member is stored",
         ]
 
@@ -67,6 +86,17 @@ class PrivacyService:
         self.clock = clock
         self.events = events
         self.newsletter = newsletter
+        self._erasers: list[tuple[str, EraseStep]] = []
+        self._exporters: list[tuple[str, Exporter]] = []
+
+    def add_eraser(self, label: str, step: EraseStep) -> None:
+        """Erase a feature's records of a member inside the one erasure transaction; ``label`` says what,
+        in the member's words ("knowledge suggestions and votes")."""
+        self._erasers.append((label, step))
+
+    def add_exporter(self, key: str, exporter: Exporter) -> None:
+        """Add a feature's data about a member to ``/privacy export`` under ``key``."""
+        self._exporters.append((key, exporter))
 
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
         """Everything jetbot stores about this member in this server, as plain JSON-able data."""
@@ -78,6 +108,7 @@ class PrivacyService:
             "generated_at": self.clock().isoformat(),
             "newsletter": await self.newsletter.export_member(guild_id, user_id),
             "events": await self.events.export_member(guild_id, user_id),
+            **{key: await exporter(guild_id, user_id) for key, exporter in self._exporters},
             "declined_questions": DECLINED_QUESTIONS_NOTE,
         }
 
@@ -87,9 +118,11 @@ class PrivacyService:
 
     async def erase_member(self, guild_id: int, user_id: int) -> ErasureReport:
         """Erase everything of this member in this server; returns what was removed."""
-        subs, history = await self.newsletter.erase_member(guild_id, user_id)
-        # The promoting variant also says who moved up from a waitlist into a place the member freed.
-        event_records, promotions = await self.events.erase_member_promoting(guild_id, user_id)
-        report = ErasureReport(subs, history, event_records, promotions)
+        async with self.db.transaction() as conn:
+            subs, history = await self.db.newsletter.erase_in(conn, guild_id, user_id)
+            # Also says who moved up from a waitlist into a place the member freed (their DMs are queued).
+            event_records, promotions = await self.events.erase_member_in(conn, guild_id, user_id)
+            others = tuple([(label, await step(conn, guild_id, user_id)) for label, step in self._erasers])
+        report = ErasureReport(subs, history, event_records, promotions, others)
         log.info("privacy: erased data of user %s in guild %s (%d rows)", user_id, guild_id, report.total)
         return report

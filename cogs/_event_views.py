@@ -7,19 +7,23 @@ to the cog; the cog calls the service.
 
 from __future__ import annotations
 
+import io
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.client import JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral
+from bot.client import NO_MENTIONS, JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral
 from bot.errors import UserError
 from bot.event_time import EXAMPLE, unix
-from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, EventSummary, message_url
-from bot.markdown import escape, link
+from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, EventSummary, RsvpResult, message_url
+from bot.markdown import bold, escape, link
+from bot.storage.events import EventRow, OutboxRow
 
 if TYPE_CHECKING:
+    from bot.services import Services
     from cogs.events import EventsCog
 
+CHANGED_MIND = "Changed your mind? Use the buttons on the event post."
 COLOUR = discord.Colour.from_rgb(188, 0, 45)  # the red of the Japanese flag
 _BUTTONS = {
     "going": ("Going", discord.ButtonStyle.success, "✅"),
@@ -38,11 +42,61 @@ async def require_organiser(interaction: discord.Interaction) -> None:
         raise OrganiserOnly(ORGANISER_ONLY)
 
 
-def _cog(interaction: discord.Interaction) -> EventsCog:
-    cog = interaction.client.get_cog("EventsCog")  # type: ignore[union-attr]
-    if cog is None:
-        raise RuntimeError("the events cog is not loaded")
-    return cog  # type: ignore[return-value]
+def rsvp_reply(result: RsvpResult) -> str:
+    """What the member who clicked is told (privately)."""
+    title = escape(result.summary.event.title)
+    if result.status == "going":
+        return (f"You're already going to **{title}**." if not result.changed
+                else f"You're going to **{title}**. See you there! I'll remind you before it starts.")
+    if result.status == "waitlist":
+        if not result.changed:
+            return f"You're already on the waitlist for **{title}**, at position **{result.position}**."
+        return (f"**{title}** is full, so you're on the waitlist at position **{result.position}**. "
+                "If a place frees up you'll get it automatically and I'll send you a DM.")
+    if result.status == "maybe":
+        return f"You're down as a maybe for **{title}**." + ("" if result.changed else " (no change)")
+    return f"Noted: you can't make **{title}**." + ("" if result.changed else " (no change)")
+
+
+def outbox_text(row: OutboxRow, event: EventRow) -> str:
+    """The DM for a queued notice (see ``EventService.pending_dms``)."""
+    url = message_url(event)
+    when = f"<t:{unix(event.start_at)}:F>"
+    if row.kind == "promoted":
+        text = (f"Good news: a place opened up for {bold(event.title)} ({when}) and you've moved off the waitlist: "
+                f"you're going!" + (f"\n{url}" if url else "") + f"\n{CHANGED_MIND}")
+    elif row.kind == "cancelled":
+        text = (f"{bold(event.title)} ({when}) has been cancelled. " + (f"{row.detail}\n" if row.detail else "")
+                + "Sorry! Keep an eye on `/events` for the next one.")
+    else:
+        text = (f"{bold(event.title)} has changed:\n{row.detail}\nNow: {when}"
+                + (f" · {event.location}" if event.location else "") + (f"\n{url}" if url else ""))
+    return text[:2000]
+
+
+def _services(interaction: discord.Interaction) -> Services:
+    return interaction.client.services  # type: ignore[attr-defined,no-any-return]
+
+
+async def rsvp_clicked(interaction: discord.Interaction, event_id: int, choice: str) -> None:
+    if interaction.guild_id is None:
+        raise UserError("RSVPs only work in the server the event belongs to.")
+    result = await _services(interaction).events.rsvp(interaction.guild_id, event_id, interaction.user.id, choice)
+    # Answering with the updated post acknowledges the click at once; the private note follows.
+    if result.changed or result.promoted:
+        await interaction.response.edit_message(embed=event_embed(result.summary),
+                                                view=event_view(event_id), allowed_mentions=NO_MENTIONS)
+    await send_ephemeral(interaction, rsvp_reply(result))
+    if result.promoted:
+        interaction.client.dispatch("jetbot_event_dms")  # the events cog delivers what was queued
+
+
+async def ics_clicked(interaction: discord.Interaction, event_id: int) -> None:
+    if interaction.guild_id is None:
+        raise UserError("That only works in the server the event belongs to.")
+    name, data = await _services(interaction).events.ics(interaction.guild_id, event_id)
+    await send_ephemeral(interaction, "Open this file to add the event to your calendar.",
+                         file=discord.File(io.BytesIO(data), filename=name))
 
 
 class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:rsvp:(?P<event_id>[0-9]+):(?P<choice>going|maybe|no)"):  # noqa: E501
@@ -60,7 +114,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:rs
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).handle_rsvp(interaction, self.event_id, self.choice)
+        await rsvp_clicked(interaction, self.event_id, self.choice)
 
 
 class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:ics:(?P<event_id>[0-9]+)"):
@@ -76,7 +130,7 @@ class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:ics
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).handle_ics(interaction, self.event_id)
+        await ics_clicked(interaction, self.event_id)
 
 
 def event_view(event_id: int, *, cancelled: bool = False) -> discord.ui.View:

@@ -10,40 +10,33 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Coroutine, Iterable
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
+from bot import tasks as background
 from bot.client import NO_MENTIONS, JetBot, organiser_only, send_ephemeral
 from bot.errors import UserError
 from bot.event_time import format_local, unix
-from bot.events import UNSET, EventService, EventSummary, Reminder, RsvpResult, attendees_csv, message_url
-from bot.markdown import bold, escape
-from cogs._event_views import EventForm, IcsButton, RsvpButton, event_embed, event_view, events_list_embed
+from bot.events import UNSET, EventService, EventSummary, Reminder, attendees_csv, message_url
+from bot.markdown import bold
+from cogs._event_views import (
+    CHANGED_MIND,
+    EventForm,
+    IcsButton,
+    RsvpButton,
+    event_embed,
+    event_view,
+    events_list_embed,
+    ics_clicked,
+    outbox_text,
+)
 
 log = logging.getLogger("jetbot.events")
 
 SCHEDULED_NAME_MAX, SCHEDULED_DESCRIPTION_MAX, SCHEDULED_LOCATION_MAX = 100, 1000, 100
-_CHANGED_MIND = "Changed your mind? Use the buttons on the event post."
-
-
-def rsvp_reply(result: RsvpResult) -> str:
-    """What the member who clicked is told (privately)."""
-    title = escape(result.summary.event.title)
-    if result.status == "going":
-        return (f"You're already going to **{title}**." if not result.changed
-                else f"You're going to **{title}**. See you there! I'll remind you before it starts.")
-    if result.status == "waitlist":
-        if not result.changed:
-            return f"You're already on the waitlist for **{title}**, at position **{result.position}**."
-        return (f"**{title}** is full, so you're on the waitlist at position **{result.position}**. "
-                "If a place frees up you'll get it automatically and I'll send you a DM.")
-    if result.status == "maybe":
-        return f"You're down as a maybe for **{title}**." + ("" if result.changed else " (no change)")
-    return f"Noted: you can't make **{title}**." + ("" if result.changed else " (no change)")
 
 
 class EventsCog(commands.Cog):
@@ -52,7 +45,7 @@ class EventsCog(commands.Cog):
     def __init__(self, bot: JetBot, *, reminder_interval: float = 60.0) -> None:
         self.bot = bot
         self.service: EventService = bot.services.events
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._outbox_lock = asyncio.Lock()
         self.reminder_loop.change_interval(seconds=reminder_interval)
 
     async def cog_load(self) -> None:
@@ -63,16 +56,41 @@ class EventsCog(commands.Cog):
         self.bot.remove_dynamic_items(RsvpButton, IcsButton)
 
     # -- background work ----------------------------------------------------------------------------
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
-        """DMs and message edits can be slow (rate limits): run them after replying."""
-        task = asyncio.create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def drain(self) -> None:
-        """Wait for background DMs and edits (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Wait for background DMs and edits, and those they start (tests)."""
+        await asyncio.sleep(0)  # let listeners of events dispatched just now start their work
+        await background.wait()
+
+    def deliver_dms(self) -> None:
+        """Send the DMs the service queued (promotions, changes, cancellations) after replying: DMs can be
+        slow (rate limits). What a shutdown interrupts stays queued and goes out after the restart."""
+        background.spawn(self.flush_outbox(), purpose="deliver queued event DMs")
+
+    async def flush_outbox(self) -> int:
+        """Deliver every queued DM once; returns how many reached the member."""
+        sent = 0
+        async with self._outbox_lock:
+            while batch := await self.service.pending_dms(100):
+                for row, event in batch:
+                    if event is not None and await self.dm(row.user_id, outbox_text(row, event)):
+                        sent += 1
+                    await self.service.dm_done(row)
+        return sent
+
+    @commands.Cog.listener()
+    async def on_jetbot_event_dms(self) -> None:
+        """Dispatched by the buttons (``bot.dispatch("jetbot_event_dms")``) after a click queued DMs."""
+        self.deliver_dms()
+
+    @commands.Cog.listener()
+    async def on_jetbot_places_freed(self, guild_id: int, event_ids: list[int]) -> None:
+        """Places were freed outside a click (a member erased their data): refresh those posts, tell who moved up."""
+        for event_id in event_ids:
+            background.spawn(self.refresh_event(guild_id, event_id), purpose=f"refresh the post of event {event_id}")
+        self.deliver_dms()
+
+    async def refresh_event(self, guild_id: int, event_id: int) -> None:
+        await self.refresh_message(await self.service.summary(guild_id, event_id))
 
     async def dm(self, user_id: int, content: str) -> bool:
         """One DM; False when it could not be delivered (DMs closed, user gone). Never raises.
@@ -89,10 +107,6 @@ class EventsCog(commands.Cog):
             log.warning("could not DM a member: %s", exc.status)
             return False
 
-    async def dm_many(self, user_ids: Iterable[int], content: str) -> int:
-        """DM each member in turn; one member with DMs closed does not stop the others."""
-        return sum([await self.dm(uid, content) for uid in user_ids])
-
     async def refresh_message(self, summary: EventSummary) -> None:
         """Update the posted event message (after an edit or cancel, or a change not made by a click)."""
         event = summary.event
@@ -106,34 +120,6 @@ class EventsCog(commands.Cog):
             )
         except discord.HTTPException as exc:
             log.warning("could not update the message of event %s: %s", event.id, exc.status)
-
-    # -- members' clicks ----------------------------------------------------------------------------
-    async def handle_rsvp(self, interaction: discord.Interaction, event_id: int, choice: str) -> None:
-        if interaction.guild_id is None:
-            raise UserError("RSVPs only work in the server the event belongs to.")
-        result = await self.service.rsvp(interaction.guild_id, event_id, interaction.user.id, choice)
-        # Answering with the updated post acknowledges the click at once; the private note follows.
-        if result.changed or result.promoted:
-            await interaction.response.edit_message(embed=event_embed(result.summary),
-                                                    view=event_view(event_id), allowed_mentions=NO_MENTIONS)
-        await send_ephemeral(interaction, rsvp_reply(result))
-        if result.promoted:
-            self._spawn(self.tell_promoted(result.summary, result.promoted))
-
-    async def tell_promoted(self, summary: EventSummary, user_ids: Iterable[int]) -> None:
-        event = summary.event
-        url = message_url(event)
-        text = (f"Good news: a place opened up for {bold(event.title)} (<t:{unix(event.start_at)}:F>) and you've "
-                f"moved off the waitlist: you're going!" + (f"\n{url}" if url else "")
-                + f"\n{_CHANGED_MIND}")
-        await self.dm_many(user_ids, text)
-
-    async def handle_ics(self, interaction: discord.Interaction, event_id: int) -> None:
-        if interaction.guild_id is None:
-            raise UserError("That only works in the server the event belongs to.")
-        name, data = await self.service.ics(interaction.guild_id, event_id)
-        await send_ephemeral(interaction, "Open this file to add the event to your calendar.",
-                             file=discord.File(io.BytesIO(data), filename=name))
 
     # -- /events ------------------------------------------------------------------------------------
     @app_commands.command(name="events", description="This chapter's upcoming events")
@@ -202,14 +188,7 @@ class EventsCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.refresh_message(result.summary)
         await self.update_scheduled(interaction.guild, result.summary)
-        e = result.summary.event
-        url = message_url(e)
-        text = (f"{bold(e.title)} has changed:\n" + "\n".join(result.changes)
-                + f"\nNow: <t:{unix(e.start_at)}:F>" + (f" · {e.location}" if e.location else "")
-                + (f"\n{url}" if url else ""))[:2000]
-        self._spawn(self.dm_many(result.notify, text))
-        if result.promoted:
-            self._spawn(self.tell_promoted(result.summary, result.promoted))
+        self.deliver_dms()
         await send_ephemeral(interaction, "Saved:\n" + "\n".join(result.changes)
                              + f"\nTelling {len(result.notify)} member(s) who RSVP'd by DM.")
 
@@ -222,8 +201,7 @@ class EventsCog(commands.Cog):
         await self.refresh_message(result.summary)
         await self.cancel_scheduled(interaction.guild, result.summary)
         e = result.summary.event
-        self._spawn(self.dm_many(result.notify, f"{bold(e.title)} (<t:{unix(e.start_at)}:F>) has been cancelled. "
-                                                "Sorry! Keep an eye on `/events` for the next one."))
+        self.deliver_dms()
         await send_ephemeral(interaction, f"Cancelled {bold(e.title)}. Telling {len(result.notify)} member(s) "
                                           "who RSVP'd by DM.")
 
@@ -282,7 +260,7 @@ class EventsCog(commands.Cog):
     @event.command(name="ics", description="Get a calendar file (.ics) for an event")
     @app_commands.describe(event="The event")
     async def ics(self, interaction: discord.Interaction, event: int) -> None:
-        await self.handle_ics(interaction, event)
+        await ics_clicked(interaction, event)
 
     @edit.autocomplete("event")
     @cancel.autocomplete("event")
@@ -372,11 +350,15 @@ class EventsCog(commands.Cog):
             await self.send_due_reminders()
         except Exception:  # keep the loop alive; the next run retries whatever is still unsent
             log.exception("reminder run failed")
+        try:
+            await self.flush_outbox()  # DMs a shutdown interrupted, queued before this start
+        except Exception:
+            log.exception("delivering queued DMs failed")
 
     @commands.Cog.listener()
     async def on_ready(self) -> None:
         """Start reminders once connected; the first run is immediate, so reminders that fell due while
-        the bot was down go out now (if their event has not started)."""
+        the bot was down go out now (if their event has not started), and so do DMs queued but not sent."""
         if not self.reminder_loop.is_running():
             self.reminder_loop.start()
 
@@ -397,7 +379,7 @@ class EventsCog(commands.Cog):
         url = message_url(e)
         return (f"⏰ Reminder: {bold(e.title)} starts <t:{unix(e.start_at)}:R> (<t:{unix(e.start_at)}:F>)."
                 + (f"\n📍 {e.location}" if e.location else "") + (f"\n{url}" if url else "")
-                + f"\nYou're getting this because you said you're going. {_CHANGED_MIND}")[:2000]
+                + f"\nYou're getting this because you said you're going. {CHANGED_MIND}")[:2000]
 
 
 async def setup(bot: JetBot) -> None:

@@ -25,16 +25,11 @@ def erasure_text(report: ErasureReport) -> str:
     return f"Done. Erased from this server's jetbot data:\n{lines}\nNothing of yours remains in it. {SCOPE_NOTE}"
 
 
-async def announce_promotions(bot: JetBot, guild_id: int, report: ErasureReport) -> None:
-    """Places freed by an erasure go to the waitlist: refresh those event posts and tell who moved up,
-    exactly as when a member clicks Can't go (the events cog owns both)."""
-    events_cog = bot.get_cog("EventsCog")
-    if events_cog is None or not report.promotions:
-        return
-    for event_id, user_ids in report.promotions.items():
-        summary = await bot.services.events.summary(guild_id, event_id)
-        await events_cog.refresh_message(summary)
-        await events_cog.tell_promoted(summary, user_ids)
+def announce_promotions(bot: JetBot, guild_id: int, report: ErasureReport) -> None:
+    """Places freed by an erasure go to the waitlist (decided, and their DMs queued, in the erasure's
+    transaction): the events cog refreshes those posts and delivers the DMs."""
+    if report.promotions:
+        bot.dispatch("jetbot_places_freed", guild_id, sorted(report.promotions))
 
 
 class ConfirmErase(JetView):
@@ -55,7 +50,7 @@ class ConfirmErase(JetView):
         self.stop()
         await interaction.response.edit_message(content=erasure_text(report), view=None)
         if self.bot is not None:
-            await announce_promotions(self.bot, interaction.guild_id, report)
+            announce_promotions(self.bot, interaction.guild_id, report)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:

@@ -62,6 +62,7 @@ async def start_bot(path: Path, clock: FakeClock) -> tuple[Database, World]:
     db = await Database(path).open()
     services = build_services(Settings(), db, MagicMock(), clock=clock)
     bot = JetBot(services, sync_commands=False, cogs=[])
+    await bot._async_setup_hook()  # what login does first: binds the loop, so bot.dispatch works
     await events_cog_module.setup(bot)
     cog = bot.get_cog("EventsCog")
     assert isinstance(cog, EventsCog)

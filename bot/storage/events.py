@@ -53,6 +53,19 @@ class RsvpRow:
     updated_at: datetime
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """A DM decided but not yet delivered."""
+
+    id: int
+    guild_id: int
+    user_id: int
+    event_id: int
+    kind: str  # promoted | changed | cancelled
+    detail: str
+    created_at: datetime
+
+
 _EVENT_COLS = (
     "id, guild_id, title, description, location, start_at, end_at, capacity, channel_id, message_id, "
     "scheduled_event_id, created_by, status, created_at, updated_at"
@@ -154,9 +167,19 @@ class EventsRepo:
         )
         return changed > 0
 
+    async def cancel_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, now: datetime) -> bool:
+        cur = await conn.execute(
+            "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = ? "
+            "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
+            (_iso(now), guild_id, event_id),
+        )
+        changed = cur.rowcount
+        await cur.close()
+        return changed > 0
+
     async def delete(self, guild_id: int, event_id: int) -> None:
         async with self.db.transaction() as conn:
-            for table in ("event_reminders", "event_rsvps"):
+            for table in ("event_reminders", "event_rsvps", "event_attendance", "event_outbox"):
                 await conn.execute(f"DELETE FROM {table} WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
             await conn.execute("DELETE FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id))
 
@@ -255,6 +278,27 @@ class EventsRepo:
     async def clear_reminders_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> None:
         """After the start time moves, reminders are due again for the new time."""
         await conn.execute("DELETE FROM event_reminders WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
+
+    # -- the DM outbox ----------------------------------------------------------------------------
+    async def add_outbox_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_ids: Iterable[int],
+                            kind: str, detail: str, now: datetime) -> None:
+        await conn.executemany(
+            "INSERT INTO event_outbox (guild_id, user_id, event_id, kind, detail, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(guild_id, uid, event_id, kind, detail, _iso(now)) for uid in user_ids],
+        )
+
+    async def outbox(self, limit: int = 100) -> list[OutboxRow]:
+        """Undelivered DMs, oldest first, across servers (the delivery loop is bot-wide, like reminders)."""
+        rows = await self.db.fetchall(
+            "SELECT id, guild_id, user_id, event_id, kind, detail, created_at FROM event_outbox ORDER BY id LIMIT ?",
+            (limit,),
+        )
+        return [OutboxRow(r["id"], r["guild_id"], r["user_id"], r["event_id"], r["kind"], r["detail"],
+                          _dt(r["created_at"])) for r in rows]
+
+    async def outbox_done(self, guild_id: int, outbox_id: int) -> None:
+        await self.db.execute("DELETE FROM event_outbox WHERE guild_id = ? AND id = ?", (guild_id, outbox_id))
 
     # -- members' data rights ---------------------------------------------------------------------
     async def member_rsvps(self, guild_id: int, user_id: int) -> list[aiosqlite.Row]:

@@ -195,16 +195,20 @@ class NewsletterRepo:
     async def erase(self, guild_id: int, user_id: int) -> tuple[int, int]:
         """Delete everything newsletter-related of one member in one server: (subscriptions, log rows)."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "DELETE FROM newsletter_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
-            subs = cur.rowcount
-            await cur.close()
-            cur = await conn.execute(
-                "DELETE FROM newsletter_consent_log WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-            )
-            log_rows = cur.rowcount
-            await cur.close()
+            return await self.erase_in(conn, guild_id, user_id)
+
+    async def erase_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> tuple[int, int]:
+        """``erase`` inside a transaction the caller holds (the privacy service erases every feature in one)."""
+        cur = await conn.execute(
+            "DELETE FROM newsletter_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        subs = cur.rowcount
+        await cur.close()
+        cur = await conn.execute(
+            "DELETE FROM newsletter_consent_log WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+        log_rows = cur.rowcount
+        await cur.close()
         return subs, log_rows
 
 
