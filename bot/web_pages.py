@@ -109,7 +109,7 @@ def render_event_page(page: EventPage) -> str:
 </dl>
 {description}
 {actions}
-<footer>Reply and see who else is coming in the chapter's Discord server.</footer>
+<footer>RSVP with the buttons on the event's post in the chapter's Discord server.</footer>
 </main>
 </body>
 </html>
