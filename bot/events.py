@@ -1,85 +1,63 @@
-"""Chapter events and RSVPs (issue #3): capacity, waitlist, reminders. No Discord imports.
+"""Chapter events: what organisers do, what members read, /ask about events, members' data. No Discord imports.
 
-RSVPs are decided here and written in one storage transaction, so they are atomic: the state of an
-event (who is going, the waitlist) is read and changed under the database's write lock.
+The rules live beside this module, each in its own: ``bot/rsvp.py`` (the RSVP state machine with
+capacity, guests, waitlist and members-only, and the group-commit queue), ``bot/series.py`` (recurring
+events), ``bot/reminders.py`` (the reminder scheduler). ``EventService`` is the one object the Discord
+layer, the web server and the privacy service call; ``bot/storage/events.py`` returns typed rows.
 
-Throughput: RSVP calls are queued and a single worker applies everything queued so far in ONE
-transaction (group commit), in arrival (click) order. A lone click is a batch of one; 500 clicks in
-the same instant cost a handful of statements instead of 500 transactions, which is what keeps p99
-latency low under a rush (see bench/rsvp.py). Errors for one request (e.g. a cancelled event) only
-fail that request.
+Reading for the calendar feed and event pages: ``EventService.calendar(guild_id, start, end)`` (events of
+any status in a window, with the series they belong to: RRULE, exception dates, sequence numbers) and
+``EventService.summary`` (places left). Nothing there names a member.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
 import re
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot import tasks
 from bot.calendar import build_ics, ics_filename
-from bot.chapter import MAX_REMINDER_MINUTES
 from bot.clock import Clock, utcnow
 from bot.csvfile import write_csv
 from bot.errors import NotFound, UserError
 from bot.event_time import format_local, parse_end, parse_when, unix
 from bot.markdown import bold, escape
+from bot.reminders import Reminder, ReminderScheduler
+from bot.rsvp import (
+    CHOICES,
+    GUESTS_MAX,
+    EventState,
+    EventSummary,
+    RsvpQueue,
+    RsvpResult,
+    clean_answers,
+    queue_promoted_in,
+    valid_id,
+)
+from bot.series import SeriesService, series_occurrences
 from bot.storage import Database
-from bot.storage.events import EventRow, OutboxRow, RsvpRow
+from bot.storage.events import EventRow, OutboxRow, RsvpRow, SeriesRow
 
 log = logging.getLogger("jetbot.events")
 
-CHOICES = ("going", "maybe", "no")
 TITLE_MAX = 100  # Discord scheduled event name limit (embed titles allow 256)
 LOCATION_MAX = 100  # Discord scheduled event location limit
 DESCRIPTION_MAX = 1000  # Discord scheduled event description limit
 CAPACITY_MAX = 10_000
-MAX_BATCH = 1000
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a screen
+CODE_LENGTH = 6
+CHECKIN_EARLY = timedelta(hours=1)
+CHECKIN_LATE = timedelta(hours=1)
 UNSET: Any = object()
-ID_LIMIT = 2**63  # SQLite integers are signed 64-bit: a larger id cannot name anything stored
-
-
-def valid_id(value: int) -> bool:
-    """Whether ``value`` can be a stored id (a forged 25-digit button id cannot)."""
-    return isinstance(value, int) and 0 < value < ID_LIMIT
 
 
 # -- results --------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class EventSummary:
-    """An event with its current counts: what the posted message shows."""
-
-    event: EventRow
-    going: int = 0
-    maybe: int = 0
-    waitlist: int = 0
-    no: int = 0
-
-    @property
-    def full(self) -> bool:
-        return self.event.capacity is not None and self.going >= self.event.capacity
-
-
-@dataclass(frozen=True)
-class RsvpResult:
-    summary: EventSummary
-    status: str  # the member's status now: going | maybe | waitlist | no
-    previous: str | None
-    position: int | None  # 1-based waitlist position when status == "waitlist"
-    promoted: tuple[int, ...] = ()  # members moved from the waitlist to going by this click
-
-    @property
-    def changed(self) -> bool:
-        return self.status != self.previous
-
-
 @dataclass(frozen=True)
 class Attendees:
     """RSVPs by status, each list in order (going and waitlist: the order members joined them)."""
@@ -89,6 +67,14 @@ class Attendees:
     maybe: tuple[RsvpRow, ...]
     waitlist: tuple[RsvpRow, ...]
     no: tuple[RsvpRow, ...]
+    attendance: dict[int, bool] = field(default_factory=dict)  # user id -> attended (True) / no-show (False)
+
+    def presence(self, user_id: int, now: datetime) -> str:
+        """attended | no-show | not checked in (a going member not marked once the event has ended is a no-show)."""
+        marked = self.attendance.get(user_id)
+        if marked is not None:
+            return "attended" if marked else "no-show"
+        return "no-show" if now >= self.event.end_at else "not checked in"
 
 
 @dataclass(frozen=True)
@@ -107,12 +93,20 @@ class CancelResult:
 
 
 @dataclass(frozen=True)
-class Reminder:
-    guild_id: int
-    event_id: int
-    user_id: int
-    offsets: tuple[int, ...]  # every due offset this one message covers (minutes before the start)
+class CalendarWindow:
+    """What the calendar feed needs: events (occurrences carry ``series_id`` and ``occurrence_start``, the
+    RECURRENCE-ID) and their series by id (``rrule``, ``dtstart_local`` + ``timezone``, ``exdates``,
+    ``sequence``, ``status``)."""
+
+    events: tuple[EventRow, ...]
+    series: dict[int, SeriesRow]
+
+
+@dataclass(frozen=True)
+class AttendanceEntry:
     event: EventRow
+    rsvp: str | None  # going | maybe | waitlist | no, or None (checked in without answering)
+    presence: str  # attended | no-show | not checked in | —
 
 
 @dataclass(frozen=True)
@@ -122,117 +116,22 @@ class EventAnswer:
     event_ids: tuple[int, ...] = ()
 
 
-@dataclass
-class _Request:
-    guild_id: int
-    event_id: int
-    user_id: int
-    choice: str
-    future: asyncio.Future[RsvpResult]
+ATTENDEES_HEADER = ("status", "position", "user_id", "display_name", "responded_at", "guests", "attendance")
 
 
-# -- the capacity rules, on in-memory state -------------------------------------------------------
-class _EventState:
-    """One event's RSVPs, changed in memory and written back in the same transaction.
-
-    Counts and the waitlist order are kept up to date incrementally, so a batch of n clicks costs
-    O(n) list work instead of re-sorting every row per click.
-    """
-
-    def __init__(self, event: EventRow, rows: Sequence[RsvpRow]) -> None:
-        self.event = event
-        self.rows: dict[int, RsvpRow] = {r.user_id: r for r in rows}
-        self.dirty: set[int] = set()
-        self.next_seq = max((r.seq for r in rows), default=0) + 1
-        self.counts: dict[str, int] = dict.fromkeys(("going", "maybe", "waitlist", "no"), 0)
-        for r in rows:
-            self.counts[r.status] += 1
-        self.waitlist: list[int] = [r.user_id for r in sorted(rows, key=lambda r: r.seq) if r.status == "waitlist"]
-        self.promoted: list[int] = []  # everyone moved up while this state was loaded (they get a DM)
-
-    @classmethod
-    def of(cls, event: EventRow, rows: Sequence[RsvpRow]) -> _EventState:
-        return cls(event, rows)
-
-    def with_status(self, status: str) -> list[RsvpRow]:
-        return sorted((r for r in self.rows.values() if r.status == status), key=lambda r: r.seq)
-
-    def has_room(self) -> bool:
-        return self.event.capacity is None or self.counts["going"] < self.event.capacity
-
-    def position(self, user_id: int) -> int | None:
-        row = self.rows.get(user_id)
-        if row is None or row.status != "waitlist":
-            return None
-        return self.waitlist.index(user_id) + 1
-
-    def _set(self, user_id: int, status: str, now: datetime) -> None:
-        old = self.rows.get(user_id)
-        if old is not None:
-            self.counts[old.status] -= 1
-            if old.status == "waitlist":
-                self.waitlist.remove(user_id)
-        seq, self.next_seq = self.next_seq, self.next_seq + 1
-        self.rows[user_id] = RsvpRow(self.event.id, self.event.guild_id, user_id, status, seq,
-                                     old.created_at if old else now, now)
-        self.counts[status] += 1
-        if status == "waitlist":
-            self.waitlist.append(user_id)
-        self.dirty.add(user_id)
-
-    def promote(self, now: datetime) -> list[int]:
-        """Fill free going places from the head of the waitlist."""
-        promoted: list[int] = []
-        while self.waitlist and self.has_room():
-            user_id = self.waitlist[0]
-            self._set(user_id, "going", now)
-            promoted.append(user_id)
-        self.promoted.extend(promoted)
-        return promoted
-
-    def apply(self, user_id: int, choice: str, now: datetime) -> tuple[str, str | None, list[int]]:
-        old = self.rows.get(user_id)
-        previous = old.status if old else None
-        if choice == "going":
-            if previous in ("going", "waitlist"):  # clicking twice is harmless, and keeps one's place
-                return previous, previous, []
-            self._set(user_id, "going" if self.has_room() else "waitlist", now)
-            return self.rows[user_id].status, previous, []
-        if previous == choice:
-            return choice, previous, []
-        self._set(user_id, choice, now)
-        promoted = self.promote(now) if previous == "going" else []
-        return choice, previous, promoted
-
-    def remove(self, user_id: int) -> None:
-        old = self.rows.pop(user_id, None)
-        if old is not None:
-            self.counts[old.status] -= 1
-            if old.status == "waitlist":
-                self.waitlist.remove(user_id)
-        self.dirty.discard(user_id)
-
-    def changed_rows(self) -> list[RsvpRow]:
-        return [self.rows[u] for u in sorted(self.dirty) if u in self.rows]
-
-    def summary(self) -> EventSummary:
-        c = self.counts
-        return EventSummary(self.event, c["going"], c["maybe"], c["waitlist"], c["no"])
-
-
-ATTENDEES_HEADER = ("status", "position", "user_id", "display_name", "responded_at")
-
-
-def attendees_csv(attendees: Attendees, names: dict[int, str]) -> bytes:
-    """The organiser's attendee file (opened in a spreadsheet: names go through the formula guard).
-    ``names``: display names by user id; a member without one is listed by id."""
+def attendees_csv(attendees: Attendees, names: dict[int, str], now: datetime | None = None) -> bytes:
+    """The organiser's attendee file (opened in a spreadsheet: names and answers go through the formula
+    guard). ``names``: display names by user id; a member without one is listed by id. One column per
+    sign-up question, headed by the question."""
     a = attendees
+    when = now or datetime.now(UTC)
     rows = [
-        (label, i, str(r.user_id), names.get(r.user_id, str(r.user_id)), r.updated_at.isoformat())
+        (label, i, str(r.user_id), names.get(r.user_id, str(r.user_id)), r.updated_at.isoformat(), r.guests,
+         a.presence(r.user_id, when) if label == "going" else "", *(r.answers or ("",) * len(a.event.questions)))
         for label, group in (("going", a.going), ("maybe", a.maybe), ("waitlist", a.waitlist), ("no", a.no))
         for i, r in enumerate(group, start=1)
     ]
-    return write_csv(ATTENDEES_HEADER, rows, bom=True)  # BOM: Excel then shows non-ASCII names right
+    return write_csv((*ATTENDEES_HEADER, *a.event.questions), rows, bom=True)  # BOM: Excel shows non-ASCII right
 
 
 def message_url(event: EventRow) -> str | None:
@@ -241,7 +140,7 @@ def message_url(event: EventRow) -> str | None:
     return f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
 
 
-def _clean(text: str | None, limit: int, what: str, *, required: bool = False) -> str:
+def clean_text(text: str | None, limit: int, what: str, *, required: bool = False) -> str:
     value = (text or "").strip()
     if required and not value:
         raise UserError(f"The event needs a {what}.")
@@ -250,13 +149,34 @@ def _clean(text: str | None, limit: int, what: str, *, required: bool = False) -
     return value
 
 
-def _capacity(value: int | None) -> int | None:
+def clean_capacity(value: int | None) -> int | None:
     if value is None:
         return None
     if value < 1:
         raise UserError("The capacity must be at least 1 (leave it empty for no limit).")
     if value > CAPACITY_MAX:
         raise UserError(f"The capacity can be at most {CAPACITY_MAX:,}.")
+    return value
+
+
+QUESTIONS_MAX = 3
+QUESTION_MAX = 45  # a modal label's limit: each question is shown as one
+
+
+def clean_questions(questions: Sequence[str]) -> tuple[str, ...]:
+    out = tuple(q for q in (" ".join((q or "").split()) for q in questions) if q)
+    if len(out) > QUESTIONS_MAX:
+        raise UserError(f"An event can ask at most {QUESTIONS_MAX} sign-up questions.")
+    for q in out:
+        if len(q) > QUESTION_MAX:
+            raise UserError(f"Keep each question to {QUESTION_MAX} characters (Discord's limit for a form label): "
+                            f"`{q[:60]}` is {len(q)}.")
+    return out
+
+
+def clean_guests(value: int) -> int:
+    if not 0 <= value <= GUESTS_MAX:
+        raise UserError(f"Members can bring between 0 and {GUESTS_MAX} guests.")
     return value
 
 
@@ -296,8 +216,9 @@ class EventService:
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
         self.db = db
         self.clock = clock
-        self._pending: list[_Request] = []
-        self._worker: asyncio.Task[None] | None = None
+        self.queue = RsvpQueue(db, clock)
+        self.reminders = ReminderScheduler(db, clock)
+        self.series = SeriesService(db, clock, self)
 
     # -- reading ----------------------------------------------------------------------------------
     async def _require(self, guild_id: int, event_id: int) -> EventRow:
@@ -310,7 +231,7 @@ class EventService:
         event = await self._require(guild_id, event_id)
         counts = await self.db.events.counts(guild_id, event_id)
         return EventSummary(event, counts.get("going", 0), counts.get("maybe", 0), counts.get("waitlist", 0),
-                            counts.get("no", 0))
+                            counts.get("no", 0), counts.get("places", 0))
 
     async def upcoming(self, guild_id: int, limit: int = 10) -> list[EventSummary]:
         events = await self.db.events.upcoming(guild_id, self.clock(), limit)
@@ -339,7 +260,9 @@ class EventService:
         def of(status: str) -> tuple[RsvpRow, ...]:
             return tuple(r for r in rows if r.status == status)
 
-        return Attendees(event, of("going"), of("maybe"), of("waitlist"), of("no"))
+        marks = await self.db.events.attendance(guild_id, event_id)
+        return Attendees(event, of("going"), of("maybe"), of("waitlist"), of("no"),
+                         {uid: m.attended for uid, m in marks.items()})
 
     async def ics(self, guild_id: int, event_id: int) -> tuple[str, bytes]:
         """(file name, .ics bytes) for a member's calendar."""
@@ -349,20 +272,34 @@ class EventService:
     async def timezone(self, guild_id: int) -> str:
         return (await self.db.settings.get(guild_id)).timezone
 
+    async def calendar(self, guild_id: int, start: datetime, end: datetime) -> CalendarWindow:
+        """This server's events starting in [start, end), cancelled ones included, with every series they
+        belong to or that has occurrences in the window (its RRULE, EXDATEs and SEQUENCE). For the
+        calendar feed and event pages: no member data."""
+        events = await self.db.events.between(guild_id, start, end)
+        series = {s.id: s for s in await self.db.events.series_of_guild(guild_id)}
+        wanted = {e.series_id for e in events if e.series_id is not None}
+        wanted |= {s.id for s in series.values()
+                   if s.active and series_occurrences(s, after=start - timedelta(seconds=1), before=end)}
+        return CalendarWindow(tuple(events), {i: series[i] for i in sorted(wanted) if i in series})
+
     # -- organisers -------------------------------------------------------------------------------
     async def create_event(self, guild_id: int, *, created_by: int | None, channel_id: int | None, title: str,
                            start: str, end: str, location: str = "", description: str = "",
-                           capacity: int | None = None) -> EventSummary:
-        title = _clean(title, TITLE_MAX, "title", required=True)
-        location = _clean(location, LOCATION_MAX, "location")
-        description = _clean(description, DESCRIPTION_MAX, "description")
-        capacity = _capacity(capacity)
+                           capacity: int | None = None, max_guests: int = 0, questions: Sequence[str] = (),
+                           allowed_roles: Sequence[int] = ()) -> EventSummary:
+        title = clean_text(title, TITLE_MAX, "title", required=True)
+        location = clean_text(location, LOCATION_MAX, "location")
+        description = clean_text(description, DESCRIPTION_MAX, "description")
+        capacity = clean_capacity(capacity)
         tz = await self.timezone(guild_id)
         now = self.clock()
         start_at, end_at = parse_when(start, end, tz, now)
         event = await self.db.events.create(
             guild_id=guild_id, title=title, description=description, location=location, start_at=start_at,
             end_at=end_at, capacity=capacity, channel_id=channel_id, created_by=created_by, now=now,
+            max_guests=clean_guests(max_guests), questions=clean_questions(questions),
+            allowed_roles=tuple(allowed_roles),
         )
         log.info("event %s created in guild %s", event.id, guild_id)
         return EventSummary(event)
@@ -393,7 +330,7 @@ class EventService:
             if event.cancelled:
                 raise UserError("That event was cancelled; create a new one instead.")
             if title is not None:
-                new = _clean(title, TITLE_MAX, "title", required=True)
+                new = clean_text(title, TITLE_MAX, "title", required=True)
                 if new != event.title:
                     changes["title"] = new
                     lines.append(f"**Title:** {escape(event.title)} → {escape(new)}")
@@ -409,17 +346,17 @@ class EventService:
                 changes["end_at"] = end_at
                 lines.append(f"**Ends:** <t:{unix(event.end_at)}:F> → <t:{unix(end_at)}:F>")
             if location is not None:
-                new = _clean(location, LOCATION_MAX, "location")
+                new = clean_text(location, LOCATION_MAX, "location")
                 if new != event.location:
                     changes["location"] = new
                     lines.append(f"**Where:** {event.location or '—'} → {new or '—'}")
             if description is not None:
-                new = _clean(description, DESCRIPTION_MAX, "description")
+                new = clean_text(description, DESCRIPTION_MAX, "description")
                 if new != event.description:
                     changes["description"] = new
                     lines.append("**Description** updated")
             if capacity is not UNSET:
-                new_cap = None if capacity is None else _capacity(capacity)
+                new_cap = None if capacity is None else clean_capacity(capacity)
                 if new_cap != event.capacity:
                     changes["capacity"] = new_cap
                     lines.append(f"**Places:** {event.capacity or 'no limit'} → {new_cap or 'no limit'}")
@@ -430,12 +367,12 @@ class EventService:
                 await self.db.events.clear_reminders_in(conn, guild_id, event_id)
             event = await self.db.events.get_in(conn, guild_id, event_id)
             assert event is not None
-            state = _EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
+            state = EventState(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
             promoted = state.promote(now)
             await self.db.events.save_rsvps_in(conn, state.changed_rows())
             notify = tuple(r.user_id for r in state.rows.values()
                            if r.status in ("going", "maybe", "waitlist") and r.user_id not in promoted)
-            await self._tell_promoted_in(conn, state, now)
+            await queue_promoted_in(self.db, conn, state, now)
             await self.db.events.add_outbox_in(conn, guild_id, event_id, notify, "changed", "\n".join(lines), now)
         log.info("event %s edited in guild %s: %s", event_id, guild_id, ", ".join(sorted(changes)))
         return EditResult(state.summary(), tuple(lines), notify, tuple(promoted),
@@ -453,107 +390,111 @@ class EventService:
         log.info("event %s cancelled in guild %s", event_id, guild_id)
         return CancelResult(await self.summary(guild_id, event_id), notify)
 
-    # -- members ----------------------------------------------------------------------------------
-    async def rsvp(self, guild_id: int, event_id: int, user_id: int, choice: str) -> RsvpResult:
-        """Record a click. Atomic; concurrent clicks are applied in arrival order (see module doc)."""
-        if choice not in CHOICES:
-            raise UserError("Choose going, maybe or can't go.")
-        if not (valid_id(guild_id) and valid_id(event_id) and valid_id(user_id)):
-            raise NotFound("This event no longer exists in this server, so there is nothing to RSVP to.")
-        loop = asyncio.get_running_loop()
-        request = _Request(guild_id, event_id, user_id, choice, loop.create_future())
-        self._pending.append(request)
-        if self._worker is None or self._worker.done() or self._worker.get_loop() is not loop:
-            self._worker = tasks.spawn(self._drain(), purpose="RSVP group commit")
-        return await request.future
-
-    async def _drain(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                outcomes = await self._apply(batch)
-            except Exception as exc:  # the whole transaction failed: nothing was written
-                log.exception("RSVP batch of %d failed", len(batch))
-                outcomes = [exc] * len(batch)
-            for request, outcome in zip(batch, outcomes, strict=True):
-                if request.future.done():  # the caller gave up (cancelled); the RSVP still counts
-                    continue
-                if isinstance(outcome, BaseException):
-                    request.future.set_exception(outcome)
-                else:
-                    request.future.set_result(outcome)
-
-    async def _apply(self, batch: list[_Request]) -> list[RsvpResult | Exception]:
-        now = self.clock()
-        states: dict[tuple[int, int], _EventState | Exception] = {}
-        partial: list[tuple[str, str | None, list[int]] | Exception] = []
-        async with self.db.transaction() as conn:
-            # Each request, and each event's write, runs in its own savepoint: whatever goes wrong with
-            # one fails that one alone; the rest of the batch is still committed.
-            for req in batch:
-                key = (req.guild_id, req.event_id)
-                await conn.execute("SAVEPOINT rsvp_request")
-                try:
-                    if key not in states:
-                        states[key] = await self._load_state(conn, req.guild_id, req.event_id, now)
-                    state = states[key]
-                    partial.append(state if isinstance(state, Exception)
-                                   else state.apply(req.user_id, req.choice, now))
-                except Exception as exc:
-                    log.exception("RSVP for event %s in guild %s failed", req.event_id, req.guild_id)
-                    await conn.execute("ROLLBACK TO rsvp_request")
-                    partial.append(exc)
-                finally:
-                    await conn.execute("RELEASE rsvp_request")
-            for key, state in list(states.items()):
-                if not isinstance(state, _EventState):
-                    continue
-                await conn.execute("SAVEPOINT rsvp_event")
-                try:
-                    await self.db.events.save_rsvps_in(conn, state.changed_rows())
-                    await self._tell_promoted_in(conn, state, now)
-                except Exception as exc:
-                    log.exception("saving RSVPs of event %s failed", key[1])
-                    await conn.execute("ROLLBACK TO rsvp_event")
-                    states[key] = exc
-                finally:
-                    await conn.execute("RELEASE rsvp_event")
-        # Results describe the state after the whole batch (the counts the post will show).
-        summaries = {k: s.summary() for k, s in states.items() if isinstance(s, _EventState)}
-        outcomes: list[RsvpResult | Exception] = []
-        for req, p in zip(batch, partial, strict=True):
-            if isinstance(p, Exception):
-                outcomes.append(p)
-                continue
-            key = (req.guild_id, req.event_id)
-            state = states[key]
-            if isinstance(state, Exception):  # its write failed: nothing of it was kept
-                outcomes.append(state)
-                continue
-            status, previous, promoted = p
-            position = state.position(req.user_id)
-            if status == "waitlist" and position is None:
-                status = state.rows[req.user_id].status  # promoted later in the same batch
-            outcomes.append(RsvpResult(summaries[key], status, previous, position, tuple(promoted)))
-        return outcomes
-
-    async def _load_state(self, conn: Any, guild_id: int, event_id: int, now: datetime) -> _EventState | Exception:
-        event = await self.db.events.get_in(conn, guild_id, event_id)
-        if event is None:
-            return NotFound("This event no longer exists in this server, so there is nothing to RSVP to.")
+    # -- event options: sign-up questions, guests, members-only -------------------------------------
+    async def configure(self, guild_id: int, event_id: int, *, questions: Sequence[str] | None = None,
+                        max_guests: int | None = None, allowed_roles: Sequence[int] | None = None) -> EventSummary:
+        """Change what Going asks and who may go. Existing RSVPs stay as they are."""
+        event = await self._require(guild_id, event_id)
         if event.cancelled:
-            return UserError(f"{bold(event.title)} was cancelled, so RSVPs are closed.")
-        if event.start_at <= now:
-            return UserError(f"{bold(event.title)} has already started, so RSVPs are closed.")
-        return _EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id))
+            raise UserError("That event was cancelled.")
+        changes: dict[str, Any] = {}
+        if questions is not None:
+            changes["questions"] = clean_questions(questions)
+        if max_guests is not None:
+            changes["max_guests"] = clean_guests(max_guests)
+        if allowed_roles is not None:
+            changes["allowed_roles"] = tuple(dict.fromkeys(allowed_roles))
+        if changes:
+            async with self.db.transaction() as conn:
+                await self.db.events.update_in(conn, guild_id, event_id, changes, self.clock())
+        return await self.summary(guild_id, event_id)
 
-    # -- DMs decided with the change that causes them -----------------------------------------------
-    async def _tell_promoted_in(self, conn: Any, state: _EventState, now: datetime) -> None:
-        """Queue the "you're off the waitlist" DMs in the same transaction as the promotion itself."""
-        if state.promoted:
-            await self.db.events.add_outbox_in(conn, state.event.guild_id, state.event.id, state.promoted,
-                                               "promoted", "", now)
+    # -- members ----------------------------------------------------------------------------------
+    async def rsvp(self, guild_id: int, event_id: int, user_id: int, choice: str, *, guests: int | None = None,
+                   answers: Sequence[str] | None = None, roles: Sequence[int] | None = None) -> RsvpResult:
+        """Record a click. Atomic; concurrent clicks are applied in arrival order (``bot/rsvp.py``).
+        ``roles``: the member's role ids, checked against a members-only event (None: not checked)."""
+        cleaned: tuple[str, ...] | None = None
+        if answers is not None:
+            cleaned = clean_answers(await self._require(guild_id, event_id), answers)
+        return await self.queue.submit(guild_id, event_id, user_id, choice, guests=guests, answers=cleaned,
+                                       roles=None if roles is None else tuple(roles))
 
+    async def going_form(self, guild_id: int, event_id: int, roles: Sequence[int] | None = None) -> EventRow | None:
+        """The event when Going must first ask something (questions, guests), else None. Refuses at once a
+        member the event is not open to, before they fill anything in."""
+        if not (valid_id(guild_id) and valid_id(event_id)):
+            return None
+        event = await self.db.events.get(guild_id, event_id)
+        if event is None or event.cancelled:
+            return None
+        if roles is not None:
+            EventState(event, ()).check_going(tuple(roles))
+        return event if event.needs_form else None
+
+    async def my_rsvp(self, guild_id: int, event_id: int, user_id: int) -> RsvpRow | None:
+        for r in await self.db.events.rsvps(guild_id, event_id):
+            if r.user_id == user_id:
+                return r
+        return None
+
+    # -- attendance -------------------------------------------------------------------------------
+    async def checkin_code(self, guild_id: int, event_id: int) -> tuple[EventRow, str]:
+        """The event's self check-in code (made on first use), for the organiser to show in the room."""
+        event = await self._require(guild_id, event_id)
+        if event.cancelled:
+            raise UserError("That event was cancelled.")
+        if event.checkin_code:
+            return event, event.checkin_code
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        async with self.db.transaction() as conn:
+            await self.db.events.update_in(conn, guild_id, event_id, {"checkin_code": code}, self.clock())
+        return event, code
+
+    async def check_in(self, guild_id: int, user_id: int, code: str) -> EventRow:
+        """A member checks themselves in with the code the organiser shows, from an hour before the start
+        until an hour after the end."""
+        now = self.clock()
+        cleaned = "".join(code.split()).upper()
+        if not cleaned or len(cleaned) > 20:
+            raise UserError("Type the check-in code the organisers are showing.")
+        events = [e for e in await self.db.events.by_checkin_code(guild_id, cleaned) if not e.cancelled]
+        if not events:
+            raise UserError("That code doesn't match any event here. Check it with an organiser.")
+        open_now = [e for e in events if e.start_at - CHECKIN_EARLY <= now <= e.end_at + CHECKIN_LATE]
+        if not open_now:
+            e = events[0]
+            raise UserError(f"Check-in for {bold(e.title)} is open from an hour before it starts until an hour "
+                            f"after it ends (<t:{unix(e.start_at - CHECKIN_EARLY)}:F> to "
+                            f"<t:{unix(e.end_at + CHECKIN_LATE)}:F>).")
+        event = open_now[0]
+        await self.db.events.mark_attendance(guild_id, event.id, user_id, True, "code", now)
+        return event
+
+    async def mark_attendance(self, guild_id: int, event_id: int, user_id: int, attended: bool) -> EventRow:
+        """An organiser marks a member as attended or no-show (from an hour before the start on)."""
+        event = await self._require(guild_id, event_id)
+        if self.clock() < event.start_at - CHECKIN_EARLY:
+            raise UserError("Attendance can be marked from an hour before the event starts.")
+        await self.db.events.mark_attendance(guild_id, event_id, user_id, attended, "organiser", self.clock())
+        return event
+
+    async def member_attendance(self, guild_id: int, user_id: int) -> list[AttendanceEntry]:
+        """A member's events in this server that have started: what they answered and whether they came."""
+        now = self.clock()
+        out = []
+        for event, status, attended in await self.db.events.member_attendance(guild_id, user_id):
+            if event.start_at > now:
+                continue
+            if attended is None:
+                presence = "no-show" if status == "going" and now >= event.end_at else \
+                    ("not checked in" if status == "going" else "—")
+            else:
+                presence = "attended" if attended else "no-show"
+            out.append(AttendanceEntry(event, status, presence))
+        return out
+
+    # -- DMs decided with the change that causes them (delivered by the cog, kept until sent) ---------
     async def pending_dms(self, limit: int = 100) -> list[tuple[OutboxRow, EventRow | None]]:
         """DMs not yet delivered (also those a shutdown interrupted), with their event."""
         out = []
@@ -565,36 +506,15 @@ class EventService:
         """Delivered, or not deliverable (DMs closed): either way, not to be sent again."""
         await self.db.events.outbox_done(row.guild_id, row.id)
 
-    # -- reminders --------------------------------------------------------------------------------
+    # -- reminders and housekeeping (``bot/reminders.py``) -------------------------------------------
     async def due_reminders(self, now: datetime | None = None) -> list[Reminder]:
-        """Reminders to send now, across servers: one message per member per event, covering every
-        due offset not yet sent. A member who said "going" after a reminder's time does not get that
-        one (they just decided); reminders stop once the event has started."""
-        now = now or self.clock()
-        rows = await self.db.events.reminder_candidates(now, now + timedelta(minutes=MAX_REMINDER_MINUTES))
-        if not rows:
-            return []
-        sent = await self.db.events.sent_reminders(r["event_id"] for r in rows)
-        events: dict[int, EventRow | None] = {}
-        out: list[Reminder] = []
-        for r in rows:
-            start = datetime.fromisoformat(r["start_at"])
-            going_since = datetime.fromisoformat(r["going_since"])
-            offsets = [int(o) for o in json.loads(r["offsets"])]
-            due = sorted(o for o in offsets
-                         if start - timedelta(minutes=o) <= now and (r["event_id"], r["user_id"], o) not in sent)
-            if not due or start - timedelta(minutes=due[0]) < going_since:
-                continue
-            if r["event_id"] not in events:
-                events[r["event_id"]] = await self.db.events.get(r["guild_id"], r["event_id"])
-            event = events[r["event_id"]]
-            if event is not None:
-                out.append(Reminder(r["guild_id"], r["event_id"], r["user_id"], tuple(due), event))
-        return out
+        return await self.reminders.due(now)
 
     async def mark_reminder_sent(self, reminder: Reminder, now: datetime | None = None) -> None:
-        await self.db.events.mark_reminders_sent(reminder.guild_id, reminder.event_id, reminder.user_id,
-                                                 reminder.offsets, now or self.clock())
+        await self.reminders.mark_sent(reminder, now)
+
+    async def purge_answers(self, now: datetime | None = None) -> int:
+        return await self.reminders.purge_answers(now)
 
     # -- /ask -------------------------------------------------------------------------------------
     async def answer_question(self, guild_id: int, question: str) -> EventAnswer | None:
@@ -636,18 +556,27 @@ class EventService:
     async def export_member(self, guild_id: int, user_id: int) -> list[dict[str, Any]]:
         """Everything the events feature stores about a member in one server."""
         out: list[dict[str, Any]] = []
-        for r in await self.db.events.member_rsvps(guild_id, user_id):
+        for m in await self.db.events.member_rsvps(guild_id, user_id):
+            r = m.rsvp
             out.append({
                 "kind": "event_rsvp",
-                "event_id": r["event_id"],
-                "event_title": r["title"],
-                "event_start": r["start_at"],
-                "event_status": r["event_status"],
-                "status": r["status"],
-                "waitlist_position": r["waitlist_rank"] if r["status"] == "waitlist" else None,
-                "created_at": r["created_at"],
-                "updated_at": r["updated_at"],
+                "event_id": r.event_id,
+                "event_title": m.title,
+                "event_start": m.start_at.isoformat(),
+                "event_status": m.event_status,
+                "status": r.status,
+                "waitlist_position": m.waitlist_rank,
+                "guests": r.guests,
+                "signup_answers": list(r.answers) if r.answers is not None else None,
+                "attendance": None if m.attended is None else ("attended" if m.attended else "no-show"),
+                "created_at": r.created_at.isoformat(),
+                "updated_at": r.updated_at.isoformat(),
             })
+        for event, status, attended in await self.db.events.member_attendance(guild_id, user_id):
+            if status is None and attended is not None:  # checked in without an RSVP
+                out.append({"kind": "event_attendance", "event_id": event.id, "event_title": event.title,
+                            "event_start": event.start_at.isoformat(),
+                            "attendance": "attended" if attended else "no-show"})
         for e in await self.db.events.member_created(guild_id, user_id):
             out.append({
                 "kind": "event_created",
@@ -682,7 +611,7 @@ class EventService:
         for event_id in event_ids:
             event = await self.db.events.get_in(conn, guild_id, event_id)
             if event is not None and not event.cancelled and event.start_at > now:
-                states.append(_EventState.of(event, await self.db.events.rsvps_in(conn, guild_id, event_id)))
+                states.append(EventState(event, await self.db.events.rsvps_in(conn, guild_id, event_id)))
         count = await self.db.events.erase_member_in(conn, guild_id, user_id)
         for state in states:
             state.remove(user_id)
@@ -690,12 +619,12 @@ class EventService:
             if promoted:
                 promotions[state.event.id] = tuple(promoted)
             await self.db.events.save_rsvps_in(conn, state.changed_rows())
-            await self._tell_promoted_in(conn, state, now)
+            await queue_promoted_in(self.db, conn, state, now)
         log.info("erased %d event records of a member in guild %s", count, guild_id)
         return count, promotions
 
 
 __all__ = [
-    "CHOICES", "Attendees", "CancelResult", "EditResult", "EventAnswer", "EventService", "EventSummary",
-    "Reminder", "RsvpResult", "message_url",
+    "CHOICES", "AttendanceEntry", "Attendees", "CalendarWindow", "CancelResult", "EditResult", "EventAnswer",
+    "EventService", "EventSummary", "Reminder", "RsvpResult", "attendees_csv", "message_url", "valid_id",
 ]

@@ -103,7 +103,7 @@ async def test_attendees_csv_defuses_formulas_like_the_newsletter_csv(world: Wor
     attendees = await world.bot.services.events.attendees(G1, event_id)
     names = {101: '=HYPERLINK("https://evil.example","click")', 102: "@SUM(A1:A9)", 103: "Ana-Maria"}
     rows = list(csv.reader(io.StringIO(attendees_csv(attendees, names).decode("utf-8-sig"))))
-    assert rows[0] == ["status", "position", "user_id", "display_name", "responded_at"]
+    assert rows[0][:5] == ["status", "position", "user_id", "display_name", "responded_at"]
     assert [r[3] for r in rows[1:]] == ["'" + names[101], "'" + names[102], "Ana-Maria"]
 
 

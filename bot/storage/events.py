@@ -6,9 +6,10 @@ reads and writes. Functions that take ``conn`` run inside a ``Database.transacti
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiosqlite
@@ -36,10 +37,26 @@ class EventRow:
     status: str
     created_at: datetime
     updated_at: datetime
+    series_id: int | None = None
+    occurrence_start: datetime | None = None  # the series rule's start for this occurrence (RECURRENCE-ID)
+    sequence: int = 0  # raised on every change (iCalendar SEQUENCE)
+    max_guests: int = 0
+    questions: tuple[str, ...] = ()  # sign-up questions asked at Going
+    allowed_roles: tuple[int, ...] = ()  # members-only: roles that may go; empty = everyone
+    checkin_code: str | None = None
 
     @property
     def cancelled(self) -> bool:
         return self.status == "cancelled"
+
+    @property
+    def members_only(self) -> bool:
+        return bool(self.allowed_roles)
+
+    @property
+    def needs_form(self) -> bool:
+        """Going asks something first (sign-up questions, or how many guests)."""
+        return bool(self.questions) or self.max_guests > 0
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,13 @@ class RsvpRow:
     seq: int
     created_at: datetime
     updated_at: datetime
+    guests: int = 0
+    answers: tuple[str, ...] | None = None  # sign-up answers, in the order of the event's questions
+
+    @property
+    def places(self) -> int:
+        """Places the member's party takes: themselves and their guests."""
+        return 1 + self.guests
 
 
 @dataclass(frozen=True)
@@ -66,28 +90,141 @@ class OutboxRow:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class SeriesRow:
+    """A recurring event: the rule and what every occurrence starts from."""
+
+    id: int
+    guild_id: int
+    title: str
+    description: str
+    location: str
+    capacity: int | None
+    channel_id: int | None
+    created_by: int | None
+    rrule: str  # RFC 5545 RRULE value, without DTSTART: FREQ=MONTHLY;BYDAY=1FR;COUNT=12
+    dtstart_local: datetime  # naive wall-clock time of the first occurrence, in ``timezone``
+    timezone: str
+    duration: timedelta
+    post_ahead: timedelta
+    max_guests: int
+    questions: tuple[str, ...]
+    allowed_roles: tuple[int, ...]
+    status: str  # active | ended
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+    exdates: tuple[datetime, ...] = ()  # skipped occurrences, by their rule start (UTC)
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class ReminderCandidate:
+    """A going member of an event starting soon, with the reminder offsets of the event's server."""
+
+    guild_id: int
+    event_id: int
+    user_id: int
+    start_at: datetime
+    going_since: datetime
+    offsets: tuple[int, ...]  # minutes before the start
+
+
+@dataclass(frozen=True)
+class MemberRsvp:
+    """One of a member's RSVPs with its event, for /privacy export."""
+
+    rsvp: RsvpRow
+    title: str
+    start_at: datetime
+    event_status: str
+    waitlist_rank: int | None  # 1-based, when on the waitlist
+    attended: bool | None  # None: not marked
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    event_id: int
+    guild_id: int
+    user_id: int
+    attended: bool
+    method: str  # organiser | code
+    marked_at: datetime
+
+
 _EVENT_COLS = (
     "id, guild_id, title, description, location, start_at, end_at, capacity, channel_id, message_id, "
-    "scheduled_event_id, created_by, status, created_at, updated_at"
+    "scheduled_event_id, created_by, status, created_at, updated_at, series_id, occurrence_start, sequence, "
+    "max_guests, questions, allowed_roles, checkin_code"
 )
-_RSVP_COLS = "event_id, guild_id, user_id, status, seq, created_at, updated_at"
-EDITABLE = frozenset({"title", "description", "location", "start_at", "end_at", "capacity"})
+_RSVP_COLS = "event_id, guild_id, user_id, status, seq, created_at, updated_at, guests, answers"
+_SERIES_COLS = (
+    "id, guild_id, title, description, location, capacity, channel_id, created_by, rrule, dtstart_local, timezone, "
+    "duration_minutes, post_ahead_minutes, max_guests, questions, allowed_roles, status, sequence, created_at, "
+    "updated_at"
+)
+EDITABLE = frozenset({"title", "description", "location", "start_at", "end_at", "capacity", "max_guests",
+                      "questions", "allowed_roles", "checkin_code"})
+SERIES_EDITABLE = frozenset({"title", "description", "location", "capacity", "rrule", "dtstart_local",
+                             "duration_minutes", "max_guests", "questions", "allowed_roles", "status", "channel_id"})
+
+
+def _json_list(value: Any) -> str:
+    return json.dumps(list(value), ensure_ascii=False)
+
+
+def _value(column: str, value: Any) -> Any:
+    """A Python value as stored in ``column``."""
+    if isinstance(value, datetime):
+        return value.isoformat() if column == "dtstart_local" else _iso(value)
+    if column in ("questions", "allowed_roles"):
+        return _json_list(value)
+    return value
+
+
+def _when(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _roles(text: str) -> tuple[int, ...]:
+    return tuple(int(r) for r in json.loads(text))
 
 
 def _event(row: aiosqlite.Row) -> EventRow:
     return EventRow(
         id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
-        location=row["location"], start_at=_dt(row["start_at"]), end_at=_dt(row["end_at"]),
+        location=row["location"], start_at=_when(row["start_at"]), end_at=_when(row["end_at"]),
         capacity=row["capacity"], channel_id=row["channel_id"], message_id=row["message_id"],
         scheduled_event_id=row["scheduled_event_id"], created_by=row["created_by"], status=row["status"],
-        created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]),
+        created_at=_when(row["created_at"]), updated_at=_when(row["updated_at"]), series_id=row["series_id"],
+        occurrence_start=_dt(row["occurrence_start"]), sequence=row["sequence"], max_guests=row["max_guests"],
+        questions=tuple(json.loads(row["questions"])), allowed_roles=_roles(row["allowed_roles"]),
+        checkin_code=row["checkin_code"],
     )
 
 
 def _rsvp(row: aiosqlite.Row) -> RsvpRow:
+    answers = row["answers"]
     return RsvpRow(
         event_id=row["event_id"], guild_id=row["guild_id"], user_id=row["user_id"], status=row["status"],
-        seq=row["seq"], created_at=_dt(row["created_at"]), updated_at=_dt(row["updated_at"]),
+        seq=row["seq"], created_at=_when(row["created_at"]), updated_at=_when(row["updated_at"]),
+        guests=row["guests"], answers=None if answers is None else tuple(json.loads(answers)),
+    )
+
+
+def _series(row: aiosqlite.Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
+    return SeriesRow(
+        id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
+        location=row["location"], capacity=row["capacity"], channel_id=row["channel_id"],
+        created_by=row["created_by"], rrule=row["rrule"], dtstart_local=datetime.fromisoformat(row["dtstart_local"]),
+        timezone=row["timezone"], duration=timedelta(minutes=row["duration_minutes"]),
+        post_ahead=timedelta(minutes=row["post_ahead_minutes"]), max_guests=row["max_guests"],
+        questions=tuple(json.loads(row["questions"])), allowed_roles=_roles(row["allowed_roles"]),
+        status=row["status"], sequence=row["sequence"], created_at=_when(row["created_at"]),
+        updated_at=_when(row["updated_at"]), exdates=exdates,
     )
 
 
@@ -96,20 +233,28 @@ class EventsRepo:
         self.db = db
 
     # -- events -----------------------------------------------------------------------------------
-    async def create(self, *, guild_id: int, title: str, description: str, location: str, start_at: datetime,
-                     end_at: datetime, capacity: int | None, channel_id: int | None, created_by: int | None,
-                     now: datetime) -> EventRow:
+    async def create(self, **fields: Any) -> EventRow:
+        """A new event; keyword arguments as ``create_in``."""
         async with self.db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO events (guild_id, title, description, location, start_at, end_at, capacity, "
-                "channel_id, created_by, status, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)",
-                (guild_id, title, description, location, _iso(start_at), _iso(end_at), capacity, channel_id,
-                 created_by, _iso(now), _iso(now)),
-            )
-            event_id = cur.lastrowid
-            await cur.close()
-            row = await self._get(conn, guild_id, event_id)
+            return await self.create_in(conn, **fields)
+
+    async def create_in(self, conn: aiosqlite.Connection, *, guild_id: int, title: str, description: str,
+                        location: str, start_at: datetime, end_at: datetime, capacity: int | None,
+                        channel_id: int | None, created_by: int | None, now: datetime, series_id: int | None = None,
+                        occurrence_start: datetime | None = None, max_guests: int = 0,
+                        questions: tuple[str, ...] = (), allowed_roles: tuple[int, ...] = ()) -> EventRow:
+        cur = await conn.execute(
+            "INSERT INTO events (guild_id, title, description, location, start_at, end_at, capacity, "
+            "channel_id, created_by, status, created_at, updated_at, series_id, occurrence_start, max_guests, "
+            "questions, allowed_roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, title, description, location, _iso(start_at), _iso(end_at), capacity, channel_id,
+             created_by, _iso(now), _iso(now), series_id, None if occurrence_start is None else _iso(occurrence_start),
+             max_guests, _json_list(questions), _json_list(allowed_roles)),
+        )
+        event_id = cur.lastrowid
+        await cur.close()
+        assert event_id is not None
+        row = await self._get(conn, guild_id, event_id)
         assert row is not None
         return row
 
@@ -152,10 +297,10 @@ class EventsRepo:
         assert len(cols) == len(changes), f"not editable: {set(changes) - EDITABLE}"
         if not cols:
             return
-        values = [_iso(v) if isinstance(v, datetime) else v for v in (changes[c] for c in cols)]
+        values = [_value(c, changes[c]) for c in cols]
         sets = ", ".join(f"{c} = ?" for c in cols)
         await conn.execute(
-            f"UPDATE events SET {sets}, updated_at = ? WHERE guild_id = ? AND id = ?",
+            f"UPDATE events SET {sets}, sequence = sequence + 1, updated_at = ? WHERE guild_id = ? AND id = ?",
             (*values, _iso(now), guild_id, event_id),
         )
 
@@ -216,22 +361,27 @@ class EventsRepo:
             return [_rsvp(r) for r in await cur.fetchall()]
 
     async def counts(self, guild_id: int, event_id: int) -> dict[str, int]:
+        """Members per status, and ``places``: places taken by going members and their guests."""
         rows = await self.db.fetchall(
-            "SELECT status, COUNT(*) AS n FROM event_rsvps WHERE guild_id = ? AND event_id = ? GROUP BY status",
+            "SELECT status, COUNT(*) AS n, SUM(1 + guests) AS places FROM event_rsvps "
+            "WHERE guild_id = ? AND event_id = ? GROUP BY status",
             (guild_id, event_id),
         )
-        return {r["status"]: int(r["n"]) for r in rows}
+        out = {r["status"]: int(r["n"]) for r in rows}
+        out["places"] = sum(int(r["places"]) for r in rows if r["status"] == "going")
+        return out
 
     async def save_rsvps_in(self, conn: aiosqlite.Connection, rows: Sequence[RsvpRow]) -> None:
         """Upsert the given rows (the service decided them from state read in the same transaction)."""
         if not rows:
             return
         await conn.executemany(
-            "INSERT INTO event_rsvps (event_id, guild_id, user_id, status, seq, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, user_id) DO UPDATE SET "
-            "status = excluded.status, seq = excluded.seq, updated_at = excluded.updated_at",
-            [(r.event_id, r.guild_id, r.user_id, r.status, r.seq, _iso(r.created_at), _iso(r.updated_at))
-             for r in rows],
+            "INSERT INTO event_rsvps (event_id, guild_id, user_id, status, seq, created_at, updated_at, guests, "
+            "answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, user_id) DO UPDATE SET "
+            "status = excluded.status, seq = excluded.seq, updated_at = excluded.updated_at, "
+            "guests = excluded.guests, answers = excluded.answers",
+            [(r.event_id, r.guild_id, r.user_id, r.status, r.seq, _iso(r.created_at), _iso(r.updated_at), r.guests,
+              None if r.answers is None else _json_list(r.answers)) for r in rows],
         )
 
     async def delete_rsvp_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_id: int) -> None:
@@ -241,13 +391,13 @@ class EventsRepo:
         )
 
     # -- reminders --------------------------------------------------------------------------------
-    async def reminder_candidates(self, now: datetime, horizon: datetime) -> list[aiosqlite.Row]:
+    async def reminder_candidates(self, now: datetime, horizon: datetime) -> list[ReminderCandidate]:
         """Going members of scheduled events starting in (now, horizon], with the event's server's offsets.
 
         This is the one query that spans servers on purpose: the reminder loop is bot-wide. Every row
         it returns carries its guild_id, and the joins match on guild_id as well as ids.
         """
-        return await self.db.fetchall(
+        rows = await self.db.fetchall(
             "SELECT e.id AS event_id, e.guild_id, e.start_at, r.user_id, r.updated_at AS going_since, "
             "COALESCE(s.reminder_offsets, '[1440, 60]') AS offsets "
             "FROM events e JOIN event_rsvps r ON r.event_id = e.id AND r.guild_id = e.guild_id "
@@ -256,6 +406,9 @@ class EventsRepo:
             "ORDER BY e.start_at, r.seq",
             (_iso(now), _iso(horizon)),
         )
+        return [ReminderCandidate(r["guild_id"], r["event_id"], r["user_id"], _when(r["start_at"]),
+                                  _when(r["going_since"]), tuple(int(o) for o in json.loads(r["offsets"])))
+                for r in rows]
 
     async def sent_reminders(self, event_ids: Iterable[int]) -> set[tuple[int, int, int]]:
         ids = sorted(set(event_ids))
@@ -279,6 +432,176 @@ class EventsRepo:
         """After the start time moves, reminders are due again for the new time."""
         await conn.execute("DELETE FROM event_reminders WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
 
+    # -- sign-up answers ---------------------------------------------------------------------------
+    async def purge_answers(self, ended_before: datetime) -> int:
+        """Delete sign-up answers of events that ended before ``ended_before`` (bot-wide housekeeping)."""
+        return await self.db.execute(
+            "UPDATE event_rsvps SET answers = NULL WHERE answers IS NOT NULL AND event_id IN "
+            "(SELECT id FROM events WHERE end_at < ?)",
+            (_iso(ended_before),),
+        )
+
+    # -- attendance -------------------------------------------------------------------------------
+    async def mark_attendance(self, guild_id: int, event_id: int, user_id: int, attended: bool, method: str,
+                              now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO event_attendance (event_id, guild_id, user_id, attended, method, marked_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id, user_id) DO UPDATE SET attended = excluded.attended, "
+            "method = excluded.method, marked_at = excluded.marked_at",
+            (event_id, guild_id, user_id, int(attended), method, _iso(now)),
+        )
+
+    async def attendance(self, guild_id: int, event_id: int) -> dict[int, AttendanceRow]:
+        rows = await self.db.fetchall(
+            "SELECT event_id, guild_id, user_id, attended, method, marked_at FROM event_attendance "
+            "WHERE guild_id = ? AND event_id = ?",
+            (guild_id, event_id),
+        )
+        return {r["user_id"]: AttendanceRow(r["event_id"], r["guild_id"], r["user_id"], bool(r["attended"]),
+                                            r["method"], _when(r["marked_at"])) for r in rows}
+
+    async def member_attendance(self, guild_id: int, user_id: int) -> list[tuple[EventRow, str | None, bool | None]]:
+        """(event, the member's RSVP status or None, attended or None) for every event they answered or were
+        marked at, soonest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {', '.join('e.' + c.strip() for c in _EVENT_COLS.split(','))}, r.status AS rsvp_status, "
+            "a.attended FROM events e "
+            "LEFT JOIN event_rsvps r ON r.event_id = e.id AND r.guild_id = e.guild_id AND r.user_id = ? "
+            "LEFT JOIN event_attendance a ON a.event_id = e.id AND a.guild_id = e.guild_id AND a.user_id = ? "
+            "WHERE e.guild_id = ? AND (r.user_id IS NOT NULL OR a.user_id IS NOT NULL) ORDER BY e.start_at",
+            (user_id, user_id, guild_id),
+        )
+        return [(_event(r), r["rsvp_status"], None if r["attended"] is None else bool(r["attended"])) for r in rows]
+
+    async def by_checkin_code(self, guild_id: int, code: str) -> list[EventRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND checkin_code = ?", (guild_id, code)
+        )
+        return [_event(r) for r in rows]
+
+    # -- series -----------------------------------------------------------------------------------
+    async def create_series(self, *, guild_id: int, title: str, description: str, location: str,
+                            capacity: int | None, channel_id: int | None, created_by: int | None, rrule: str,
+                            dtstart_local: datetime, timezone: str, duration: timedelta, post_ahead: timedelta,
+                            max_guests: int, questions: tuple[str, ...], allowed_roles: tuple[int, ...],
+                            now: datetime) -> SeriesRow:
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO event_series (guild_id, title, description, location, capacity, channel_id, created_by, "
+                "rrule, dtstart_local, timezone, duration_minutes, post_ahead_minutes, max_guests, questions, "
+                "allowed_roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (guild_id, title, description, location, capacity, channel_id, created_by, rrule,
+                 dtstart_local.isoformat(), timezone, int(duration.total_seconds() // 60),
+                 int(post_ahead.total_seconds() // 60), max_guests, _json_list(questions), _json_list(allowed_roles),
+                 _iso(now), _iso(now)),
+            )
+            series_id = cur.lastrowid
+            await cur.close()
+            assert series_id is not None
+            row = await self.get_series_in(conn, guild_id, series_id)
+        assert row is not None
+        return row
+
+    async def get_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> SeriesRow | None:
+        if not (0 < series_id < 2**63 and 0 < guild_id < 2**63):
+            return None
+        async with conn.execute(
+            f"SELECT {_SERIES_COLS} FROM event_series WHERE guild_id = ? AND id = ?", (guild_id, series_id)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with conn.execute(
+            "SELECT occurrence_start FROM event_series_exdates WHERE guild_id = ? AND series_id = ? "
+            "ORDER BY occurrence_start", (guild_id, series_id)
+        ) as cur:
+            exdates = tuple(_when(r[0]) for r in await cur.fetchall())
+        return _series(row, exdates)
+
+    async def get_series(self, guild_id: int, series_id: int) -> SeriesRow | None:
+        async with self.db.transaction() as conn:
+            return await self.get_series_in(conn, guild_id, series_id)
+
+    async def series_of_guild(self, guild_id: int, *, active_only: bool = False) -> list[SeriesRow]:
+        rows = await self.db.fetchall(
+            f"SELECT {_SERIES_COLS} FROM event_series WHERE guild_id = ?"
+            + (" AND status = 'active'" if active_only else "") + " ORDER BY id",
+            (guild_id,),
+        )
+        ex = await self.db.fetchall(
+            "SELECT series_id, occurrence_start FROM event_series_exdates WHERE guild_id = ? ORDER BY occurrence_start",
+            (guild_id,),
+        )
+        by_series: dict[int, list[datetime]] = {}
+        for r in ex:
+            by_series.setdefault(r["series_id"], []).append(_when(r["occurrence_start"]))
+        return [_series(r, tuple(by_series.get(r["id"], ()))) for r in rows]
+
+    async def active_series(self) -> list[SeriesRow]:
+        """Every active series, across servers (the posting loop is bot-wide; each row carries its guild_id)."""
+        rows = await self.db.fetchall(f"SELECT {_SERIES_COLS} FROM event_series WHERE status = 'active' ORDER BY id")
+        out = []
+        for r in rows:
+            ex = await self.db.fetchall(
+                "SELECT occurrence_start FROM event_series_exdates WHERE guild_id = ? AND series_id = ?",
+                (r["guild_id"], r["id"]),
+            )
+            out.append(_series(r, tuple(_when(e[0]) for e in ex)))
+        return out
+
+    async def update_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+                               changes: dict[str, Any], now: datetime) -> None:
+        cols = list(changes)
+        assert set(cols) <= SERIES_EDITABLE, f"not editable: {set(cols) - SERIES_EDITABLE}"
+        sets = "".join(f"{c} = ?, " for c in cols)
+        await conn.execute(
+            f"UPDATE event_series SET {sets}sequence = sequence + 1, updated_at = ? WHERE guild_id = ? AND id = ?",
+            (*[_value(c, changes[c]) for c in cols], _iso(now), guild_id, series_id),
+        )
+
+    async def add_exdate_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+                            occurrence_start: datetime, now: datetime) -> None:
+        await conn.execute(
+            "INSERT OR IGNORE INTO event_series_exdates (series_id, guild_id, occurrence_start) VALUES (?, ?, ?)",
+            (series_id, guild_id, _iso(occurrence_start)),
+        )
+        await conn.execute(
+            "UPDATE event_series SET sequence = sequence + 1, updated_at = ? WHERE guild_id = ? AND id = ?",
+            (_iso(now), guild_id, series_id),
+        )
+
+    async def occurrences_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> list[EventRow]:
+        async with conn.execute(
+            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND series_id = ? ORDER BY occurrence_start",
+            (guild_id, series_id),
+        ) as cur:
+            return [_event(r) for r in await cur.fetchall()]
+
+    async def set_series_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, series_id: int) -> None:
+        """Move an occurrence to another series (when a series is split at "this and following")."""
+        await conn.execute(
+            "UPDATE events SET series_id = ?, sequence = sequence + 1 WHERE guild_id = ? AND id = ?",
+            (series_id, guild_id, event_id),
+        )
+
+    async def unposted(self, limit: int = 50) -> list[EventRow]:
+        """Scheduled occurrences that have no message yet (posting failed or has not happened), across servers."""
+        rows = await self.db.fetchall(
+            f"SELECT {_EVENT_COLS} FROM events WHERE series_id IS NOT NULL AND message_id IS NULL "
+            "AND status = 'scheduled' ORDER BY start_at LIMIT ?",
+            (limit,),
+        )
+        return [_event(r) for r in rows]
+
+    async def between(self, guild_id: int, start: datetime, end: datetime, limit: int = 1000) -> list[EventRow]:
+        """Events of any status starting in [start, end), soonest first."""
+        rows = await self.db.fetchall(
+            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND start_at >= ? AND start_at < ? "
+            "ORDER BY start_at LIMIT ?",
+            (guild_id, _iso(start), _iso(end), limit),
+        )
+        return [_event(r) for r in rows]
+
     # -- the DM outbox ----------------------------------------------------------------------------
     async def add_outbox_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_ids: Iterable[int],
                             kind: str, detail: str, now: datetime) -> None:
@@ -301,15 +624,20 @@ class EventsRepo:
         await self.db.execute("DELETE FROM event_outbox WHERE guild_id = ? AND id = ?", (guild_id, outbox_id))
 
     # -- members' data rights ---------------------------------------------------------------------
-    async def member_rsvps(self, guild_id: int, user_id: int) -> list[aiosqlite.Row]:
-        return await self.db.fetchall(
-            "SELECT r.event_id, e.title, e.start_at, e.status AS event_status, r.status, r.seq, r.created_at, "
-            "r.updated_at, (SELECT COUNT(*) FROM event_rsvps w WHERE w.event_id = r.event_id "
+    async def member_rsvps(self, guild_id: int, user_id: int) -> list[MemberRsvp]:
+        rows = await self.db.fetchall(
+            "SELECT r.event_id, r.guild_id, r.user_id, r.status, r.seq, r.created_at, r.updated_at, r.guests, "
+            "r.answers, e.title, e.start_at, e.status AS event_status, a.attended, "
+            "(SELECT COUNT(*) FROM event_rsvps w WHERE w.event_id = r.event_id "
             "AND w.guild_id = r.guild_id AND w.status = 'waitlist' AND w.seq <= r.seq) AS waitlist_rank "
             "FROM event_rsvps r JOIN events e ON e.id = r.event_id AND e.guild_id = r.guild_id "
-            "WHERE r.guild_id = ? AND r.user_id = ? ORDER BY e.start_at",
+            "LEFT JOIN event_attendance a ON a.event_id = r.event_id AND a.guild_id = r.guild_id "
+            "AND a.user_id = r.user_id WHERE r.guild_id = ? AND r.user_id = ? ORDER BY e.start_at",
             (guild_id, user_id),
         )
+        return [MemberRsvp(_rsvp(r), r["title"], _when(r["start_at"]), r["event_status"],
+                           r["waitlist_rank"] if r["status"] == "waitlist" else None,
+                           None if r["attended"] is None else bool(r["attended"])) for r in rows]
 
     async def member_created(self, guild_id: int, user_id: int) -> list[EventRow]:
         rows = await self.db.fetchall(
