@@ -5,7 +5,9 @@
 
 Each simulated member clicks Going / Can't go / Maybe in turn, one click after the other, so that the
 waitlist keeps moving (promotions included); ``concurrency`` members do that at the same time on ONE
-event. "rush" is the issue's scenario: 500 members press Going at the same instant (one gather).
+event. "rush" is the issue's scenario: 500 members press Going at the same instant (one gather);
+"rush with guests" is the same with up to 2 guests each: it must end exactly at capacity, with the
+parties that fit, in click order (a party that does not fit whole is waitlisted whole, see bot/rsvp.py).
 Latency is measured around each ``EventService.rsvp`` call, from the caller's side.
 """
 
@@ -45,9 +47,9 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-async def new_event(service: EventService, capacity: int) -> int:
+async def new_event(service: EventService, capacity: int, max_guests: int = 0) -> int:
     summary = await service.create_event(1, created_by=1, channel_id=1, title="Bench night",
-                                         start="2026-12-05 18:30", end="2h", capacity=capacity)
+                                         start="2026-12-05 18:30", end="2h", capacity=capacity, max_guests=max_guests)
     return summary.event.id
 
 
@@ -86,6 +88,36 @@ async def run_rush(service: EventService, members: int, capacity: int) -> dict[s
             "p99": pct(latencies, 0.99) * 1000}
 
 
+def first_fit(parties: list[tuple[int, int]], capacity: int) -> list[int]:
+    """Who should be going after these (member, guests) clicks, in order: each party that fits whole."""
+    taken, going = 0, []
+    for user_id, guests in parties:
+        if taken + 1 + guests <= capacity:
+            taken += 1 + guests
+            going.append(user_id)
+    return going
+
+
+async def run_guest_rush(service: EventService, members: int, capacity: int) -> dict[str, float]:
+    event_id = await new_event(service, capacity, max_guests=2)
+    parties = [(30_000 + u, (u * 7) % 3) for u in range(members)]  # 0, 1 or 2 guests, mixed
+    latencies: list[float] = []
+
+    async def press(user_id: int, guests: int) -> None:
+        t0 = time.perf_counter()
+        await service.rsvp(1, event_id, user_id, "going", guests=guests)
+        latencies.append(time.perf_counter() - t0)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(press(u, g) for u, g in parties))
+    elapsed = time.perf_counter() - t0
+    summary = await service.summary(1, event_id)
+    going = [r.user_id for r in (await service.attendees(1, event_id)).going]
+    assert summary.taken == capacity and going == first_fit(parties, capacity), "guests rush not exact"
+    return {"ops": members, "per_s": members / elapsed, "p50": pct(latencies, 0.5) * 1000,
+            "p99": pct(latencies, 0.99) * 1000}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=10, help="clicks per member per level")
@@ -93,7 +125,7 @@ async def main() -> None:
     args = parser.parse_args()
     print(f"machine: nproc={os.cpu_count()}, CPU={cpu_model()}, Python {platform.python_version()}, "
           f"SQLite file (WAL), capacity {args.capacity}")
-    print(f"{'scenario':<22}{'RSVPs':>8}{'RSVPs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'scenario':<24}{'RSVPs':>8}{'RSVPs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         async with Database(Path(tmp) / "bench.sqlite3") as db:
             service = EventService(db, clock=FakeClock())
@@ -101,8 +133,9 @@ async def main() -> None:
             rows = [(f"{c} concurrent", await run_level(service, c, args.clicks, args.capacity))
                     for c in (1, 50, 500)]
             rows.append(("rush: 500 press Going", await run_rush(service, 500, args.capacity)))
+            rows.append(("rush with guests", await run_guest_rush(service, 500, args.capacity)))
     for name, r in rows:
-        print(f"{name:<22}{r['ops']:>8.0f}{r['per_s']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}")
+        print(f"{name:<24}{r['ops']:>8.0f}{r['per_s']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}")
     print(f"median of per-level RSVPs/s: {statistics.median(r['per_s'] for _, r in rows):.0f}")
 
 
