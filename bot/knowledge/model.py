@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CATEGORIES: tuple[str, ...] = ("roles", "ministries", "clair", "jlgc", "alumni", "programme", "exchange", "bot")
+# "chapter": a server's own entries (organisers' knowledge, not the documents'), also in their YAML exports.
+CATEGORIES: tuple[str, ...] = ("roles", "ministries", "clair", "jlgc", "alumni", "programme", "exchange", "bot",
+                               "chapter")
 FIELDS: tuple[str, ...] = ("id", "title", "category", "answer", "questions", "aliases", "source")
 MAX_TITLE = 100  # an embed title may be 256, but the cog also uses titles as autocomplete choices (100)
 SOURCES_FILE = "sources.yaml"  # the documents entries cite, beside the entry files
