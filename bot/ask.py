@@ -1,4 +1,5 @@
-"""One question's way through: this server's upcoming events first, then the knowledge base.
+"""One question's way through: this server's upcoming events first, then the knowledge base (shared, plus
+the server's own chapter entries).
 
 Kept out of the cog so the order of precedence, and what is recorded when the bot declines, are tested
 without Discord.
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot.errors import UserError
 
 if TYPE_CHECKING:
+    from bot.chapter_kb import ChapterKnowledge
     from bot.events import EventAnswer, EventService
     from bot.knowledge import Answer, KnowledgeService
     from bot.storage import Database
@@ -28,6 +30,7 @@ class AskResult:
     question: str
     answer: Answer | None = None  # from the knowledge base
     event: EventAnswer | None = None  # from this server's upcoming events
+    question_key: int | None = None  # the declined question's row in this server's unanswered list
 
     @property
     def matched(self) -> bool:
@@ -37,10 +40,12 @@ class AskResult:
 class AskService:
     """Answers a question in the context of a server (or none, from the command line)."""
 
-    def __init__(self, knowledge: KnowledgeService, events: EventService, db: Database) -> None:
+    def __init__(self, knowledge: KnowledgeService, events: EventService, db: Database,
+                 chapter: ChapterKnowledge | None = None) -> None:
         self.knowledge = knowledge
         self.events = events
         self.db = db
+        self.chapter = chapter
 
     async def ask(self, guild_id: int | None, question: str) -> AskResult:
         text = " ".join(question.split())
@@ -51,9 +56,22 @@ class AskService:
         if guild_id is not None:
             event = await self.events.answer_question(guild_id, text)
             if event is not None:
+                await self._count(guild_id, answered=True)
                 return AskResult(text, event=event)
-        answer = self.knowledge.answer(text)
-        if not answer.matched and guild_id is not None:
-            # Aggregated per server without any user id: organisers see what to add, nobody is tracked.
-            await self.db.unanswered.record(guild_id, answer.normalized or text.lower(), text)
-        return AskResult(text, answer=answer)
+            if self.chapter is not None:
+                await self.chapter.ensure(guild_id)
+        answer = self.knowledge.answer(text, guild_id)
+        if guild_id is None:
+            return AskResult(text, answer=answer)
+        await self._count(guild_id, answered=answer.matched)
+        if answer.matched:
+            return AskResult(text, answer=answer)
+        # Aggregated per server without any user id: organisers see what to add, nobody is tracked.
+        normalized = answer.normalized or text.lower()
+        await self.db.unanswered.record(guild_id, normalized, text)
+        key = await self.db.chapter_kb.unanswered_key(guild_id, normalized[:500])
+        return AskResult(text, answer=answer, question_key=key)
+
+    async def _count(self, guild_id: int, *, answered: bool) -> None:
+        if self.chapter is not None:
+            await self.chapter.count_question(guild_id, answered)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.ask import AskService
 from bot.chapter import ChapterService
+from bot.chapter_kb import ChapterKnowledge
 from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.events import EventService
@@ -26,6 +27,7 @@ class Services:
     knowledge: KnowledgeService
     ask: AskService
     chapter: ChapterService
+    chapter_kb: ChapterKnowledge
     events: EventService
     newsletter: NewsletterService
     privacy: PrivacyService
@@ -36,12 +38,14 @@ def build_services(settings: Settings, db: Database, knowledge: KnowledgeService
     """Wire the services over one opened database."""
     events = EventService(db, clock=clock)
     newsletter = NewsletterService(db, clock=clock, consent_text=settings.consent_text)
+    chapter_kb = ChapterKnowledge(db, knowledge, clock=clock)
     return Services(
         settings=settings,
         db=db,
         knowledge=knowledge,
-        ask=AskService(knowledge, events, db),
+        ask=AskService(knowledge, events, db, chapter_kb),
         chapter=ChapterService(db),
+        chapter_kb=chapter_kb,
         events=events,
         newsletter=newsletter,
         privacy=PrivacyService(db, clock=clock, events=events, newsletter=newsletter),

@@ -1,8 +1,7 @@
-"""/ask, mentions, and the organisers' /kb commands: Discord glue over ``bot.ask`` and ``bot.knowledge``."""
+"""/ask, mentions, suggestion buttons: Discord glue over ``bot.ask`` (the organisers' /kb is ``cogs/kb.py``)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -12,28 +11,25 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.ask import MAX_QUESTION_LENGTH, AskResult
-from bot.client import NO_MENTIONS, JetBot, describe_error, guarded, organiser_only, send_ephemeral
+from bot.client import NO_MENTIONS, JetBot, describe_error, guarded, send_ephemeral
 from bot.errors import UserError
-from bot.knowledge import KnowledgeError
+from cogs._kb_views import entry_embed, services_of, vote_buttons
 
 if TYPE_CHECKING:
     from bot.knowledge import Entry, Suggestion
 
 log = logging.getLogger("jetbot.faq")
 
-ANSWER_COLOUR = discord.Colour.from_rgb(188, 0, 45)  # the red of the Japanese flag
 UNSURE_COLOUR = discord.Colour.light_grey()
 EVENT_COLOUR = discord.Colour.blurple()
-MESSAGE_LIMIT = 2000
 
 
-def answer_embed(entry: Entry) -> discord.Embed:
-    embed = discord.Embed(title=entry.title[:256], description=entry.answer[:4096], colour=ANSWER_COLOUR)
-    embed.set_footer(text=f"Source: {entry.citation}"[:2048])
-    return embed
+def answer_embed(entry: Entry, server_name: str | None = None) -> discord.Embed:
+    """An answer with where it comes from: the documents, or this server's organisers."""
+    return entry_embed(entry, server_name)
 
 
-def result_embed(result: AskResult) -> discord.Embed:
+def result_embed(result: AskResult, server_name: str | None = None) -> discord.Embed:
     """The embed a person sees for any result: an event, an answer, or an honest 'not sure'."""
     if result.event is not None:
         return discord.Embed(title=result.event.title[:256], description=result.event.text[:4096],
@@ -41,55 +37,84 @@ def result_embed(result: AskResult) -> discord.Embed:
     answer = result.answer
     assert answer is not None
     if answer.matched and answer.entry is not None:
-        return answer_embed(answer.entry)
+        return answer_embed(answer.entry, server_name)
     return discord.Embed(title="I'm not sure about that one", description=answer.text[:4096], colour=UNSURE_COLOUR)
 
 
-class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:kb:(?P<entry_id>[a-z0-9-]{1,80})"):
-    """'Did you mean…' button. The entry id lives in the custom_id, so it works after a restart."""
+class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                       template=r"jetbot:kb:(?P<entry_id>[a-z0-9-]{1,80})(?::(?P<question>\d{1,18}))?"):
+    """'Did you mean…' button. The entry id (and the declined question's row, when it fits) live in the
+    custom_id, so it works after a restart and the member's choice can be counted for organisers."""
 
-    def __init__(self, entry_id: str, label: str = "Show this answer") -> None:
-        super().__init__(discord.ui.Button(
-            label=label[:80], style=discord.ButtonStyle.secondary, custom_id=f"jetbot:kb:{entry_id}",
-        ))
+    def __init__(self, entry_id: str, label: str = "Show this answer", question_key: int | None = None) -> None:
+        custom_id = f"jetbot:kb:{entry_id}"
+        if question_key is not None and len(f"{custom_id}:{question_key}") <= 100:
+            custom_id += f":{question_key}"
+        else:
+            question_key = None
+        super().__init__(discord.ui.Button(label=label[:80], style=discord.ButtonStyle.secondary, custom_id=custom_id))
         self.entry_id = entry_id
+        self.question_key = question_key
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
     ) -> SuggestionButton:
-        return cls(match["entry_id"], item.label or "Show this answer")
+        key = int(match["question"]) if match["question"] else None
+        return cls(match["entry_id"], item.label or "Show this answer", key)
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:
-        entry = interaction.client.services.knowledge.get(self.entry_id)  # type: ignore[attr-defined]
+        services = services_of(interaction)
+        guild_id = interaction.guild_id
+        if guild_id is not None:
+            await services.chapter_kb.ensure(guild_id)
+        entry = services.knowledge.get(self.entry_id, guild_id)
         if entry is None:
             raise UserError("That topic is no longer in the knowledge base. Try `/ask` again.")
-        await send_ephemeral(interaction, embed=answer_embed(entry))
+        if guild_id is not None and self.question_key is not None:
+            await services.chapter_kb.record_choice(guild_id, self.question_key, self.entry_id)
+        name = interaction.guild.name if interaction.guild else None
+        await send_ephemeral(interaction, embed=answer_embed(entry, name), **vote_view(entry.id, guild_id))
 
 
-def suggestion_view(suggestions: tuple[Suggestion, ...]) -> discord.ui.View | None:
+def vote_view(entry_id: str, guild_id: int | None) -> dict[str, Any]:
+    """Helpful / Not helpful under an answer given in a server (votes are per server)."""
+    buttons = vote_buttons(entry_id) if guild_id is not None else []
+    if not buttons:
+        return {}
+    view = discord.ui.View(timeout=None)
+    for b in buttons:
+        view.add_item(b)
+    return {"view": view}
+
+
+def suggestion_view(suggestions: tuple[Suggestion, ...], question_key: int | None = None) -> discord.ui.View | None:
     if not suggestions:
         return None
     view = discord.ui.View(timeout=None)
     for s in suggestions[:5]:
-        view.add_item(SuggestionButton(s.entry_id, s.title))
+        view.add_item(SuggestionButton(s.entry_id, s.title, question_key))
     return view
 
 
-def reply_kwargs(result: AskResult) -> dict[str, Any]:
-    """Embed, plus 'did you mean' buttons when unsure (a view is only passed when there is one)."""
-    kwargs: dict[str, Any] = {"embed": result_embed(result)}
-    if not result.matched and result.answer is not None:
-        view = suggestion_view(result.answer.suggestions)
+def reply_kwargs(result: AskResult, guild_id: int | None = None, server_name: str | None = None) -> dict[str, Any]:
+    """Embed, plus 'did you mean' buttons when unsure or vote buttons under an answer (a view only when
+    there is one)."""
+    kwargs: dict[str, Any] = {"embed": result_embed(result, server_name)}
+    answer = result.answer
+    if answer is None or result.event is not None:
+        return kwargs
+    if answer.matched and answer.entry is not None:
+        kwargs.update(vote_view(answer.entry.id, guild_id))
+    else:
+        view = suggestion_view(answer.suggestions, result.question_key)
         if view is not None:
             kwargs["view"] = view
     return kwargs
 
 
 class FaqCog(commands.Cog):
-    kb = app_commands.Group(name="kb", description="Knowledge base tools for organisers", guild_only=True)
-
     def __init__(self, bot: JetBot) -> None:
         self.bot = bot
         self.services = bot.services
@@ -101,13 +126,14 @@ class FaqCog(commands.Cog):
         self.bot.remove_dynamic_items(SuggestionButton)
 
     # -- /ask --------------------------------------------------------------------------------------
-    @app_commands.command(name="ask", description="Ask about JET, JETAA, CLAIR — or this chapter's events")
+    @app_commands.command(name="ask", description="Ask about JET, JETAA, CLAIR — or this chapter")
     @app_commands.describe(question="Your question, e.g. what does a CIR do?",
                            private="Only you see the answer (default: everyone in the channel)")
     async def ask(self, interaction: discord.Interaction,
                   question: app_commands.Range[str, 1, MAX_QUESTION_LENGTH], private: bool = False) -> None:
         result = await self.services.ask.ask(interaction.guild_id, question)
-        kwargs = reply_kwargs(result)
+        name = interaction.guild.name if interaction.guild else None
+        kwargs = reply_kwargs(result, interaction.guild_id, name)
         if private or not result.matched:
             await send_ephemeral(interaction, **kwargs)
         else:
@@ -115,7 +141,10 @@ class FaqCog(commands.Cog):
 
     @ask.autocomplete("question")
     async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        entries = self.services.knowledge.complete(current, limit=25)
+        guild_id = interaction.guild_id
+        if guild_id is not None:
+            await self.services.chapter_kb.ensure(guild_id)
+        entries = self.services.knowledge.complete(current, limit=25, guild_id=guild_id)
         return [app_commands.Choice(name=e.title[:100], value=e.title[:100]) for e in entries[:25]]
 
     # -- mentions ----------------------------------------------------------------------------------
@@ -125,45 +154,18 @@ class FaqCog(commands.Cog):
         if me is None or message.author.bot or me not in message.mentions:
             return
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        guild_id = message.guild.id if message.guild else None
         try:
-            result = await self.services.ask.ask(message.guild.id if message.guild else None, question)
-        except UserError as exc:
-            await message.reply(str(exc), mention_author=False, allowed_mentions=NO_MENTIONS)
-            return
+            result = await self.services.ask.ask(guild_id, question)
+            kwargs = reply_kwargs(result, guild_id, message.guild.name if message.guild else None)
         except Exception as exc:
-            text, _ = describe_error(exc)
-            log.exception("error answering a mention in guild %s", message.guild.id if message.guild else None)
+            # Not an interaction, so the tree's handler cannot reply; the sentence is the same one.
+            text, is_bug = describe_error(exc)
+            if is_bug:
+                log.error("error answering a mention in guild %s", guild_id, exc_info=exc)
             await message.reply(text, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
-        await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **reply_kwargs(result))
-
-    # -- /kb ---------------------------------------------------------------------------------------
-    @kb.command(name="reload", description="Re-read the knowledge base files (the old one stays if they are broken)")
-    @organiser_only("manage_guild")
-    async def reload(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            count = await asyncio.to_thread(self.services.knowledge.reload)
-        except KnowledgeError as exc:
-            lines = "\n".join(exc.problems)
-            text = (f"The knowledge base has {len(exc.problems)} problem(s), so I kept the previous version "
-                    f"in service:\n```\n{lines}")
-            text = text[: MESSAGE_LIMIT - 10] + "\n```"
-            await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-            return
-        await interaction.followup.send(f"Knowledge base reloaded: {count} entries.", ephemeral=True)
-
-    @kb.command(name="unanswered", description="The questions members asked here that I could not answer")
-    @organiser_only("manage_guild")
-    async def unanswered(self, interaction: discord.Interaction) -> None:
-        top = await self.services.db.unanswered.top(interaction.guild_id, limit=15)
-        if not top:
-            await send_ephemeral(interaction, "No unanswered questions in this server so far.")
-            return
-        lines = [f"**{count}×** {discord.utils.escape_markdown(text)[:120]}" for text, count in top]
-        await send_ephemeral(interaction, embed=discord.Embed(
-            title="Questions I couldn't answer here", description="\n".join(lines)[:4096], colour=UNSURE_COLOUR,
-        ).set_footer(text="Add them to knowledge/*.yaml, run `jetbot kb check`, then /kb reload."))
+        await message.reply(mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs)
 
 
 async def setup(bot: JetBot) -> None:

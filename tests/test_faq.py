@@ -5,14 +5,13 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
 
 from bot.ask import AskService
-from bot.client import JetBot, OrganiserOnly, discover_cogs
+from bot.client import JetBot, discover_cogs
 from bot.config import Settings
 from bot.errors import UserError
 from bot.knowledge import KnowledgeService
@@ -81,7 +80,8 @@ def knowledge(kb_dir: Path) -> KnowledgeService:
 
 @pytest.fixture
 def cog(db: Database, knowledge: KnowledgeService) -> FaqCog:
-    services = SimpleNamespace(db=db, knowledge=knowledge, ask=AskService(knowledge, FakeEvents(), db))
+    services = build_services(Settings(), db, knowledge)
+    services.ask = AskService(knowledge, FakeEvents(), db, services.chapter_kb)  # type: ignore[arg-type]
     bot = MagicMock(spec=JetBot)
     bot.services = services
     bot.user = None
@@ -198,42 +198,6 @@ async def test_messages_without_a_mention_are_ignored(cog: FaqCog) -> None:
     message = message_to(cog, "what does an ALT do?", mentioned=False)
     await cog.on_message(message)
     message.reply.assert_not_awaited()
-
-
-# -- /kb ----------------------------------------------------------------------------------------------
-async def test_kb_reload_keeps_the_old_base_when_the_new_one_is_broken(cog: FaqCog, kb_dir: Path) -> None:
-    (kb_dir / "broken.yaml").write_text("entries:\n  - id: x\n    title: [unclosed\n", encoding="utf-8")
-    interaction = make_interaction(cog.bot, user=organiser())
-    await cog.reload.callback(cog, interaction)
-    text = interaction.followup.send.await_args.args[0]
-    assert "broken.yaml:" in text and "kept the previous version" in text and len(text) <= 2000
-    assert cog.services.knowledge.get("cir-role") is not None
-
-
-async def test_kb_reload_picks_up_a_new_entry(cog: FaqCog, kb_dir: Path) -> None:
-    extra = KB_YAML
-    for old, new in (("cir-role", "cir-role-2"), ("id: clair\n", "id: clair-2\n"), ("alt-role", "alt-2")):
-        extra = extra.replace(old, new)
-    (kb_dir / "more.yaml").write_text(extra, encoding="utf-8")
-    interaction = make_interaction(cog.bot, user=organiser())
-    await cog.reload.callback(cog, interaction)
-    assert "6 entries" in interaction.followup.send.await_args.args[0]
-
-
-async def test_kb_commands_refuse_members_politely(cog: FaqCog) -> None:
-    for command in (cog.reload, cog.unanswered):
-        (check,) = command.checks
-        with pytest.raises(OrganiserOnly, match="only organisers"):
-            await check(make_interaction(cog.bot, user=make_member()))
-
-
-async def test_kb_unanswered_lists_this_servers_questions(cog: FaqCog, db: Database) -> None:
-    await db.unanswered.record(1, "ramen", "best **ramen**?")
-    await db.unanswered.record(2, "other", "other server question")
-    interaction = make_interaction(cog.bot, user=organiser())
-    await cog.unanswered.callback(cog, interaction)
-    embed = sent_kwargs(interaction)["embed"]
-    assert "ramen" in embed.description and "other server" not in embed.description
 
 
 # -- the real bot, without a connection --------------------------------------------------------------

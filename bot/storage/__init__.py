@@ -69,6 +69,7 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # Repositories, one per feature. Imported here so that callers need only the Database.
+        from bot.storage.chapter_kb import ChapterKbRepo
         from bot.storage.events import EventsRepo
         from bot.storage.newsletter import NewsletterRepo
 
@@ -77,6 +78,7 @@ class Database:
         self.unanswered = UnansweredRepo(self)
         self.events = EventsRepo(self)
         self.newsletter = NewsletterRepo(self)
+        self.chapter_kb = ChapterKbRepo(self)
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def open(self) -> Database:

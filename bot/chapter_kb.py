@@ -1,0 +1,482 @@
+"""Chapter knowledge: a server's organisers teach the bot their chapter's answers. No Discord imports.
+
+- Entries per server, in the database, validated by exactly the loader's rules (an entry typed into a
+  modal is checked as a one-entry YAML file) plus the chapter's own: no pings, unique titles, ids that
+  do not shadow the shared base, at most ``MAX_ENTRIES``.
+- Export and import as YAML in the shipped format; an upload with any problem changes nothing.
+- Missed questions become phrasings (this server only, or proposed for the shared base) or new entries;
+  members' clicks on suggestions become one-click approvals; Helpful / Not helpful votes and daily
+  counters feed ``stats``.
+- Each server's overlay in ``KnowledgeService`` is built on its first question and rebuilt after each of
+  its edits, under a per-server lock so that two edits never leave an older overlay in place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import tempfile
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.clock import Clock, utcnow
+from bot.errors import NotFound, UserError
+from bot.knowledge.loader import ID_RE, load_knowledge
+from bot.knowledge.model import Entry, KnowledgeError
+from bot.knowledge.service import CHAPTER_FILE, CHAPTER_SOURCE, KnowledgeService
+from bot.storage import Database
+from bot.storage.chapter_kb import ChoiceRow, EntryRow, UnansweredRow
+
+log = logging.getLogger("jetbot.chapter_kb")
+
+MAX_ENTRIES = 500
+MAX_UPLOAD_BYTES = 512 * 1024
+MAX_QUESTIONS = 20
+MAX_ALIASES = 20
+MAX_PHRASING = 300
+MIN_CHOICES = 2  # a pairing clicked this often is offered for approval
+RETENTION = timedelta(days=30)  # after the bot leaves a server
+CHAPTER_CATEGORY = "chapter"
+PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90, "365 days": 365}
+# @everyone, @here, <@123>, <@!123>, <@&123>: the bot never pings, and an entry must not even try.
+PING_RE = re.compile(r"@(?:everyone|here)\b|<@[!&]?\d+>", re.IGNORECASE)
+LOCAL, PROPOSED = "local", "proposed"
+
+
+class ImportProblems(UserError):
+    """An upload was refused; ``problems`` lists every one as ``file:line: reason``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"The file has {len(problems)} problem(s), so nothing was changed:\n" + "\n".join(problems))
+
+
+@dataclass(frozen=True)
+class EntryDraft:
+    """What an organiser typed: the YAML fields without id, category and source (the bot sets those)."""
+
+    title: str
+    answer: str
+    questions: tuple[str, ...]
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    updated: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class Stats:
+    days: int
+    asked: int
+    answered: int
+    declined: int
+    helpful: int
+    unhelpful: int
+    most_unhelpful: tuple[tuple[str, str, int, int], ...]  # (entry id, title, helpful, not helpful)
+
+    @property
+    def helpful_rate(self) -> float | None:
+        votes = self.helpful + self.unhelpful
+        return None if votes == 0 else self.helpful / votes
+
+
+def split_lines(text: str) -> tuple[str, ...]:
+    """Questions or aliases as typed into a modal: one a line (commas also separate aliases)."""
+    return tuple(dict.fromkeys(p.strip() for p in text.splitlines() if p.strip()))
+
+
+def split_aliases(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip() for line in text.splitlines() for p in line.split(",") if p.strip()))
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower()
+    slug = "-".join(re.findall(r"[a-z0-9]+", text))[:60].strip("-")
+    return slug or "entry"
+
+
+def _to_entry(row: EntryRow) -> Entry:
+    return Entry(id=row.entry_id, title=row.title, category=row.category, answer=row.answer,
+                 questions=row.questions, aliases=row.aliases, source=CHAPTER_SOURCE, file=CHAPTER_FILE, line=0)
+
+
+def _yaml_entry(entry_id: str, category: str, source: str, title: str, answer: str, questions: tuple[str, ...],
+                aliases: tuple[str, ...]) -> dict[str, Any]:
+    return {"id": entry_id, "title": title, "category": category, "answer": answer,
+            "questions": list(questions), "aliases": list(aliases), "source": source}
+
+
+class _Block(yaml.SafeDumper):
+    """Answers over one line are written as ``|`` blocks, as in the shipped files."""
+
+
+def _str_repr(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Block.add_representer(str, _str_repr)
+
+
+def validate_yaml(data: bytes, filename: str) -> list[Entry]:
+    """The entries of an uploaded file, checked by the loader itself (``jetbot kb check``); raises
+    ``ImportProblems`` with every problem as ``filename:line: reason``."""
+    shown = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name) or "upload.yaml"
+    if not shown.endswith((".yaml", ".yml")):
+        shown += ".yaml"
+    with tempfile.TemporaryDirectory(prefix="jetbot-kb-") as tmp:
+        path = Path(tmp) / shown
+        path.write_bytes(data)
+        try:
+            kb = load_knowledge(path)
+        except KnowledgeError as exc:
+            prefixes = (str(path), str(path.resolve()))
+            problems = []
+            for p in exc.problems:
+                for prefix in prefixes:
+                    if p.startswith(prefix + ":"):
+                        p = shown + p[len(prefix):]
+                        break
+                problems.append(p)
+            raise ImportProblems(problems) from None
+    return [Entry(id=e.id, title=e.title, category=e.category, answer=e.answer, questions=e.questions,
+                  aliases=e.aliases, source=e.source, file=shown, line=e.line) for e in kb.entries]
+
+
+class ChapterKnowledge:
+    def __init__(self, db: Database, knowledge: KnowledgeService, *, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.knowledge = knowledge
+        self.clock = clock
+        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    # -- the overlay -----------------------------------------------------------------------------
+    async def ensure(self, guild_id: int) -> None:
+        """Make sure this server's overlay is in memory (built once, then only after edits)."""
+        if not self.knowledge.has_overlay(guild_id):
+            async with self._locks[guild_id]:
+                if not self.knowledge.has_overlay(guild_id):
+                    await self._rebuild(guild_id)
+
+    async def _rebuild(self, guild_id: int) -> None:
+        rows = await self.db.chapter_kb.entries(guild_id)
+        phrasings: dict[str, list[str]] = defaultdict(list)
+        for p in await self.db.chapter_kb.phrasings(guild_id):
+            phrasings[p.entry_id].append(p.phrasing)
+        self.knowledge.set_overlay(guild_id, [_to_entry(r) for r in rows], phrasings)
+
+    async def entries(self, guild_id: int) -> list[EntryRow]:
+        return await self.db.chapter_kb.entries(guild_id)
+
+    async def entry(self, guild_id: int, entry_id: str) -> EntryRow:
+        for row in await self.db.chapter_kb.entries(guild_id):
+            if row.entry_id == entry_id:
+                return row
+        raise NotFound("That entry is not one of this server's own entries (see `/kb list`).")
+
+    # -- checks ----------------------------------------------------------------------------------
+    def _check_draft(self, draft: EntryDraft, entry_id: str) -> list[str]:
+        """The loader's rules on a one-entry file, then the chapter's own; problems without line numbers."""
+        problems: list[str] = []
+        doc = yaml.dump({"entries": [_yaml_entry(entry_id, CHAPTER_CATEGORY, CHAPTER_SOURCE, draft.title,
+                                                 draft.answer, draft.questions, draft.aliases)]},
+                        Dumper=_Block, allow_unicode=True, sort_keys=False)
+        try:
+            validate_yaml(doc.encode("utf-8"), "entry.yaml")
+        except ImportProblems as exc:
+            for p in exc.problems:
+                reason = p.split(": ", 1)[-1]
+                problems.append(re.sub(r"^entry '[^']*': ", "", reason))
+        problems += self._chapter_rules(draft.title, draft.answer, draft.questions, draft.aliases)
+        return problems
+
+    @staticmethod
+    def _chapter_rules(title: str, answer: str, questions: tuple[str, ...], aliases: tuple[str, ...]) -> list[str]:
+        problems = []
+        for name, values in (("title", (title,)), ("answer", (answer,)), ("questions", questions),
+                             ("aliases", aliases)):
+            if any(PING_RE.search(v) for v in values):
+                problems.append(f"'{name}' tries to mention people (@everyone, @here, a role or a member): "
+                                "write the name without @")
+        if len(questions) > MAX_QUESTIONS:
+            problems.append(f"'questions' has {len(questions)} items; the limit is {MAX_QUESTIONS}")
+        if len(aliases) > MAX_ALIASES:
+            problems.append(f"'aliases' has {len(aliases)} items; the limit is {MAX_ALIASES}")
+        if any(len(q) > MAX_PHRASING for q in (*questions, *aliases)):
+            problems.append(f"each question and alias must be under {MAX_PHRASING} characters")
+        return problems
+
+    def _new_id(self, title: str, taken: set[str]) -> str:
+        base = slugify(title)
+        candidate, n = base, 2
+        while candidate in taken or self.knowledge.kb.by_id.get(candidate) is not None:
+            candidate = f"{base}-{n}"
+            n += 1
+        return candidate
+
+    # -- add, edit, remove -----------------------------------------------------------------------
+    async def add(self, guild_id: int, user_id: int, draft: EntryDraft) -> EntryRow:
+        async with self._locks[guild_id]:
+            rows = await self.db.chapter_kb.entries(guild_id)
+            if len(rows) >= MAX_ENTRIES:
+                raise UserError(f"This server already has {MAX_ENTRIES} entries, the most it can have. "
+                                "Remove one first (`/kb remove`).")
+            entry_id = self._new_id(draft.title, {r.entry_id for r in rows})
+            problems = self._check_draft(draft, entry_id)
+            if any(r.title.casefold() == draft.title.strip().casefold() for r in rows):
+                problems.append(f"this server already has an entry titled {draft.title.strip()!r} "
+                                "(edit it with `/kb edit`, or choose another title)")
+            if problems:
+                raise UserError("Nothing was saved:\n" + "\n".join(f"- {p}" for p in problems))
+            now = self.clock()
+            row = EntryRow(guild_id, entry_id, draft.title.strip(), CHAPTER_CATEGORY, draft.answer.strip(),
+                           draft.questions, draft.aliases, user_id, now, user_id, now)
+            await self.db.chapter_kb.put_entry(row)
+            await self._rebuild(guild_id)
+        log.info("chapter kb: entry %s added in guild %s", entry_id, guild_id)
+        return row
+
+    async def edit(self, guild_id: int, user_id: int, entry_id: str, draft: EntryDraft) -> EntryRow:
+        async with self._locks[guild_id]:
+            rows = await self.db.chapter_kb.entries(guild_id)
+            old = next((r for r in rows if r.entry_id == entry_id), None)
+            if old is None:
+                raise NotFound("That entry is not one of this server's own entries (see `/kb list`).")
+            problems = self._check_draft(draft, entry_id)
+            if any(r.entry_id != entry_id and r.title.casefold() == draft.title.strip().casefold() for r in rows):
+                problems.append(f"this server already has another entry titled {draft.title.strip()!r}")
+            if problems:
+                raise UserError("Nothing was saved:\n" + "\n".join(f"- {p}" for p in problems))
+            row = EntryRow(guild_id, entry_id, draft.title.strip(), old.category, draft.answer.strip(),
+                           draft.questions, draft.aliases, old.created_by, old.created_at, user_id, self.clock())
+            await self.db.chapter_kb.put_entry(row, replace_id=entry_id)
+            await self._rebuild(guild_id)
+        return row
+
+    async def remove(self, guild_id: int, entry_id: str) -> EntryRow:
+        async with self._locks[guild_id]:
+            row = await self.entry(guild_id, entry_id)
+            await self.db.chapter_kb.delete_entry(guild_id, entry_id)
+            await self._rebuild(guild_id)
+        return row
+
+    # -- export and import -----------------------------------------------------------------------
+    async def export_yaml(self, guild_id: int, server_name: str) -> bytes:
+        """The server's entries as a YAML file in the shipped format (``jetbot kb check`` accepts it)."""
+        rows = await self.db.chapter_kb.entries(guild_id)
+        source = f"{server_name} organisers"
+        doc = {"entries": [_yaml_entry(r.entry_id, r.category, source, r.title, r.answer, r.questions, r.aliases)
+                           for r in rows]}
+        header = f"# {server_name}: chapter entries exported by jetbot ({len(rows)}). Import with /kb import.\n"
+        return (header + yaml.dump(doc, Dumper=_Block, allow_unicode=True, sort_keys=False, width=100)).encode()
+
+    async def import_yaml(self, guild_id: int, user_id: int, data: bytes, filename: str, *,
+                          replace_all: bool) -> ImportResult:
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise UserError(f"That file is too big ({len(data) // 1024} KB); the limit is "
+                            f"{MAX_UPLOAD_BYTES // 1024} KB.")
+        entries = validate_yaml(data, filename)
+        shown = entries[0].file if entries else filename
+        async with self._locks[guild_id]:
+            existing = {r.entry_id: r for r in await self.db.chapter_kb.entries(guild_id)}
+            problems: list[str] = []
+            titles: dict[str, str] = {}
+            if not replace_all:
+                titles = {r.title.casefold(): r.entry_id for r in existing.values()}
+            for e in entries:
+                where = f"{shown}:{e.line}: entry {e.id!r}: "
+                if self.knowledge.kb.by_id.get(e.id) is not None:
+                    problems.append(where + "this id is used by the shared knowledge base; choose another")
+                other = titles.get(e.title.casefold())
+                if other is not None and other != e.id:
+                    problems.append(where + f"title {e.title!r} is already used by entry {other!r}")
+                titles[e.title.casefold()] = e.id
+                problems += [where + p for p in self._chapter_rules(e.title, e.answer, e.questions, e.aliases)]
+            kept = 0 if replace_all else len(set(existing) - {e.id for e in entries})
+            if kept + len(entries) > MAX_ENTRIES:
+                problems.append(f"{shown}: this would give the server {kept + len(entries)} entries; "
+                                f"the limit is {MAX_ENTRIES}")
+            if problems:
+                raise ImportProblems(problems)
+            now = self.clock()
+            rows = []
+            for e in entries:
+                old = existing.get(e.id)
+                rows.append(EntryRow(guild_id, e.id, e.title, e.category, e.answer, e.questions, e.aliases,
+                                     old.created_by if old else user_id, old.created_at if old else now,
+                                     user_id, now))
+            await self.db.chapter_kb.replace_all(guild_id, rows, keep_others=not replace_all)
+            await self._rebuild(guild_id)
+        new_ids = {e.id for e in entries}
+        updated = len(new_ids & set(existing))
+        removed = len(set(existing) - new_ids) if replace_all else 0
+        return ImportResult(added=len(new_ids) - updated, updated=updated, removed=removed)
+
+    # -- teaching from missed questions ----------------------------------------------------------
+    async def unanswered(self, guild_id: int, limit: int = 15, typed: str = "") -> list[UnansweredRow]:
+        return await self.db.chapter_kb.unanswered(guild_id, limit, typed)
+
+    async def _unanswered(self, guild_id: int, key: str | int) -> UnansweredRow:
+        row = None
+        if str(key).isdigit() and len(str(key)) < 19:
+            row = await self.db.chapter_kb.unanswered_by_key(guild_id, int(key))
+        if row is None:
+            raise NotFound("I can't find that question in this server's unanswered list any more "
+                           "(pick one from the list as you type).")
+        return row
+
+    async def attach(self, guild_id: int, user_id: int, question_key: str | int, entry_id: str, *,
+                     propose: bool = False) -> tuple[UnansweredRow, Entry]:
+        """Add a missed question to an entry as another phrasing; it is answered from then on."""
+        question = await self._unanswered(guild_id, question_key)
+        entry = await self.add_phrasing(guild_id, user_id, entry_id, question.example, propose=propose)
+        await self.db.chapter_kb.resolve_unanswered(guild_id, question.key)
+        return question, entry
+
+    async def add_phrasing(self, guild_id: int, user_id: int | None, entry_id: str, phrasing: str, *,
+                           propose: bool = False) -> Entry:
+        phrasing = " ".join(phrasing.split())[:MAX_PHRASING]
+        if PING_RE.search(phrasing):
+            raise UserError("That question mentions people (@everyone, a role or a member), so I won't add it.")
+        await self.ensure(guild_id)
+        async with self._locks[guild_id]:
+            own = next((r for r in await self.db.chapter_kb.entries(guild_id) if r.entry_id == entry_id), None)
+            if own is not None:
+                if propose:
+                    raise UserError("Only shared entries take proposals; this one is your server's own, "
+                                    "so the question was not proposed.")
+                if phrasing.casefold() not in {q.casefold() for q in own.questions}:
+                    if len(own.questions) >= MAX_QUESTIONS:
+                        raise UserError(f"That entry already has {MAX_QUESTIONS} questions; edit it to make room.")
+                    await self.db.chapter_kb.put_entry(
+                        EntryRow(guild_id, entry_id, own.title, own.category, own.answer,
+                                 (*own.questions, phrasing), own.aliases, own.created_by, own.created_at,
+                                 user_id, self.clock()), replace_id=entry_id)
+                entry = _to_entry(own)
+            else:
+                shared = self.knowledge.kb.by_id.get(entry_id)
+                if shared is None:
+                    raise NotFound("There is no entry with that id here (pick one as you type).")
+                await self.db.chapter_kb.add_phrasing(guild_id, entry_id, phrasing, PROPOSED if propose else LOCAL,
+                                                      user_id, self.clock())
+                entry = shared
+            await self._rebuild(guild_id)
+        return entry
+
+    async def dismiss(self, guild_id: int, question_key: str | int) -> UnansweredRow:
+        question = await self._unanswered(guild_id, question_key)
+        await self.db.chapter_kb.dismiss_unanswered(guild_id, question.key)
+        return question
+
+    async def question_text(self, guild_id: int, question_key: str | int) -> str:
+        return (await self._unanswered(guild_id, question_key)).example
+
+    # -- members' choices and votes --------------------------------------------------------------
+    async def record_choice(self, guild_id: int, question_key: int, entry_id: str) -> None:
+        """A member clicked ``entry_id`` among the suggestions for a declined question: counted, no user id."""
+        question = await self.db.chapter_kb.unanswered_by_key(guild_id, question_key)
+        if question is not None and self.knowledge.get(entry_id, guild_id) is not None:
+            await self.db.chapter_kb.record_choice(guild_id, question.normalized, question.example, entry_id,
+                                                   self.clock())
+
+    async def pending_choices(self, guild_id: int, limit: int = 5) -> list[tuple[ChoiceRow, Entry]]:
+        await self.ensure(guild_id)
+        out = []
+        for row in await self.db.chapter_kb.pending_choices(guild_id, MIN_CHOICES, limit * 2):
+            entry = self.knowledge.get(row.entry_id, guild_id)
+            if entry is not None:
+                out.append((row, entry))
+        return out[:limit]
+
+    async def decide_choice(self, guild_id: int, user_id: int, choice_id: int, approve: bool) -> tuple[ChoiceRow, bool]:
+        """Approve (the question becomes a phrasing of the entry, this server only) or dismiss a pairing.
+        Returns the pairing and whether this call decided it (False: someone already had)."""
+        row = await self.db.chapter_kb.choice(guild_id, choice_id)
+        if row is None:
+            raise NotFound("That suggestion no longer exists.")
+        if row.status != "pending":
+            return row, False
+        if approve:
+            await self.add_phrasing(guild_id, user_id, row.entry_id, row.example)
+        status = "approved" if approve else "dismissed"
+        decided = await self.db.chapter_kb.set_choice_status(guild_id, choice_id, status)
+        if approve:
+            await self._resolve_normalized(guild_id, row.normalized)
+        return row, decided
+
+    async def _resolve_normalized(self, guild_id: int, normalized: str) -> None:
+        await self.db.chapter_kb.resolve_normalized(guild_id, normalized)
+
+    async def vote(self, guild_id: int, user_id: int, entry_id: str, helpful: bool) -> tuple[bool, int, int]:
+        """One vote per member per entry (a second click changes it). Returns whether anything changed and
+        the entry's counts over the last 365 days."""
+        if self.knowledge.get(entry_id, guild_id) is None:
+            await self.ensure(guild_id)
+            if self.knowledge.get(entry_id, guild_id) is None:
+                raise NotFound("That answer is no longer in the knowledge base.")
+        changed = await self.db.chapter_kb.vote(guild_id, entry_id, user_id, helpful, self.clock())
+        counts = await self.db.chapter_kb.vote_counts(guild_id, self.clock() - timedelta(days=365), entry_id)
+        yes, no = (counts[0].helpful, counts[0].unhelpful) if counts else (0, 0)
+        return changed, yes, no
+
+    async def count_question(self, guild_id: int, answered: bool) -> None:
+        await self.db.chapter_kb.count_question(guild_id, self.clock().date().isoformat(), answered)
+
+    async def stats(self, guild_id: int, days: int) -> Stats:
+        if days not in PERIODS.values():
+            raise UserError("Pick a period from the list: " + ", ".join(PERIODS))
+        now = self.clock()
+        first_day = (now - timedelta(days=days - 1)).date().isoformat()
+        totals = await self.db.chapter_kb.totals(guild_id, first_day)
+        votes = await self.db.chapter_kb.vote_counts(guild_id, now - timedelta(days=days))
+        await self.ensure(guild_id)
+        worst = []
+        for v in votes:
+            if v.unhelpful and len(worst) < 5:
+                entry = self.knowledge.get(v.entry_id, guild_id)
+                worst.append((v.entry_id, entry.title if entry else v.entry_id, v.helpful, v.unhelpful))
+        return Stats(days, totals.asked, totals.answered, totals.declined, sum(v.helpful for v in votes),
+                     sum(v.unhelpful for v in votes), tuple(worst))
+
+    # -- the bot leaving a server ----------------------------------------------------------------
+    async def guild_removed(self, guild_id: int) -> None:
+        await self.db.chapter_kb.mark_removed(guild_id, self.clock())
+        self.knowledge.drop_overlay(guild_id)
+
+    async def guild_joined(self, guild_id: int) -> None:
+        await self.db.chapter_kb.mark_returned(guild_id)
+
+    async def purge_expired(self) -> list[int]:
+        """Delete the chapter knowledge of servers the bot left more than ``RETENTION`` ago."""
+        purged = []
+        for guild_id in await self.db.chapter_kb.removed_before(self.clock() - RETENTION):
+            rows = await self.db.chapter_kb.purge_guild(guild_id)
+            self.knowledge.drop_overlay(guild_id)
+            purged.append(guild_id)
+            log.info("chapter kb: deleted %d rows of guild %s, 30 days after the bot left it", rows, guild_id)
+        return purged
+
+    # -- proposals for the shared base (command line) --------------------------------------------
+    async def proposals(self) -> dict[str, Any]:
+        """Phrasings proposed for the shared base, across servers, without user or server ids."""
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for entry_id, phrasing, servers in await self.db.chapter_kb.proposals():
+            grouped[entry_id].append({"question": phrasing, "servers": servers})
+        return {"proposals": [{"id": k, "title": (e.title if (e := self.knowledge.kb.by_id.get(k)) else None),
+                               "questions": v} for k, v in grouped.items()]}
+
+
+def valid_entry_id(entry_id: str) -> bool:
+    return bool(ID_RE.match(entry_id)) and len(entry_id) <= 80
+
