@@ -16,8 +16,12 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings
+
+if TYPE_CHECKING:
+    from bot.client import JetBot
 
 log = logging.getLogger("jetbot")
 
@@ -99,7 +103,7 @@ async def run_bot(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
-                loop.add_signal_handler(sig, lambda s=sig: _request_stop(bot, s))
+                loop.add_signal_handler(sig, _request_stop, bot, sig)
             except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
                 pass
         try:
@@ -121,9 +125,9 @@ async def run_bot(settings: Settings) -> int:
     return 0
 
 
-def _request_stop(bot: object, sig: signal.Signals) -> None:
+def _request_stop(bot: JetBot, sig: signal.Signals) -> None:
     log.info("received %s, shutting down", sig.name)
-    asyncio.get_running_loop().create_task(bot.close())  # type: ignore[attr-defined]
+    asyncio.get_running_loop().create_task(bot.close())
 
 
 def build_parser() -> argparse.ArgumentParser:

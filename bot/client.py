@@ -12,14 +12,15 @@ import hashlib
 import json
 import logging
 import pkgutil
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserError
+from bot.ops.sync_state import CommandSyncState
 from bot.web import WebServer, start_web
 
 if TYPE_CHECKING:
@@ -28,19 +29,22 @@ if TYPE_CHECKING:
 log = logging.getLogger("jetbot")
 
 NO_MENTIONS = discord.AllowedMentions.none()
-COMMAND_HASH_KEY = "command_tree_hash"
 SORRY = "Sorry, something went wrong on my side. The organisers can find the details in the bot's log."
 
 T = TypeVar("T")
+S = TypeVar("S")
+P = ParamSpec("P")
 
 
 # -- replies ------------------------------------------------------------------------------------
-async def send_ephemeral(interaction: discord.Interaction, content: str | None = None, **kwargs: Any) -> None:
+async def send_ephemeral(interaction: discord.Interaction[Any], content: str | None = None, **kwargs: Any) -> None:
     """Reply privately, whether or not the interaction was already acknowledged."""
     kwargs.setdefault("allowed_mentions", NO_MENTIONS)
     try:
         if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=True, **kwargs)
+            if content is not None:
+                kwargs["content"] = content
+            await interaction.followup.send(ephemeral=True, **kwargs)
         else:
             await interaction.response.send_message(content, ephemeral=True, **kwargs)
     except discord.NotFound:
@@ -48,6 +52,21 @@ async def send_ephemeral(interaction: discord.Interaction, content: str | None =
         log.warning("could not reply to interaction %s: it has expired", interaction.id)
     except discord.HTTPException as exc:
         log.warning("could not reply to interaction %s: %s", interaction.id, exc)
+
+
+# -- typed access -------------------------------------------------------------------------------
+def services_of(interaction: discord.Interaction[Any]) -> Services:
+    """The services of the bot an interaction came to. UI callbacks override discord.py methods typed
+    for any client, so they take ``discord.Interaction[Any]`` and reach the services through this."""
+    return cast("JetBot", interaction.client).services
+
+
+def guild_id_of(interaction: discord.Interaction[Any]) -> int:
+    """The server an interaction came from, for commands and components that only work in one
+    (a DM gets the usual short message instead of a ``None`` reaching a service)."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage("This command only works in a server.")
+    return interaction.guild_id
 
 
 # -- permissions --------------------------------------------------------------------------------
@@ -67,7 +86,7 @@ def permission_labels(names: list[str]) -> str:
     return ", ".join(_PERMISSION_LABELS.get(n, n.replace("_", " ").title()) for n in names)
 
 
-async def is_organiser(interaction: discord.Interaction, permission: str = "manage_guild") -> bool:
+async def is_organiser(interaction: discord.Interaction[Any], permission: str = "manage_guild") -> bool:
     """Organiser = has the permission (or Administrator), or holds the server's organiser role."""
     member = interaction.user
     if interaction.guild is None or not isinstance(member, discord.Member):
@@ -75,8 +94,7 @@ async def is_organiser(interaction: discord.Interaction, permission: str = "mana
     perms = member.guild_permissions
     if perms.administrator or getattr(perms, permission, False):
         return True
-    services: Services = interaction.client.services  # type: ignore[attr-defined]
-    settings = await services.db.settings.get(interaction.guild.id)
+    settings = await services_of(interaction).chapter.get(interaction.guild.id)
     return settings.organiser_role_id is not None and any(
         role.id == settings.organiser_role_id for role in member.roles
     )
@@ -86,7 +104,7 @@ def organiser_only(permission: str = "manage_guild") -> Callable[[T], T]:
     """App-command check. Commands stay visible to everyone (no ``default_permissions``) so that the
     organiser role works and a member who tries gets told why, instead of the command vanishing."""
 
-    async def predicate(interaction: discord.Interaction) -> bool:
+    async def predicate(interaction: discord.Interaction[Any]) -> bool:
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage("This command only works in a server.")
         if await is_organiser(interaction, permission):
@@ -125,7 +143,7 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
     return SORRY, True
 
 
-async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> None:
+async def handle_interaction_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
     """The one place every command, button and modal failure ends up."""
     message, is_bug = describe_error(error)
     command = interaction.command.qualified_name if interaction.command else None
@@ -139,7 +157,9 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
     await send_ephemeral(interaction, message)
 
 
-def guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+def guarded(
+    func: Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]],
+) -> Callable[Concatenate[S, discord.Interaction[Any], P], Coroutine[Any, Any, None]]:
     """Route a component or modal callback's exceptions to the central handler.
 
     discord.py only logs exceptions raised in ``DynamicItem`` callbacks, and the member would see
@@ -147,12 +167,11 @@ def guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]
     """
 
     @functools.wraps(func)
-    async def wrapper(self: Any, interaction: discord.Interaction, *args: Any, **kwargs: Any) -> Any:
+    async def wrapper(self: S, interaction: discord.Interaction[Any], /, *args: P.args, **kwargs: P.kwargs) -> None:
         try:
-            return await func(self, interaction, *args, **kwargs)
+            await func(self, interaction, *args, **kwargs)
         except Exception as exc:
             await handle_interaction_error(interaction, exc)
-            return None
 
     return wrapper
 
@@ -160,21 +179,24 @@ def guarded(func: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]
 class JetView(discord.ui.View):
     """A View whose failures reach the central handler."""
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any, /) -> None:
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception,
+                       item: discord.ui.Item[Any], /) -> None:
         await handle_interaction_error(interaction, error)
 
 
 class JetModal(discord.ui.Modal):
     """A Modal whose failures reach the central handler."""
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception,
+                       item: discord.ui.Item[Any] | None = None, /) -> None:
+        # ``item`` keeps the signature compatible with both Modal's and View's on_error.
         await handle_interaction_error(interaction, error)
 
 
 class JetTree(app_commands.CommandTree):
     """Command tree with the central error handler (Red's ``redbot/core/tree.py`` pattern)."""
 
-    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError, /) -> None:
+    async def on_error(self, interaction: discord.Interaction[Any], error: app_commands.AppCommandError, /) -> None:
         await handle_interaction_error(interaction, error)
 
 
@@ -205,15 +227,19 @@ class JetBot(commands.Bot):
     def __init__(self, services: Services, *, sync_commands: bool = True, cogs: list[str] | None = None) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions and slash commands work without it
+        extra: dict[str, Any] = {}
+        if services.settings.application_id is not None:  # else discord.py learns it at login
+            extra["application_id"] = services.settings.application_id
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             tree_cls=JetTree,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
-            application_id=services.settings.application_id,
+            **extra,
         )
         self.services = services
+        self.command_sync = CommandSyncState(services.db)
         self.sync_commands = sync_commands
         self.cog_names = cogs if cogs is not None else discover_cogs()
         self.synced_this_start = False
@@ -245,12 +271,11 @@ class JetBot(commands.Bot):
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
         digest = command_tree_hash(self.tree, guild)
-        key = f"{COMMAND_HASH_KEY}:{self.application_id}:{guild_id or 'global'}"
-        if await self.services.db.meta.get(key) == digest:
+        if await self.command_sync.is_current(self.application_id, guild_id, digest):
             log.info("application commands unchanged since last sync; not syncing")
             return False
         synced = await self.tree.sync(guild=guild)
-        await self.services.db.meta.set(key, digest)
+        await self.command_sync.remember(self.application_id, guild_id, digest)
         self.synced_this_start = True
         log.info("synced %d application commands (%s)", len(synced), "guild" if guild else "global")
         return True

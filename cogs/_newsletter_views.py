@@ -6,12 +6,12 @@ Email addresses only ever appear here in ephemeral replies to the member they be
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.utils import escape_markdown, format_dt
 
-from bot.client import JetModal, JetView, guarded, send_ephemeral
+from bot.client import JetModal, JetView, guarded, guild_id_of, send_ephemeral, services_of
 from bot.errors import RateLimited, UserError
 from bot.newsletter import MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, UNSUBSCRIBE_BUTTON, SignUp
 
@@ -27,8 +27,8 @@ EMAIL_FIELD = "jetbot:newsletter:email"
 NAME_FIELD = "jetbot:newsletter:name"
 
 
-def _service(interaction: discord.Interaction) -> NewsletterService:
-    return interaction.client.services.newsletter  # type: ignore[attr-defined]
+def _service(interaction: discord.Interaction[Any]) -> NewsletterService:
+    return services_of(interaction).newsletter
 
 
 def consent_block(text: str) -> str:
@@ -57,12 +57,12 @@ class SubscribeModal(JetModal, title=MODAL_TITLE):
         )
         self.add_item(discord.ui.Label(text="Name (optional)", component=self.name_input))
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         email, name = self.email_input.value, self.name_input.value
         service = _service(interaction)
         try:
             signup = await service.subscribe(
-                interaction.guild_id, interaction.user.id, email, name, channel_id=interaction.channel_id
+                guild_id_of(interaction), interaction.user.id, email, name, channel_id=interaction.channel_id
             )
         except RateLimited as exc:
             await send_ephemeral(interaction, str(exc))
@@ -89,11 +89,11 @@ class RetryView(JetView):
         self.email = email[:MAX_EMAIL_LENGTH]
         self.name = name[:MAX_NAME_LENGTH]
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         return interaction.user.id == self.owner_id
 
     @discord.ui.button(label="Try again", style=discord.ButtonStyle.primary)
-    async def try_again(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def try_again(self, interaction: discord.Interaction[Any], button: discord.ui.Button) -> None:
         service = _service(interaction)
         await interaction.response.send_modal(SubscribeModal(
             consent_text=service.consent_text, version=await service.consent_version(),
@@ -112,12 +112,12 @@ class UnsubscribeButton(discord.ui.DynamicItem[discord.ui.Button], template=r"je
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> UnsubscribeButton:
         return cls()
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         if interaction.guild_id is None:
             raise UserError("This button only works in a server.")
         sub = await _service(interaction).unsubscribe(

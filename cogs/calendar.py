@@ -21,7 +21,7 @@ def feed_service(bot: JetBot) -> FeedService:
     """The bot's feed service (the web server's own, when it runs, so both print the same links)."""
     web = getattr(bot, "web", None)
     if web is not None:
-        return web.feed  # type: ignore[no-any-return]
+        return web.feed
     services = bot.services
     existing: FeedService | None = getattr(services, "feed", None)
     if existing is not None:

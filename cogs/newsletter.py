@@ -13,7 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.utils import format_dt
 
-from bot.client import JetBot, organiser_only, send_ephemeral
+from bot.client import JetBot, guild_id_of, organiser_only, send_ephemeral
 from cogs._newsletter_views import (
     SubscribeModal,
     UnsubscribeButton,
@@ -43,8 +43,8 @@ class NewsletterCog(commands.Cog):
 
     # -- members ---------------------------------------------------------------------------------
     @newsletter.command(name="subscribe", description="Sign up for this chapter's newsletter (or change your address)")
-    async def subscribe(self, interaction: discord.Interaction) -> None:
-        current = await self.service.status(interaction.guild_id, interaction.user.id)
+    async def subscribe(self, interaction: discord.Interaction[JetBot]) -> None:
+        current = await self.service.status(guild_id_of(interaction), interaction.user.id)
         modal = SubscribeModal(
             consent_text=self.service.consent_text,
             version=await self.service.consent_version(),
@@ -54,14 +54,14 @@ class NewsletterCog(commands.Cog):
         await interaction.response.send_modal(modal)  # a modal must be the first response
 
     @newsletter.command(name="unsubscribe", description="Stop getting this chapter's newsletter, right away")
-    async def unsubscribe(self, interaction: discord.Interaction) -> None:
-        sub = await self.service.unsubscribe(interaction.guild_id, interaction.user.id,
+    async def unsubscribe(self, interaction: discord.Interaction[JetBot]) -> None:
+        sub = await self.service.unsubscribe(guild_id_of(interaction), interaction.user.id,
                                              channel_id=interaction.channel_id)
         await send_ephemeral(interaction, unsubscribed_text(sub))
 
     @newsletter.command(name="status", description="Whether (and with which address) you're signed up here")
-    async def status(self, interaction: discord.Interaction) -> None:
-        sub = await self.service.status(interaction.guild_id, interaction.user.id)
+    async def status(self, interaction: discord.Interaction[JetBot]) -> None:
+        sub = await self.service.status(guild_id_of(interaction), interaction.user.id)
         if sub is not None and sub.active:
             await send_ephemeral(interaction, status_text(sub), view=unsubscribe_view())
         else:
@@ -72,9 +72,9 @@ class NewsletterCog(commands.Cog):
     @app_commands.describe(format="Which mailing tool will import the file",
                            members="Active subscribers (default), or those who left, to remove them in your tool")
     @organiser_only("manage_guild")
-    async def export(self, interaction: discord.Interaction, format: Literal["listmonk", "mailchimp"],
+    async def export(self, interaction: discord.Interaction[JetBot], format: Literal["listmonk", "mailchimp"],
                      members: Literal["active", "unsubscribed"] = "active") -> None:
-        result = await self.service.export(interaction.guild_id, format, members)
+        result = await self.service.export(guild_id_of(interaction), format, members)
         if result.count == 0:
             await send_ephemeral(interaction, f"There are no {members} subscribers in this server yet.")
             return
@@ -92,8 +92,8 @@ class NewsletterCog(commands.Cog):
 
     @newsletter.command(name="stats", description="Organisers: how many are signed up")
     @organiser_only("manage_guild")
-    async def stats(self, interaction: discord.Interaction) -> None:
-        s = await self.service.stats(interaction.guild_id)
+    async def stats(self, interaction: discord.Interaction[JetBot]) -> None:
+        s = await self.service.stats(guild_id_of(interaction))
         await send_ephemeral(
             interaction,
             f"**Active subscribers:** {s.active}\n**Unsubscribed:** {s.unsubscribed}\n"

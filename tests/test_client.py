@@ -9,6 +9,7 @@ import discord
 import pytest
 from discord import app_commands
 
+from bot.chapter import ChapterService
 from bot.client import (
     SORRY,
     OrganiserOnly,
@@ -16,6 +17,7 @@ from bot.client import (
     describe_error,
     discover_cogs,
     guarded,
+    guild_id_of,
     handle_interaction_error,
     is_organiser,
     send_ephemeral,
@@ -81,7 +83,7 @@ async def test_guarded_routes_callback_errors_to_the_user() -> None:
 
 
 async def test_is_organiser_by_permission_or_role(db: Database) -> None:
-    client = SimpleNamespace(services=SimpleNamespace(db=db))
+    client = SimpleNamespace(services=SimpleNamespace(chapter=ChapterService(db)))
     admin = make_member(permissions=discord.Permissions(administrator=True))
     events_manager = make_member(permissions=discord.Permissions(manage_events=True))
     assert await is_organiser(make_interaction(client, user=admin)) is True
@@ -89,7 +91,7 @@ async def test_is_organiser_by_permission_or_role(db: Database) -> None:
     assert await is_organiser(make_interaction(client, user=events_manager), "manage_guild") is False
     role_holder = make_member(role_ids=(55,))
     assert await is_organiser(make_interaction(client, user=role_holder)) is False
-    await db.settings.set_organiser_role(1, 55)
+    await ChapterService(db).set_organiser_role(1, 55)
     assert await is_organiser(make_interaction(client, user=role_holder)) is True
     # The role configured in server 1 means nothing in server 2.
     other = make_interaction(client, user=make_member(role_ids=(55,), guild_id=2), guild_id=2)
@@ -114,3 +116,10 @@ def test_discover_cogs_skips_private_modules() -> None:
     names = discover_cogs()
     assert "cogs.chapter" in names and "cogs.faq" in names
     assert not any(name.split(".")[-1].startswith("_") for name in names)
+
+
+def test_guild_id_of_is_the_server_or_the_usual_message_in_a_dm() -> None:
+    assert guild_id_of(make_interaction(None, guild_id=77)) == 77
+    with pytest.raises(app_commands.NoPrivateMessage):
+        guild_id_of(make_interaction(None, guild_id=None))
+    assert describe_error(app_commands.NoPrivateMessage("x")) == ("This command only works in a server.", False)

@@ -94,7 +94,8 @@ class NewsletterRepo:
             if row is not None:
                 return int(row["version"])
             async with conn.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM consent_texts") as cur:
-                version = int((await cur.fetchone())[0])
+                top = await cur.fetchone()
+            version = int(top[0]) if top is not None else 1
             await conn.execute(
                 "INSERT INTO consent_texts (version, sha256, text, first_used) VALUES (?, ?, ?, ?)",
                 (version, sha256, text, _iso(when)),

@@ -1,0 +1,1 @@
+"""Running jetbot: command-line set-up checks, backups, logging and the bot-wide state kept in the database."""
