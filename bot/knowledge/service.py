@@ -52,21 +52,23 @@ def decline_text(suggestions: tuple[Suggestion, ...]) -> str:
 
 def merge_answers(shared: Answer, local: Answer | None) -> Answer:
     """Prefer a matched answer; between two matched, the higher score (the server's own on a tie: it is
-    the more specific); else the shared decline with both sets of suggestions."""
+    the more specific); else the closer decline with both sets of suggestions."""
     if local is None:
         return shared
     if local.matched and (not shared.matched or local.score >= shared.score):
         return local
     if shared.matched:
         return shared
+    base = local if local.score > shared.score else shared
     best: dict[str, Suggestion] = {}
     for s in (*local.suggestions, *shared.suggestions):
         if s.entry_id not in best or s.score > best[s.entry_id].score:
             best[s.entry_id] = s
     merged = tuple(sorted(best.values(), key=lambda s: -s.score)[:MAX_SUGGESTIONS])
-    if merged == shared.suggestions:
-        return shared
-    return replace(shared, score=max(shared.score, local.score), suggestions=merged, text=decline_text(merged))
+    if merged == base.suggestions:
+        return base
+    # The engine's own text names its suggestions; with both sets merged it is written again.
+    return replace(base, suggestions=merged, text=decline_text(merged))
 
 
 class KnowledgeService:
