@@ -5,7 +5,9 @@ about them *for that chapter*. What jetbot keeps about a member in a server:
 
 - newsletter: the subscription (address, name, consent record) and the consent history;
 - events: their RSVPs, reminders sent to them, and being named as an event's creator (``EventService``);
-- declined /ask questions: stored aggregated per server with no user id, so nothing of theirs.
+- declined /ask questions: stored aggregated per server with no user id, so nothing of theirs;
+- chapter knowledge (``bot/chapter_kb.py``, joined in ``bot/services.py``): their Helpful / Not helpful votes,
+  and being named as the author or last editor of a chapter entry or phrasing.
 
 Erasure is ONE transaction (one ``BEGIN IMMEDIATE`` on the one connection): every feature's erase step
 runs inside it, so a failure half-way leaves everything as it was, never a member half-erased. Another

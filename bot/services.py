@@ -39,6 +39,10 @@ def build_services(settings: Settings, db: Database, knowledge: KnowledgeService
     events = EventService(db, clock=clock)
     newsletter = NewsletterService(db, clock=clock, consent_text=settings.consent_text)
     chapter_kb = ChapterKnowledge(db, knowledge, clock=clock)
+    privacy = PrivacyService(db, clock=clock, events=events, newsletter=newsletter)
+    # Votes and authorship of chapter entries: in /privacy export and erased in the one erasure transaction.
+    privacy.add_eraser("answer votes, and your name on chapter entries you wrote", db.chapter_kb.erase_member_in)
+    privacy.add_exporter("chapter_knowledge", db.chapter_kb.export_member)
     return Services(
         settings=settings,
         db=db,
@@ -48,6 +52,6 @@ def build_services(settings: Settings, db: Database, knowledge: KnowledgeService
         chapter_kb=chapter_kb,
         events=events,
         newsletter=newsletter,
-        privacy=PrivacyService(db, clock=clock, events=events, newsletter=newsletter),
+        privacy=privacy,
         clock=clock,
     )

@@ -384,3 +384,20 @@ async def test_export_and_erase_a_members_votes_and_authorship(service: ChapterK
     assert after == {"votes": [], "entries_written": [], "phrasings_added": []}
     assert len(await service.entries(G1)) == 1  # the chapter's entry stays
     assert (await db.chapter_kb.export_member(G2, ORG))["votes"]  # the other server untouched
+
+
+async def test_privacy_export_and_delete_cover_votes_and_authorship(db: Database, knowledge: KnowledgeService,
+                                                                    clock: FakeClock) -> None:
+    from bot.config import Settings
+    from bot.services import build_services
+
+    services = build_services(Settings(), db, knowledge, clock)
+    await services.chapter_kb.add(G1, ORG, PUB)
+    await services.chapter_kb.vote(G1, ORG, "cir-role", False)
+    exported = await services.privacy.export_member(G1, ORG)
+    mine = exported["chapter_knowledge"]
+    assert mine["votes"][0]["entry"] == "cir-role" and mine["entries_written"][0]["entry"] == "pub-night"
+    report = await services.privacy.erase_member(G1, ORG)
+    assert ("answer votes, and your name on chapter entries you wrote", 3) in report.others
+    assert (await services.privacy.export_member(G1, ORG))["chapter_knowledge"]["votes"] == []
+    assert (await services.chapter_kb.stats(G1, 7)).unhelpful == 0
