@@ -115,7 +115,7 @@ def expand(rule: str, dtstart_local: datetime, tz_name: str, *, after: datetime,
     rule_set = rrulestr(rule, dtstart=start)
     skipped = {d.astimezone(UTC) for d in exdates}
     out = []
-    for occurrence in rule_set.xafter(after.astimezone(tz), inc=False):  # type: ignore[union-attr]
+    for occurrence in rule_set.xafter(after.astimezone(tz), inc=False):
         utc = _instant(occurrence.replace(tzinfo=None), tz)
         if utc > before:
             break

@@ -8,16 +8,18 @@ to the cog; the cog calls the service.
 from __future__ import annotations
 
 import io
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.client import NO_MENTIONS, JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral
+from bot.client import NO_MENTIONS, JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral, services_of
 from bot.errors import UserError
 from bot.event_time import EXAMPLE, unix
 from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, EventSummary, RsvpResult, message_url
 from bot.markdown import bold, escape, link
-from bot.storage.events import EventRow, OutboxRow
+from bot.rsvp import ANSWER_MAX
+from bot.storage.events import EventRow, OutboxRow, RsvpRow
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -45,14 +47,18 @@ async def require_organiser(interaction: discord.Interaction) -> None:
 def rsvp_reply(result: RsvpResult) -> str:
     """What the member who clicked is told (privately)."""
     title = escape(result.summary.event.title)
+    party = f" with {result.guests} guest{'s' if result.guests != 1 else ''}" if result.guests else ""
     if result.status == "going":
-        return (f"You're already going to **{title}**." if not result.changed
-                else f"You're going to **{title}**. See you there! I'll remind you before it starts.")
+        if result.party_changed:
+            return f"Updated: you're going to **{title}**{party}."
+        return (f"You're already going to **{title}**{party}." if not result.changed
+                else f"You're going to **{title}**{party}. See you there! I'll remind you before it starts.")
     if result.status == "waitlist":
         if not result.changed:
             return f"You're already on the waitlist for **{title}**, at position **{result.position}**."
-        return (f"**{title}** is full, so you're on the waitlist at position **{result.position}**. "
-                "If a place frees up you'll get it automatically and I'll send you a DM.")
+        room = "there isn't room for your party" if result.guests else "it's full"
+        return (f"**{title}**: {room}, so you're on the waitlist at position **{result.position}**. "
+                "If places free up you'll get them automatically and I'll send you a DM.")
     if result.status == "maybe":
         return f"You're down as a maybe for **{title}**." + ("" if result.changed else " (no change)")
     return f"Noted: you can't make **{title}**." + ("" if result.changed else " (no change)")
@@ -74,14 +80,26 @@ def outbox_text(row: OutboxRow, event: EventRow) -> str:
     return text[:2000]
 
 
-def _services(interaction: discord.Interaction) -> Services:
-    return interaction.client.services  # type: ignore[attr-defined,no-any-return]
+def _services(interaction: discord.Interaction[Any]) -> Services:
+    return services_of(interaction)
+
+
+def member_roles(interaction: discord.Interaction) -> tuple[int, ...]:
+    return tuple(r.id for r in getattr(interaction.user, "roles", ()))
 
 
 async def rsvp_clicked(interaction: discord.Interaction, event_id: int, choice: str) -> None:
     if interaction.guild_id is None:
         raise UserError("RSVPs only work in the server the event belongs to.")
-    result = await _services(interaction).events.rsvp(interaction.guild_id, event_id, interaction.user.id, choice)
+    events = _services(interaction).events
+    roles = member_roles(interaction)
+    if choice == "going":
+        event = await events.going_form(interaction.guild_id, event_id, roles)  # refuses a non-member politely
+        if event is not None:  # questions or guests to ask first: the form must be the first response
+            mine = await events.my_rsvp(interaction.guild_id, event_id, interaction.user.id)
+            await interaction.response.send_modal(SignupForm(event, mine))
+            return
+    result = await events.rsvp(interaction.guild_id, event_id, interaction.user.id, choice, roles=roles)
     # Answering with the updated post acknowledges the click at once; the private note follows.
     if result.changed or result.promoted:
         await interaction.response.edit_message(embed=event_embed(result.summary),
@@ -89,6 +107,46 @@ async def rsvp_clicked(interaction: discord.Interaction, event_id: int, choice: 
     await send_ephemeral(interaction, rsvp_reply(result))
     if result.promoted:
         interaction.client.dispatch("jetbot_event_dms")  # the events cog delivers what was queued
+
+
+class SignupForm(JetModal):
+    """Going for an event that asks questions or takes guests: one input per question, one for guests."""
+
+    def __init__(self, event: EventRow, mine: RsvpRow | None = None) -> None:
+        super().__init__(title=f"Going: {event.title}"[:45], timeout=900,
+                         custom_id=f"jetbot:signup:{event.id}")
+        self.event = event
+        self.answers: list[discord.ui.TextInput[Any]] = []
+        old = (mine.answers or ()) if mine else ()
+        for i, question in enumerate(event.questions):
+            field: discord.ui.TextInput[Any] = discord.ui.TextInput(
+                label=question[:45], custom_id=f"jetbot:signup:q{i}", max_length=ANSWER_MAX,
+                default=old[i] if i < len(old) else None)
+            self.answers.append(field)
+            self.add_item(field)
+        self.guests: discord.ui.TextInput[Any] | None = None
+        if event.max_guests:
+            self.guests = discord.ui.TextInput(label=f"Guests you bring (0-{event.max_guests})",
+                                               custom_id="jetbot:signup:guests", max_length=2, required=False,
+                                               default=str(mine.guests) if mine else "0")
+            self.add_item(self.guests)
+
+    def guest_count(self) -> int:
+        raw = (self.guests.value if self.guests is not None else "0").strip() or "0"
+        if not raw.isdigit():
+            raise UserError(f"Guests: give a number from 0 to {self.event.max_guests}.")
+        return int(raw)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        if interaction.guild_id != self.event.guild_id:
+            raise UserError("This form belongs to another server.")
+        events = _services(interaction).events
+        # Roles are checked again now: the form may have been open for a while.
+        result = await events.rsvp(interaction.guild_id, self.event.id, interaction.user.id, "going",
+                                   guests=self.guest_count(), answers=[a.value for a in self.answers],
+                                   roles=member_roles(interaction))
+        await send_ephemeral(interaction, rsvp_reply(result))
+        interaction.client.dispatch("jetbot_event_changed", interaction.guild_id, [self.event.id])
 
 
 async def ics_clicked(interaction: discord.Interaction, event_id: int) -> None:
@@ -108,7 +166,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:rs
         self.choice = choice
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
                              ) -> RsvpButton:
         return cls(int(match["event_id"]), match["choice"])
 
@@ -124,7 +182,7 @@ class IcsButton(discord.ui.DynamicItem[discord.ui.Button], template=r"jetbot:ics
         self.event_id = event_id
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button, match: Any, /
+    async def from_custom_id(cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: Any, /
                              ) -> IcsButton:
         return cls(int(match["event_id"]))
 
@@ -151,14 +209,25 @@ def event_embed(summary: EventSummary) -> discord.Embed:
     embed.add_field(name="When", value=f"<t:{start}:F> (<t:{start}:R>)\nuntil <t:{end}:F>", inline=False)
     embed.add_field(name="Where", value=event.location or "—", inline=False)
     if event.capacity is None:
-        going = f"{summary.going} (no limit)"
+        going = f"{summary.taken} (no limit)"
     else:
-        going = f"{summary.going} / {event.capacity}" + (" — full" if summary.full else "")
+        going = f"{summary.taken} / {event.capacity}" + (" — full" if summary.full else "")
+    if event.max_guests:
+        going += f"\n{summary.going} member(s) and their guests"
     embed.add_field(name="Going", value=going, inline=True)
     embed.add_field(name="Maybe", value=str(summary.maybe), inline=True)
     embed.add_field(name="Waitlist", value=str(summary.waitlist), inline=True)
     footer = "This event was cancelled." if event.cancelled else \
         "Press a button to RSVP. When it is full, Going puts you on the waitlist; you move up automatically."
+    if event.members_only:
+        embed.add_field(name="Open to", value=" ".join(f"<@&{r}>" for r in event.allowed_roles), inline=False)
+    if event.questions or event.max_guests:
+        asks = []
+        if event.questions:
+            asks.append(f"{len(event.questions)} sign-up question(s)")
+        if event.max_guests:
+            asks.append(f"up to {event.max_guests} guest(s) each")
+        embed.add_field(name="Going asks", value=", ".join(asks), inline=False)
     embed.set_footer(text=f"{footer} · Event #{event.id}")
     return embed
 
@@ -183,26 +252,29 @@ def events_list_embed(summaries: list[EventSummary]) -> discord.Embed:
 class EventForm(JetModal):
     """Title, start, end, location, description: the five inputs a modal allows."""
 
-    def __init__(self, cog: EventsCog, *, heading: str, event_id: int | None = None, capacity: Any = None,
+    def __init__(self, cog: EventsCog | None, *, heading: str, event_id: int | None = None, capacity: Any = None,
                  channel_id: int | None = None, defaults: dict[str, str] | None = None, tz: str = "UTC",
-                 guild_id: int | None = None) -> None:
+                 guild_id: int | None = None, options: dict[str, Any] | None = None,
+                 action: Callable[[discord.Interaction, dict[str, str]], Awaitable[None]] | None = None) -> None:
         super().__init__(title=heading[:45], timeout=900)
         d = defaults or {}
         self.cog, self.event_id, self.capacity, self.channel_id = cog, event_id, capacity, channel_id
         self.guild_id = guild_id
-        self.name = discord.ui.TextInput(label="Title",
+        self.options = options or {}  # what the slash command set besides the form (guests, questions, roles)
+        self.action = action
+        self.name: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Title",
                                         custom_id="jetbot:event-form:title", max_length=TITLE_MAX,
                                          default=d.get("title"), placeholder="Networking night")
-        self.start = discord.ui.TextInput(label=f"Start ({tz})"[:45],
+        self.start: discord.ui.TextInput[Any] = discord.ui.TextInput(label=f"Start ({tz})"[:45],
                                         custom_id="jetbot:event-form:start", max_length=40, default=d.get("start"),
                                           placeholder="2026-12-05 18:30  or  5 Dec 2026 18:30")
-        self.end = discord.ui.TextInput(label="End or duration",
+        self.end: discord.ui.TextInput[Any] = discord.ui.TextInput(label="End or duration",
                                         custom_id="jetbot:event-form:end", max_length=40, required=False,
                                         default=d.get("end"), placeholder="20:30, 2h, 90m (empty: 2 hours)")
-        self.location = discord.ui.TextInput(label="Location or link",
+        self.location: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Location or link",
                                         custom_id="jetbot:event-form:location", max_length=LOCATION_MAX, required=False,
                                              default=d.get("location"), placeholder="The Tipsy Tanuki, 1 High St")
-        self.details = discord.ui.TextInput(label="Description",
+        self.details: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Description",
                                         custom_id="jetbot:event-form:description", style=discord.TextStyle.paragraph,
                                             max_length=DESCRIPTION_MAX, required=False, default=d.get("description"))
         for item in (self.name, self.start, self.end, self.location, self.details):
@@ -218,13 +290,18 @@ class EventForm(JetModal):
         if interaction.guild_id != self.guild_id:
             raise UserError("This form belongs to another server.")
         await require_organiser(interaction)
-        if self.event_id is None:
+        if self.action is not None:
+            await self.action(interaction, self.values())
+        elif self.cog is None:
+            raise RuntimeError("an EventForm needs a cog or an action")
+        elif self.event_id is None:
             await self.cog.finish_create(interaction, self.values(), capacity=self.capacity,
-                                         channel_id=self.channel_id)
+                                         channel_id=self.channel_id, **self.options)
         else:
             await self.cog.finish_edit(interaction, self.event_id, self.values(), capacity=self.capacity)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception,
+                       item: discord.ui.Item[Any] | None = None, /) -> None:
         """A typo should not cost the organiser what they typed: give it back with the reason."""
         if not isinstance(error, UserError):
             await super().on_error(interaction, error)

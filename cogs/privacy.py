@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import JetBot, JetView, send_ephemeral
+from bot.client import JetBot, JetView, guild_id_of, send_ephemeral
 from bot.privacy import SCOPE_NOTE, ErasureReport, PrivacyService
 
 CONFIRM_SECONDS = 300
@@ -29,7 +29,7 @@ def announce_promotions(bot: JetBot, guild_id: int, report: ErasureReport) -> No
     """Places freed by an erasure go to the waitlist (decided, and their DMs queued, in the erasure's
     transaction): the events cog refreshes those posts and delivers the DMs."""
     if report.promotions:
-        bot.dispatch("jetbot_places_freed", guild_id, sorted(report.promotions))
+        bot.dispatch("jetbot_event_changed", guild_id, sorted(report.promotions))
 
 
 class ConfirmErase(JetView):
@@ -46,11 +46,11 @@ class ConfirmErase(JetView):
 
     @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
     async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
-        report = await self.privacy.erase_member(interaction.guild_id, interaction.user.id)
+        report = await self.privacy.erase_member(guild_id_of(interaction), interaction.user.id)
         self.stop()
         await interaction.response.edit_message(content=erasure_text(report), view=None)
         if self.bot is not None:
-            announce_promotions(self.bot, interaction.guild_id, report)
+            announce_promotions(self.bot, guild_id_of(interaction), report)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
@@ -68,7 +68,7 @@ class PrivacyCog(commands.Cog):
 
     @privacy.command(name="export", description="Get everything jetbot stores about you in this server, as a file")
     async def export(self, interaction: discord.Interaction) -> None:
-        data = await self.service.export_file(interaction.guild_id, interaction.user.id)
+        data = await self.service.export_file(guild_id_of(interaction), interaction.user.id)
         await send_ephemeral(
             interaction,
             f"Here is everything jetbot stores about you in this server. {SCOPE_NOTE}",

@@ -618,7 +618,7 @@ class EventsRepo:
             (limit,),
         )
         return [OutboxRow(r["id"], r["guild_id"], r["user_id"], r["event_id"], r["kind"], r["detail"],
-                          _dt(r["created_at"])) for r in rows]
+                          _when(r["created_at"])) for r in rows]
 
     async def outbox_done(self, guild_id: int, outbox_id: int) -> None:
         await self.db.execute("DELETE FROM event_outbox WHERE guild_id = ? AND id = ?", (guild_id, outbox_id))
