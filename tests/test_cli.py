@@ -35,8 +35,8 @@ def test_ask_declines_in_words(capsys: pytest.CaptureFixture[str]) -> None:
 def test_ask_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert ask_command(["ALT meaning"], as_json=True, batch=None, knowledge=SMALL) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"matched", "entry_id", "score", "answer", "suggestions"}
-    assert data["matched"] is True and data["entry_id"] == "alt-role"
+    assert set(data) == {"matched", "entry_id", "score", "answer", "suggestions", "reason", "related"}
+    assert data["matched"] is True and data["entry_id"] == "alt-role" and data["reason"] is None
     assert "schools" in data["answer"]
 
 

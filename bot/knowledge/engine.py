@@ -4,55 +4,40 @@ Pure and synchronous (no I/O, no Discord): the cog calls it inline, the command 
 benchmark call exactly the same code. A confident wrong answer is the worst outcome, so the engine
 declines unless the question's content is accounted for by one entry.
 
-How a question is answered (see also ``normalize.py``):
+How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelling.py``,
+``attributes.py``):
 
-1. **Tokens.** The question becomes content tokens (spelling-folded, stemmed, stopwords dropped).
-2. **Resolving.** Each token is looked up in the knowledge base's vocabulary. An unknown token is
-   tried as a different ending of a known word ("recruitment" ~ "recruit", sharing a prefix of at
-   least five letters), then as a typo of one, using rapidfuzz over the vocabulary only (a few
-   thousand words, bucketed by length, cached), never over every phrasing. Japanese runs without
-   a known word are searched for known Japanese words inside them. Tokens that stay unknown still
-   count: they are the part of the question the knowledge base knows nothing about.
-3. **Candidates** come from an inverted index (token -> entries). Each token adds its IDF weight
-   (rare words count most) times the field weight (aliases and titles 1.0, example questions 0.75).
-   Posting lists are pre-sorted by strength and cut at ``MAX_POSTINGS``, so a word that occurs in
-   thousands of entries costs the same as one that occurs in ten. An alias found in the question
-   ("coordinator for international relations", "CIR") adds a bonus in proportion to how much of
-   the question it is: all of "CIR?", a little of "do ALTs need Japanese?".
-4. **Rescoring** of the best ``RESCORE`` candidates only: coverage (the share of the question's
-   weight, unknown words included, that the entry accounts for), the best phrasing's weighted
-   Dice overlap with the question, and rapidfuzz's ``token_sort_ratio`` against that entry's
-   phrasings (cheap: a handful of strings per candidate). In coverage, a known word the entry lacks
-   counts half against it (a paraphrase), but counts fully when it is
-   - an unknown word, or a typo "correction" that does not help this entry;
-   - a question type the entry never answers (``INTENT_TOKENS``: "how many", "how long", "when did
-     it begin": an entry without a number does not answer "how many people work at MOFA");
-   - "sea", "mic" or "alt" written in lower case when nothing else in the question supports this
-     entry ("the sea of Japan" is not about the SEA role; "what is a sea on jet" is).
-5. **Declining.** The best entry is given only if it covers most of the question (``MIN_COVERAGE``),
-   its score passes ``MIN_SCORE``, it is not a near-tie between partial matches (``MIN_MARGIN``),
-   and it is *anchored*: it matches a word that fewer than ``GENERIC_DF`` entries share, or one of
-   its aliases is in the question in full. "How to say thank you in Japanese" leaves only
-   "japanese", shared by many entries and no entry's full alias, so it is declined; "what is an
-   ALT" says the alias ALT and is answered. "Where can I buy sea salt in London?" is declined,
-   with the SEA role among the suggestions.
-   A near-tie is answered after all when the best entry's own phrasing is in the question in full
-   and carries a good share of it (``CONTAINED_MIN``), and the runner-up has no such phrasing:
-   "is ALT or CIR better for me" says alt-vs-cir's "ALT or CIR". A question asking who someone is
-   ("who is the mayor of Tokyo") is declined unless the entry's phrasings ask "who" or the
-   question says one of its aliases in full.
-6. A question made only of stopwords that addresses the bot ("who are you?") is read as the bot's
-   name (``SELF_NAME``).
-7. A chatty message is split into clauses. When the clauses that do not ask are small talk (they
-   say no entry's alias in full: "hi! new here.", "quick q -", "sorry if dumb question but"), the
-   asking clauses are answered first, on their own; otherwise ("CLAIR fellowship - how long?") the
-   whole message is, and its asking clauses only if the whole is declined. Either way a clause
-   answer stands only if every answerable asking clause points at the same entry.
-8. An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs ``LIGHT_W``
-   of an unknown content word ("tickets", "capital"), and is never "corrected" into a known word.
+1. **Tokens.** The question becomes content tokens: thesaurus applied ("foots the bill" -> fund),
+   Japanese cut into words by Janome, spelling folded, stemmed, stopwords dropped.
+2. **Resolving** (``_resolve``). Each token is looked up in the vocabulary of the entries' titles,
+   aliases and example questions. An unknown token is tried as another ending of a known word
+   ("recruitment" ~ "recruit"); then, only if it is not an English word (the frequency list in
+   ``spelling``), as a typo of a known word (rapidfuzz over the vocabulary, bucketed by length),
+   as a misspelt question word ("whta", "teh": dropped), or as two known words run together
+   ("newyork"). An English word is never "corrected" into a knowledge-base word. Tokens that stay
+   unknown still count: they are the part of the question the knowledge base knows nothing about.
+3. **Candidates** (``_candidates``) come from an inverted index (token -> entries), IDF-weighted,
+   posting lists pre-sorted by strength and cut at ``MAX_POSTINGS``.
+4. **Scoring** (``_score``) of the best ``RESCORE`` candidates: coverage (the share of the question's
+   weight, unknown words included, that the entry accounts for), the best phrasing's weighted Dice
+   overlap, rapidfuzz's ``token_sort_ratio`` against that phrasing, and a bonus for an alias said in
+   full. A word found only in the entry's answer text counts ``ANSWER_CREDIT`` of a matched word,
+   and only for an entry anchored by its own title, alias or question words (the answer text is
+   weak evidence: indexed as strong evidence, it made out-of-scope questions look covered). A known
+   word the entry lacks counts half against it (a paraphrase), fully when it is unknown, a typo
+   correction that does not help this entry, or a question type the entry never answers
+   (``INTENT_TOKENS``: "how many", "how long", "when did it begin"). "sea", "mic", "alt" in lower case
+   count only with other support ("the sea of Japan" is not about the SEA role).
+5. **Deciding** (``decide``): one function returns why a question is declined, or None to answer:
+   ``low_coverage``, ``unknown_words`` (most of the question is words the knowledge base does not
+   know), ``unanchored`` (only words shared by many entries, and no alias in full), ``near_tie``,
+   ``identity`` ("who is the X" to an entry that never says who anyone is). Then
+   ``missing_attribute``: the question asks for a cost, a phone number, a deadline, a date or a year
+   the entry's answer does not give; the reply says so and shows the entry as ``related``.
+6. A chatty message is split into clauses; small-talk clauses are left out first (``answer``).
 
-The whole index is built once per knowledge base (a reload builds a new engine), so answering is a
-few dictionary look-ups plus rapidfuzz on ~20 short strings: well under a millisecond.
+Scores are on 0-100 and consistent with the decision: an answered question scores at least
+``MIN_SCORE``; a declined one is shown below it (``DECLINED_MAX``).
 """
 
 from __future__ import annotations
@@ -62,28 +47,40 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.knowledge import attributes, spelling
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
-from bot.knowledge.normalize import LIGHT_WORDS, clauses, clean, has_cjk, question_clauses, tokens, weak_abbreviations
+from bot.knowledge.normalize import (
+    LIGHT_WORDS,
+    clauses,
+    clean,
+    fold_word,
+    has_cjk,
+    question_clauses,
+    token_pairs,
+    tokens,
+    weak_abbreviations,
+    words,
+)
 
 TITLE_W = 1.0
 ALIAS_W = 1.0
 QUESTION_W = 0.75
-# Words of the answer text are NOT indexed (0.0): tried at 0.4, it raised the coverage of
-# out-of-scope questions ("What's 2 + 2?" found "2" in an answer; "recommend a good laptop") from
-# <= 0.38 to 0.53, eating the margin that keeps the engine from guessing. Recall comes from
-# entries' example questions and aliases instead, which organisers control.
-ANSWER_W = 0.0
+# A word found only in an entry's answer text counts this share of a word in its phrasings, and
+# only for an entry anchored by its own phrasings ("does JLGC post recipes" -> Local Eyes Japan).
+ANSWER_CREDIT = 0.6
+ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
 TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
-SHORT_TYPO_CONF = 0.6  # four-letter words have many neighbours ("play"/"plac"): trust less
+SHORT_TYPO_CONF = 0.6  # three- and four-letter words have many neighbours: trust less
 CJK_CONF = 0.9  # a known Japanese word found inside a longer run
 MAX_POSTINGS = 400
 SPECIFIC_W = 0.2
@@ -91,23 +88,33 @@ RESCORE = 24
 KNOWN_MISS = 0.5
 MIN_COVERAGE = 0.66
 MIN_SCORE = 60.0
+DECLINED_MAX = MIN_SCORE - 1.0
 MIN_MARGIN = 5.0
+# Most of the question's weight unknown to the knowledge base: the reason is "unknown_words".
+UNKNOWN_SHARE = 0.5
 # A near-tie is still answered when the best entry's phrasing is in the question in full and carries
-# this share of its weight (see ``answer``).
+# this share of its weight.
 CONTAINED_MIN = 0.3
-SUGGEST_MIN = 25.0
+# A question that is one of an entry's phrasings (this share of its weight) is anchored by it.
+SAID_SHARE = 0.75
+SUGGEST_MIN = 20.0
 PHRASE_BONUS = 0.15
 GENERIC_SHARE = 0.15
 GENERIC_DF = 10
+GENERIC_MIN_DF = 3
 # Question-type tokens made by ``normalize`` ("how many" -> number, "how long" -> duration). They
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
 INTENT_TOKENS = frozenset({"number", "duration", "begin"})
 INTENT_MISS = 0.75
-GENERIC_MIN_DF = 3
 CACHE_SIZE = 20000
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
+# Misspelt question words are recognised among these (a typo within one edit, same first letter:
+# "whta", "wht", "teh", "hwo").
+_QUESTION_WORDS = frozenset(
+    "what who where when which why how the does did are can could would should will have has this that there "
+    "their they you your about with from for and".split())
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
@@ -117,11 +124,43 @@ _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
 
 
+class Reason(StrEnum):
+    """Why a question was declined (``Answer.reason``)."""
+
+    EMPTY = "empty"  # nothing asked
+    NO_TOPIC = "no_topic"  # only a question type: "how many?", "when did it start?"
+    UNKNOWN_WORDS = "unknown_words"  # mostly words the knowledge base does not know
+    LOW_COVERAGE = "low_coverage"  # no entry accounts for enough of the question
+    UNANCHORED = "unanchored"  # only words many entries share, no alias said in full
+    NEAR_TIE = "near_tie"  # two entries fit about equally (partially)
+    IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
+    MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
+
+
 @dataclass(frozen=True)
 class _Resolved:
     token: str  # as typed (normalised)
     vocab: str | None  # the knowledge-base word it stands for, None if unknown
     conf: float
+    ignore: bool = False  # a misspelt question word ("whta"): not part of the topic
+
+
+@dataclass
+class _Query:
+    """A question's tokens resolved against the vocabulary, with their weights."""
+
+    seq: list[str]  # every token in order, as the vocabulary word when known
+    known: list[tuple[_Resolved, float]]
+    unknown: list[tuple[str, float]]  # words the phrasings do not know, with their weight
+    wmap: dict[str, float]  # vocabulary word -> weight x confidence
+    total: float
+    weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
+    names: frozenset[str] = frozenset()  # words written as names (capitals), specific ones only
+    alias_share: dict[int, float] = field(default_factory=dict)
+
+    @property
+    def unknown_weight(self) -> float:
+        return sum(w for _, w in self.unknown)
 
 
 @dataclass
@@ -129,11 +168,34 @@ class _Scored:
     index: int
     score: float
     coverage: float
-    recall: float = 0.0  # how much of the entry's best-matching phrasing the question says
     dice: float = 0.0
     anchored: bool = True  # the entry matches a specific word of the question, or one of its aliases whole
     contained: float = 0.0  # share of the question's weight said by one of the entry's phrasings in full
-    informative: bool = False  # the entry has every specific (non-generic) known word of the question
+    unknown_share: float = 0.0  # share of the question's weight that is unknown to the knowledge base
+
+
+def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: bool = True) -> Reason | None:
+    """Whether to answer with ``ranked[0]``: None, or the reason to decline.
+
+    ``identity_question``: the question asks "who is the X"; ``says_who``: the best entry's phrasings
+    ask "who", or the question says one of its aliases in full."""
+    if not ranked:
+        return Reason.UNKNOWN_WORDS
+    best = ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
+        return Reason.UNKNOWN_WORDS if best.unknown_share >= UNKNOWN_SHARE else Reason.LOW_COVERAGE
+    if not best.anchored:
+        return Reason.UNANCHORED
+    # A partial match that barely beats another partial match is a guess between topics, unless the
+    # question says one of the best entry's own phrasings in full ("ALT or CIR"), a good share of it,
+    # and the runner-up has no such phrasing.
+    if (runner_up is not None and best.coverage < 0.9 and best.score - runner_up.score < MIN_MARGIN
+            and not (best.contained >= CONTAINED_MIN and best.contained > runner_up.contained)):
+        return Reason.NEAR_TIE
+    if identity_question and not says_who:
+        return Reason.IDENTITY
+    return None
 
 
 class AnswerEngine:
@@ -158,14 +220,15 @@ class AnswerEngine:
                 toks = tokens(text)
                 if not toks:
                     continue
-                if is_alias is not None:
-                    phrasings.append((frozenset(toks), " ".join(toks)))
+                phrasings.append((frozenset(toks), " ".join(toks)))
                 for tok in toks:
                     if fields.get(tok, 0.0) < weight:
                         fields[tok] = weight
                     key = (tok, i)
                     shortest[key] = min(shortest.get(key, 99), len(toks))
-                if is_alias:
+                if is_alias and (len(toks) > 1 or len(words(text)) == 1):
+                    # An alias is a name said in full; "Explanation Day" minus its stopword is not
+                    # a one-word name ("day").
                     alias_sets.append(frozenset(toks))
                     if len(toks) == 1:
                         self._alias_single[toks[0]].add(i)
@@ -176,33 +239,26 @@ class AnswerEngine:
             self._alias_sets.append(alias_sets)
             for tok in fields:
                 df[tok] += 1
+        # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
+        self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
+        self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
+        self._df: dict[str, int] = dict(df)
         # Words shared by a tenth of the entries ("japanese", "role", "jet") cannot pick an entry on
         # their own: an answer needs a rarer word, or one of the entry's aliases said in full.
         # The bar is absolute (GENERIC_DF entries) in a big knowledge base, so ten thousand entries
         # about other towns do not make "japanese" specific, and a share of the entries in a small one.
         generic_df = max(GENERIC_MIN_DF, min(GENERIC_DF, GENERIC_SHARE * n))
         self._generic = frozenset(t for t, count in df.items() if count >= generic_df)
-        # Each phrasing with its total weight, for the Dice overlap and the recall in rescoring.
+        # Each phrasing with its total weight, for the Dice overlap.
         self._phrasings: list[list[tuple[frozenset[str], str, float]]] = [
             [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in phrasings] for phrasings in raw_phrasings
         ]
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
-        postings: dict[str, list[int]] = defaultdict(list)
-        for i, fields in enumerate(self._entry_tokens):
-            for tok in fields:
-                postings[tok].append(i)
-        # Each posting carries its strength: the field weight, plus a little for being in a short
-        # phrasing ("ALT" the alias beats "ALT placements in Kamiyama's schools"), so that when
-        # thousands of entries share a word, the specific ones reach rescoring rather than the first.
-        self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
-        for tok, ids in postings.items():
-            strengths = [(i, self._entry_tokens[i][tok] + SPECIFIC_W / shortest[(tok, i)]) for i in ids]
-            strengths.sort(key=lambda p: (-p[1], p[0]))
-            self._postings[tok] = tuple(strengths)
-        vocab = [t for t in self.idf if t.isascii() and t.isalpha() and len(t) >= 4]
-        self._sorted_vocab = sorted(vocab)
+        self._postings = self._build_postings(shortest)
+        vocab = [t for t in self.idf if t.isascii() and t.isalpha() and len(t) >= 3]
+        self._sorted_vocab = sorted(t for t in vocab if len(t) >= 4)
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
         for tok in vocab:
             self._vocab_by_len[len(tok)].append(tok)
@@ -210,7 +266,7 @@ class AnswerEngine:
         for tok in self.idf:
             if has_cjk(tok) and len(tok) >= 2:
                 self._cjk_vocab[tok[:2]].append(tok)
-        self._resolve_cache: dict[str, _Resolved] = {}
+        self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
@@ -221,14 +277,26 @@ class AnswerEngine:
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
 
     @staticmethod
-    def _fields(entry: Entry) -> Iterable[tuple[str, float, bool | None]]:
+    def _fields(entry: Entry) -> Iterable[tuple[str, float, bool]]:
         yield entry.title, TITLE_W, False
         for alias in entry.aliases:
             yield alias, ALIAS_W, True
         for question in entry.questions:
             yield question, QUESTION_W, False
-        if ANSWER_W:
-            yield entry.answer, ANSWER_W, None
+
+    def _build_postings(self, shortest: dict[tuple[str, int], int]) -> dict[str, tuple[tuple[int, float], ...]]:
+        """Token -> entries, strongest first: the field weight, plus a little for being in a short
+        phrasing ("ALT" the alias beats "ALT placements in Kamiyama's schools"), so that when
+        thousands of entries share a word, the specific ones reach rescoring rather than the first."""
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for i, fields in enumerate(self._entry_tokens):
+            for tok, weight in fields.items():
+                postings[tok].append((i, weight + SPECIFIC_W / shortest[(tok, i)]))
+        out: dict[str, tuple[tuple[int, float], ...]] = {}
+        for tok, strengths in postings.items():
+            strengths.sort(key=lambda p: (-p[1], p[0]))
+            out[tok] = tuple(strengths)
+        return out
 
     def _unknown(self, tok: str) -> float:
         """The weight of a word the knowledge base does not know: that of a word found in one entry,
@@ -236,46 +304,75 @@ class AnswerEngine:
         return self.unknown_weight * LIGHT_W if tok in LIGHT_WORDS else self.unknown_weight
 
     # -- resolving query tokens ----------------------------------------------------------------
-    def _resolve(self, tok: str) -> _Resolved:
-        cached = self._resolve_cache.get(tok)
+    def _resolve(self, tok: str, raw: str = "") -> _Resolved:
+        key = (tok, raw)
+        cached = self._resolve_cache.get(key)
         if cached is not None:
             return cached
-        found = self._resolve_uncached(tok)
+        found = self._resolve_uncached(tok, raw or tok)
         if len(self._resolve_cache) >= CACHE_SIZE:
             self._resolve_cache.clear()
-        self._resolve_cache[tok] = found
+        self._resolve_cache[key] = found
         return found
 
-    def _resolve_uncached(self, tok: str) -> _Resolved:
+    def _resolve_uncached(self, tok: str, raw: str) -> _Resolved:
         if tok in self.idf:
             return _Resolved(tok, tok, 1.0)
         if tok in LIGHT_WORDS:  # never "corrected" into a topic word ("finish" is not "finnish")
             return _Resolved(tok, None, 0.0)
         if has_cjk(tok):
-            best = None
-            for start in range(len(tok) - 1):
-                for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
-                    if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
-                        best = cand
-            return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
-        if not (tok.isascii() and tok.isalpha()) or len(tok) < 4:
+            return self._resolve_cjk(tok)
+        if not (tok.isascii() and tok.isalpha()) or len(tok) < 3:
             return _Resolved(tok, None, 0.0)
+        english = tok in self._answer_vocab or spelling.is_english(raw) or spelling.is_english(tok)
+        if not english:  # a typo before another ending: "internashonal" is not "internal"
+            typo = self._typo(tok)
+            if typo is not None:
+                return typo
         if len(tok) >= 5:
             morph = self._morph(tok)
             if morph:
                 return _Resolved(tok, morph, MORPH_CONF)
-            n = len(tok)
-            choices = [v for length in range(max(4, n - 2), n + 3) for v in self._vocab_by_len.get(length, ())]
-            hit = process.extractOne(tok, choices, scorer=fuzz.ratio, score_cutoff=85) if choices else None
-            if hit:
-                return _Resolved(tok, hit[0], TYPO_CONF)
-            return _Resolved(tok, None, 0.0)
-        # Four letters: one substitution or swap, same first letter (typos rarely hit the first one),
-        # so "salt" does not become "alt" and "seas" is left to the stemmer.
-        for cand in self._vocab_by_len.get(4, ()):
-            if cand[0] == tok[0] and OSA.distance(tok, cand, score_cutoff=1) <= 1:
-                return _Resolved(tok, cand, SHORT_TYPO_CONF)
+        if english:
+            return _Resolved(tok, None, 0.0)  # a real word, not a typo: never "corrected"
+        if _misspelt_question_word(tok):
+            return _Resolved(tok, None, 0.0, ignore=True)
         return _Resolved(tok, None, 0.0)
+
+    def _resolve_cjk(self, tok: str) -> _Resolved:
+        """A Japanese word the vocabulary lacks: the longest known Japanese word inside it."""
+        best = None
+        for start in range(len(tok) - 1):
+            for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
+                if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
+                    best = cand
+        return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
+
+    def _typo(self, tok: str) -> _Resolved | None:
+        """The known word ``tok`` is a misspelling of, if one is close enough and clearly the closest."""
+        n = len(tok)
+        if n <= 4:
+            # Short words: one substitution or swap, same first letter (typos rarely hit the first
+            # one), so "salt" does not become "alt"; three letters: a swap only ("atl" -> "alt").
+            for cand in self._vocab_by_len.get(n, ()):
+                if n == 3 and sorted(cand) != sorted(tok):
+                    continue
+                if cand[0] == tok[0] or n == 3:
+                    if OSA.distance(tok, cand, score_cutoff=1) <= 1:
+                        return _Resolved(tok, cand, SHORT_TYPO_CONF)
+            return None
+        choices = [v for length in range(max(4, n - 3), n + 4) for v in self._vocab_by_len.get(length, ())]
+        if not choices:
+            return None
+        hits = process.extract(tok, choices, scorer=fuzz.ratio, limit=2, score_cutoff=72 if n >= 8 else 85)
+        if not hits:
+            return None
+        best, score, _ = hits[0]
+        # Long, badly misspelt words ("relashuns", "internashonal"): accepted below 85 only when no
+        # other word comes close.
+        if score < 85 and len(hits) > 1 and hits[1][1] > score - 8:
+            return None
+        return _Resolved(tok, best, TYPO_CONF)
 
     def _morph(self, tok: str) -> str | None:
         """A known word that is this word with another ending: the longest shared beginning is at
@@ -296,6 +393,17 @@ class AnswerEngine:
             if shared > best_len:
                 best, best_len = cand, shared
         return best
+
+    def _split_run_together(self, raw: str, tok: str) -> list[tuple[str, str]] | None:
+        """"newyork" -> new + york: two known words written as one (neither part a stopword)."""
+        if len(tok) < 6 or not tok.isascii() or not tok.isalpha() or tok in self.idf or spelling.is_english(raw):
+            return None
+        for cut in range(2, len(raw) - 1):
+            a, b = raw[:cut], raw[cut:]
+            fa, fb = fold_word(a), fold_word(b)
+            if fa in self.idf and fb in self.idf:
+                return [(a, fa), (b, fb)]
+        return None
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
@@ -319,7 +427,7 @@ class AnswerEngine:
             return full
         # Too mixed as a whole, with context that names another topic ("what is the JLGC? saw it in a
         # newsletter"): the asking clauses decide after all, if they agree.
-        if asking and not tried:
+        if asking and not tried and full.reason != Reason.MISSING_ATTRIBUTE:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
@@ -343,162 +451,252 @@ class AnswerEngine:
         best = max(found, key=lambda a: a.score)
         return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question or "")))
 
+    def _pairs(self, question: str) -> list[tuple[str, str]]:
+        """The question's (word, token) pairs, run-together words split."""
+        out: list[tuple[str, str]] = []
+        for raw, tok in token_pairs(question):
+            split = self._split_run_together(raw, tok)
+            out.extend(split or [(raw, tok)])
+        return out
+
     def _answer(self, question: str) -> Answer:
-        toks = tokens(question or "")
-        normalized = " ".join(toks)
-        if not toks and self._self_tokens and _SELF_REFERENCE.search(question or ""):
+        question = question or ""
+        pairs = self._pairs(question)
+        normalized = " ".join(tok for _, tok in pairs)
+        if not pairs and self._self_tokens and _SELF_REFERENCE.search(question):
             # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
-            toks = self._self_tokens
-        if not toks:
-            return self._decline(normalized, [], empty=not (question or "").strip())
-        weak = weak_abbreviations(question) & set(toks)
-        ranked = self._rank(toks, weak)
-        if ranked and INTENT_TOKENS.issuperset(toks):
+            pairs = [(t, t) for t in self._self_tokens]
+        if not pairs:
+            return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
+        weak = weak_abbreviations(question) & {tok for _, tok in pairs}
+        names = _names(question)
+        ranked = self._rank(pairs, weak, names)
+        if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
-            return self._decline(normalized, ranked)
-        if not ranked:
-            return self._decline(normalized, [])
-        best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        # A partial match that barely beats other partial matches is a guess between topics.
-        ambiguous = best.coverage < 0.9 and best.score - runner_up < MIN_MARGIN
-        if ambiguous and best.contained >= CONTAINED_MIN and best.contained > ranked[1].contained:
-            # Not a guess between topics: the question says one of this entry's own phrasings in
-            # full ("ALT or CIR", "JET run"), a big share of it, and the runner-up has no such phrasing.
-            ambiguous = False
-        if (not ambiguous and not self._answers_who[best.index] and _IDENTITY.match(question or "")
-                and not any(a <= set(toks) for a in self._alias_sets[best.index])):
-            ambiguous = True  # "who is the X" about an entry that never says who anyone is
-        if best.coverage >= MIN_COVERAGE and best.score >= MIN_SCORE and best.anchored and not ambiguous:
+            return self._decline(normalized, ranked, Reason.NO_TOPIC)
+        reason = self._decide(question, pairs, ranked)
+        if reason is None:
+            best = ranked[0]
             entry = self.entries[best.index]
-            suggestions = tuple(
-                Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
-                for s in ranked[1:4] if s.score >= SUGGEST_MIN
-            )
-            return Answer(True, entry, round(best.score, 1), suggestions, entry.answer, normalized)
-        score = best.score
+            what = attributes.missing(question, entry.answer)
+            if what is not None:
+                return self._partial(normalized, ranked, what)
+            return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
+                          entry.answer, normalized)
+        if reason == Reason.IDENTITY:
+            return self._partial(normalized, ranked, "who that is")
+        if reason in (Reason.LOW_COVERAGE, Reason.UNKNOWN_WORDS):
+            partial = self._topic_without_attribute(question, pairs, weak, names, normalized)
+            if partial is not None:
+                return partial
         if weak:
             # Declined; the suggestions may still read "sea" as SEA: "Did you mean the SEA role?" is
             # a fair question to ask about "sea salt", though not a fair answer.
-            ranked = self._rank(toks) or ranked
-        return self._decline(normalized, ranked, score=score)
+            ranked = self._rank(pairs) or ranked
+        return self._decline(normalized, ranked, reason)
 
-    def _rank(self, toks: list[str], weak: frozenset[str] = frozenset()) -> list[_Scored]:
-        unique: list[str] = list(dict.fromkeys(toks))
-        resolved = [self._resolve(t) for t in unique]
+    def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
+        identity = bool(_IDENTITY.match(question))
+        says_who = True
+        if identity and ranked:
+            best = ranked[0].index
+            toks = {tok for _, tok in pairs}
+            says_who = self._answers_who[best] or any(a <= toks for a in self._alias_sets[best])
+        return decide(ranked, identity_question=identity, says_who=says_who)
+
+    def _topic_without_attribute(self, question: str, pairs: list[tuple[str, str]], weak: frozenset[str],
+                                 names: frozenset[str], normalized: str) -> Answer | None:
+        """"What's the phone number for CLAIR's head office?": without the words that only name what is
+        asked ("phone", "number"), the topic is clear. If its entry does not give that, say so."""
+        drop = attributes.attribute_words(question)
+        rest = [(raw, tok) for raw, tok in pairs if tok not in drop]
+        if not drop or len(rest) == len(pairs) or not rest:
+            return None
+        ranked = self._rank(rest, weak, names)
+        if decide(ranked) is not None:
+            return None
+        what = attributes.missing(question, self.entries[ranked[0].index].answer)
+        return self._partial(normalized, ranked, what) if what else None
+
+    def _partial(self, normalized: str, ranked: list[_Scored], what: str) -> Answer:
+        """A decline that says what the documents lack and shows what they say about the topic."""
+        entry = self.entries[ranked[0].index]
+        text = attributes.partial_text(what, entry.title, entry.answer)
+        return Answer(False, None, round(min(DECLINED_MAX, ranked[0].score), 1), self._suggestions(ranked[1:]),
+                      text, normalized, reason=Reason.MISSING_ATTRIBUTE, related=entry)
+
+    # -- ranking -------------------------------------------------------------------------------
+    def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
+              names: frozenset[str] = frozenset()) -> list[_Scored]:
+        query = self._query(pairs, weak, names)
+        if query is None:
+            return []
+        scored = [self._score(i, query) for i in self._candidates(query)]
+        # Sort on the raw score (it can pass 100 with the phrase bonus); the caller caps what it shows.
+        scored.sort(key=lambda s: (-s.score, s.index))
+        return scored
+
+    def _query(self, pairs: list[tuple[str, str]], weak: frozenset[str],
+               names: frozenset[str] = frozenset()) -> _Query | None:
+        """Resolve each token; weigh it by IDF (or as an unknown word)."""
+        unique = list(dict.fromkeys(pairs))
+        resolved = [r for r in (self._resolve(tok, raw) for raw, tok in unique) if not r.ignore]
         exact = {r.vocab for r in resolved if r.conf == 1.0}
         # A "correction" onto a word the question already says ("hours" read as "house" next to
         # "Japan House") is an unknown word, not a second match.
         resolved = [_Resolved(r.token, None, 0.0) if r.conf < 1.0 and r.vocab in exact else r for r in resolved]
-        weights = [self.idf[r.vocab] if r.vocab else self._unknown(r.token) for r in resolved]
-        total = sum(weights) or 1.0
-        unknown = sum(w for r, w in zip(resolved, weights, strict=True) if r.vocab is None)
-        known = [(r, w) for r, w in zip(resolved, weights, strict=True) if r.vocab]
-        # Candidate generation: weighted overlap over (bounded) posting lists.
+        known: list[tuple[_Resolved, float]] = []
+        unknown: list[tuple[str, float]] = []
+        seen: set[str] = set()
+        for r in resolved:
+            if r.vocab is None:
+                if r.token not in seen:
+                    unknown.append((r.token, self._unknown(r.token)))
+                    seen.add(r.token)
+            elif r.vocab not in seen:
+                known.append((r, self.idf[r.vocab]))
+                seen.add(r.vocab)
+        if not known:
+            return None
+        total = sum(w for _, w in known) + sum(w for _, w in unknown) or 1.0
+        by_token = {r.token: r for r in resolved}
+        seq = [(by_token[tok].vocab or tok) if tok in by_token else tok for _, tok in pairs]
+        wmap = {r.vocab: w * r.conf for r, w in known if r.vocab}
+        weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
+        # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
+        names = frozenset(t for t in names if t in wmap and t not in self._generic and self._df[t] >= 2)
+        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names)
+        query.alias_share = self._alias_shares(query)
+        return query
+
+    def _alias_shares(self, q: _Query) -> dict[int, float]:
+        """An alias found in the question ("coordinator for international relations", "CIR") is strong
+        evidence in proportion to how much of the question it is: all of "CIR?", a little of "do ALTs
+        need Japanese"."""
+        share: dict[int, float] = defaultdict(float)
+        for pos, tok in enumerate(q.seq):
+            for phrase, i in self._alias_phrases.get(tok, ()):
+                if tuple(q.seq[pos:pos + len(phrase)]) == phrase:
+                    share[i] = max(share[i], sum(q.wmap.get(t, 0.0) for t in set(phrase)) / q.total)
+            for i in self._alias_single.get(tok, ()):
+                share[i] = max(share[i], q.wmap.get(tok, 0.0) / q.total)
+        return share
+
+    def _candidates(self, q: _Query) -> list[int]:
+        """The ``RESCORE`` entries with the most weighted overlap, over bounded posting lists."""
         acc: dict[int, float] = defaultdict(float)
-        for r, w in known:
+        for r, w in q.known:
             for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:  # type: ignore[index]
                 acc[i] += w * r.conf * strength
-        if not acc:
-            return []
-        seq = [r.vocab or r.token for r in resolved] if len(unique) == len(toks) else [
-            (self._resolve(t).vocab or t) for t in toks
-        ]
-        wmap = {r.vocab: w * r.conf for r, w in known}
-        # An alias found in the question ("coordinator for international relations", "CIR") is strong
-        # evidence in proportion to how much of the question it is: all of "CIR?", a little of
-        # "do ALTs need Japanese".
-        alias_share: dict[int, float] = defaultdict(float)
-        for pos, tok in enumerate(seq):
-            for phrase, i in self._alias_phrases.get(tok, ()):
-                if tuple(seq[pos:pos + len(phrase)]) == phrase:
-                    share = sum(wmap.get(t, 0.0) for t in set(phrase)) / total
-                    alias_share[i] = max(alias_share[i], share)
-            for i in self._alias_single.get(tok, ()):
-                alias_share[i] = max(alias_share[i], wmap.get(tok, 0.0) / total)
-        top = sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
+        return sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
 
-        qnorm = " ".join(seq)
-        weak_vocab = {r.vocab for r in resolved if r.token in weak and r.vocab}
-        scored: list[_Scored] = []
-        for i in top:
-            fields = self._entry_tokens[i]
-            qset = wmap
-            unknown_i = unknown
-            if weak_vocab and weak_vocab & fields.keys():
-                # "sea" in lower case is the English word unless the entry also covers another word of
-                # the question: "the sea of Japan" is not about the SEA role, "sea role on jet" is.
-                others = [r for r, _ in known if r.vocab not in weak_vocab]
-                if (others or unknown) and not any(r.vocab in fields for r in others):
-                    qset = {t: w for t, w in wmap.items() if t not in weak_vocab}
-                    unknown_i += sum(self.unknown_weight for t in weak_vocab if t in fields)
-            matched = 0.0
-            strength = 0.0
-            anchored = False
-            for t, w in qset.items():
-                f = fields.get(t)
-                if f is not None:
-                    matched += w * min(1.0, f / QUESTION_W)
-                    strength += w * f
-                    anchored = anchored or t not in self._generic
-            if not anchored:
-                anchored = any(a <= qset.keys() for a in self._alias_sets[i])
-            # Words the knowledge base knows, but not in this entry, count half against it (the
-            # question is in the domain, phrased differently); unknown words count fully, and so does
-            # a typo correction that does not help this entry ("rate" read as the town "Rabe").
-            missing = 0.0
-            for r, w in known:
-                if r.vocab in fields or r.vocab not in qset:
-                    continue
-                if r.conf < 1.0:
-                    unknown_i += self.unknown_weight
-                elif r.vocab in INTENT_TOKENS:
-                    # An entry that never answers "how many" cannot answer this one. Weighed like an
-                    # unknown word: "how many" is in thousands of entries of a big knowledge base,
-                    # which makes its IDF small, but not what it asks for any less specific.
-                    unknown_i += max(w, INTENT_MISS * self.unknown_weight)
-                else:
-                    missing += w
-            coverage = matched / max(1e-9, matched + unknown_i + KNOWN_MISS * missing)
-            strength /= total
-            dice = 0.0
-            recall = 0.0
-            contained = 0.0
-            best_phrase = ""
-            for pset, ptext, psum in self._phrasings[i]:
-                inter = 0.0
-                for t in pset:
-                    w = qset.get(t)
-                    if w is not None:
-                        inter += w
-                if inter <= 0.0:
-                    continue
-                if inter >= psum - 1e-9 and not pset <= self._generic:
+    def _score(self, i: int, q: _Query) -> _Scored:
+        fields = self._entry_tokens[i]
+        qset, extra_unknown = self._query_for_entry(i, q)
+        matched, strength, anchored = 0.0, 0.0, False
+        for t, w in qset.items():
+            f = fields.get(t)
+            if f is not None:
+                matched += w * min(1.0, f / QUESTION_W)
+                strength += w * f
+                anchored = anchored or t not in self._generic
+        dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
+        if not anchored:
+            anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
+        # Words the knowledge base knows, but not in this entry, count half against it (the question
+        # is in the domain, phrased differently); unknown words count fully, and so does a typo
+        # correction that does not help this entry ("rate" read as the town "Rabe").
+        missing = 0.0
+        unknown = extra_unknown
+        for r, w in q.known:
+            vocab = r.vocab
+            if vocab in fields or vocab not in qset:
+                continue
+            if r.conf < 1.0:
+                unknown += self.unknown_weight
+            elif vocab in q.names and vocab not in self._answer_tokens[i]:
+                # A name of something else ("New York" asked of the London entry, "JETAA" of JLGC
+                # New York): the entry is about another thing, whatever else it shares.
+                unknown += w
+            elif vocab in INTENT_TOKENS:
+                # An entry that never answers "how many" cannot answer this one. Weighed like an
+                # unknown word: "how many" is in thousands of entries of a big knowledge base,
+                # which makes its IDF small, but not what it asks for any less specific.
+                unknown += max(w, INTENT_MISS * self.unknown_weight)
+            else:
+                missing += w
+        # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
+        # the entry's own phrasings already account for a good part of the question.
+        answer_words = self._answer_tokens[i] if anchored and matched >= ANSWER_GATE * q.total else frozenset()
+        for tok, w in q.unknown:
+            if tok in answer_words:
+                matched += w * ANSWER_CREDIT
+                unknown += w * (1.0 - ANSWER_CREDIT)
+            else:
+                unknown += w
+        coverage = matched / max(1e-9, matched + unknown + KNOWN_MISS * missing)
+        fz = fuzz.token_sort_ratio(" ".join(q.seq), best_phrase) / 100.0 if best_phrase else 0.0
+        score = 100.0 * (0.45 * coverage + 0.2 * strength / q.total + 0.25 * dice + 0.1 * fz)
+        score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
+        return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total)
+
+    def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
+        """The question's known words as this entry should see them, and extra unknown weight.
+
+        "sea" in lower case is the English word unless the entry also covers another word of the
+        question: "the sea of Japan" is not about the SEA role, "sea role on jet" is."""
+        fields = self._entry_tokens[i]
+        if not (q.weak and q.weak & fields.keys()):
+            return q.wmap, 0.0
+        others = [r for r, _ in q.known if r.vocab not in q.weak]
+        if (others or q.unknown) and not any(r.vocab in fields for r in others):
+            qset = {t: w for t, w in q.wmap.items() if t not in q.weak}
+            return qset, sum(self.unknown_weight for t in q.weak if t in fields)
+        return q.wmap, 0.0
+
+    def _phrase_match(self, i: int, qset: dict[str, float], total: float) -> tuple[float, float, str, bool]:
+        """The best phrasing's weighted Dice overlap with the question, the share of the question said
+        by a phrasing in full, that best phrasing's text, and whether the question is essentially one
+        of the entry's phrasings of two words or more ("when was JET created" = "when did JET begin"):
+        that anchors the entry even when every word is common."""
+        dice, contained, best_phrase, said = 0.0, 0.0, "", False
+        for pset, ptext, psum in self._phrasings[i]:
+            inter = 0.0
+            for t in pset:
+                w = qset.get(t)
+                if w is not None:
+                    inter += w
+            if inter <= 0.0:
+                continue
+            if inter >= psum - 1e-9:
+                if not pset <= self._generic:
                     contained = max(contained, inter / total)
-                d = 2.0 * inter / (total + psum)
-                if d > dice:
-                    dice, best_phrase = d, ptext
-                if inter / psum > recall:
-                    recall = inter / psum
-            fz = fuzz.token_sort_ratio(qnorm, best_phrase) / 100.0 if best_phrase else 0.0
-            score = 100.0 * (0.45 * coverage + 0.2 * strength + 0.25 * dice + 0.1 * fz)
-            score += 100.0 * PHRASE_BONUS * coverage * alias_share.get(i, 0.0)
-            informative = all(r.vocab in fields for r, _ in known if r.vocab not in self._generic and r.conf == 1.0)
-            scored.append(_Scored(i, score, coverage, recall, dice, anchored, contained, informative))
-        # Sort on the raw score (it can pass 100 with the phrase bonus), then report at most 100.
-        scored.sort(key=lambda s: (-s.score, s.index))
-        for s in scored:
-            s.score = min(100.0, s.score)
-        return scored
+                said = said or (len(pset) >= 2 and inter >= SAID_SHARE * total)
+            d = 2.0 * inter / (total + psum)
+            if d > dice:
+                dice, best_phrase = d, ptext
+        return dice, contained, best_phrase, said
 
-    def _decline(self, normalized: str, ranked: list[_Scored], *, empty: bool = False,
-                 score: float | None = None) -> Answer:
-        suggestions = tuple(
-            Suggestion(self.entries[s.index].id, self.entries[s.index].title, round(s.score, 1))
-            for s in ranked[:3] if s.score >= SUGGEST_MIN
-        )
-        best = score if score is not None else (ranked[0].score if ranked else 0.0)
-        return Answer(False, None, round(best, 1), suggestions, fallback_text(suggestions, empty=empty), normalized)
+    def _suggestions(self, ranked: Iterable[_Scored], limit: int = 3) -> tuple[Suggestion, ...]:
+        """Up to ``limit`` related entries: each matches a specific word of the question (or says one of
+        its aliases in full), so a question about CLAIR never suggests how to use ``/ask``. A question
+        with no specific word at all ("how many?") gets the best candidates."""
+        ranked = [s for s in ranked if s.score >= SUGGEST_MIN]
+        any_anchored = any(s.anchored for s in ranked)
+        out: list[Suggestion] = []
+        for s in ranked:
+            if len(out) >= limit:
+                break
+            if s.anchored or not any_anchored:
+                entry = self.entries[s.index]
+                out.append(Suggestion(entry.id, entry.title, round(min(100.0, s.score), 1)))
+        return tuple(out)
+
+    def _decline(self, normalized: str, ranked: list[_Scored], reason: Reason) -> Answer:
+        suggestions = self._suggestions(ranked)
+        best = min(DECLINED_MAX, ranked[0].score) if ranked else 0.0
+        return Answer(False, None, round(best, 1), suggestions,
+                      fallback_text(suggestions, empty=reason == Reason.EMPTY), normalized, reason=reason)
 
     # -- autocomplete --------------------------------------------------------------------------
     def complete(self, current: str, limit: int = 25) -> list[Entry]:
@@ -527,9 +725,9 @@ class AnswerEngine:
             if f" {text}" in f" {key}":
                 add(i)
         if len(out) < limit:
-            toks = tokens(text)
-            if toks:
-                for s in self._rank(toks):
+            pairs = token_pairs(text)
+            if pairs:
+                for s in self._rank(pairs):
                     if s.coverage >= 0.5:
                         add(s.index)
         if len(out) < limit:
@@ -537,6 +735,35 @@ class AnswerEngine:
                                                      limit=limit, score_cutoff=70):
                 add(i)
         return [self.entries[i] for i in out]
+
+
+_NAME = re.compile(r"(?<=[\w,;:'\"()]\s)[A-Z][A-Za-z]*|(?<=[\w,;:'\"()]\s)\w*[A-Z]{2,}\w*")
+
+
+def _names(question: str) -> frozenset[str]:
+    """Words written as names: capitalised not at the start of a sentence ("JLGC New York", "the UK",
+    "Osaka"), as tokens. All-capitals text says nothing about names."""
+    if question.isupper():
+        return frozenset()
+    return frozenset(t for w in _NAME.findall(question) if w != "I" for t in tokens(w))
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_NEGATED = re.compile(r"\b(?:not|no|never|nor)\b|n't\b", re.IGNORECASE)
+
+
+def _affirmed(answer: str) -> str:
+    """The answer's sentences that state something: "The documents do not cover visas" is no
+    evidence that the entry answers a question about visas."""
+    return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
+
+
+def _misspelt_question_word(tok: str) -> bool:
+    """"whta", "wht", "teh": one edit from a question word or other stopword of three letters or more."""
+    if len(tok) > 6:
+        return False
+    return any(OSA.distance(tok, w, score_cutoff=1) <= 1 for w in _QUESTION_WORDS
+               if w[0] == tok[0] and abs(len(w) - len(tok)) <= 1)
 
 
 def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:

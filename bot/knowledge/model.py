@@ -83,6 +83,11 @@ class Answer:
     suggestions: tuple[Suggestion, ...]
     text: str
     normalized: str
+    # Why a question was declined (``None`` when answered): "empty", "low_coverage", "near_tie",
+    # "unanchored", "unknown_words", "missing_attribute", "no_topic".
+    reason: str | None = None
+    # On a "missing_attribute" decline: the entry about the topic, whose answer lacks what was asked.
+    related: Entry | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The shape ``jetbot ask --json`` prints (and the evaluation scripts read)."""
@@ -94,6 +99,8 @@ class Answer:
             "suggestions": [
                 {"entry_id": s.entry_id, "title": s.title, "score": round(s.score, 1)} for s in self.suggestions
             ],
+            "reason": self.reason,
+            "related": self.related.id if self.related else None,
         }
 
 

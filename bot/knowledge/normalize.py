@@ -30,6 +30,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from bot.knowledge import japanese
+from bot.knowledge.thesaurus import load_or_empty
+
 # Words that say nothing about the topic. Question words are here on purpose: "who runs JET" and
 # "what runs JET" should both reduce to "run jet"; the topic words decide the entry.
 STOPWORDS = frozenset("""
@@ -69,11 +72,12 @@ often sometimes always never maybe perhaps probably possibly definitely certainl
 recently soon later early late after before since until while around across within per via whether though
 although because unless good best better great nice bad worse worst big bigger small long short old older young
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
-general main whole entire full worth fair usual certain specific same day today week people person guy way
+general main whole entire full worth fair usual certain specific same day today week people person guy way daily
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
-JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "仕事", "役割", "何人", "何年", "本当",
+JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "何人", "何年", "本当", "どこ", "いつ",
+                          "どう", "どれ", "どの", "なに", "なん", "こと", "もの", "ところ", "今まで", "全部", "全体",
                           "内容", "具体的", "一体", "今"])
 # Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
 # and "いつ始まりましたか" asks the same as "when did it begin".
@@ -91,8 +95,8 @@ SPELLINGS = {
     "theatre": "theater", "metre": "meter", "cheque": "check", "maths": "math", "analyse": "analyze",
     "judgement": "judgment", "grey": "gray", "aeroplane": "airplane", "mum": "mom", "uni": "university",
     "counselling": "counseling", "modelling": "modeling", "cancelled": "canceled", "cancelling": "canceling",
-    "jets": "jet", "jet's": "jet", "govt": "government", "gov": "government", "intl": "international",
-    "int'l": "international",
+    "programm": "program", "jets": "jet", "jet's": "jet", "govt": "government", "gov": "government",
+    "intl": "international", "int'l": "international",
     "america": "usa", "american": "usa", "britain": "uk", "british": "uk",
     "orgs": "organization", "org": "organization", "e-mail": "email",
 }
@@ -104,8 +108,7 @@ SPELLINGS = {
 SYNONYMS = {
     **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
                      "founded", "founding", "establish", "established", "establishes", "launch", "launched",
-                     "create", "created", "creation", "inception", "origin", "origins", "make", "makes",
-                     "making"], "begin"),
+                     "create", "created", "creation", "inception", "origin", "origins"], "begin"),
     **dict.fromkeys(["position", "positions"], "position"),
     **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
                      "responsibilities"], "role"),
@@ -149,14 +152,15 @@ NUMBERS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "se
                 "ninety": "90", "hundred": "100", "1st": "first", "2nd": "second", "3rd": "third",
                 "thirtieth": "30th", "twentieth": "20th"})
 
-_JA_KEYS = sorted((w for w in (*JA_STOPWORDS, *JA_WORDS) if len(w) >= 2), key=len, reverse=True)
-_JA_SPLIT = re.compile("(" + "|".join(map(re.escape, _JA_KEYS)) + ")") if _JA_KEYS else None
+# The domain thesaurus (knowledge/thesaurus.yaml): everyday words -> the knowledge base's words.
+THESAURUS = load_or_empty()
+_THESAURUS_PHRASES = THESAURUS.phrase_pattern()
+JA_MAP = {**JA_WORDS, **THESAURUS.japanese}
 _ISE = re.compile(r"(?<=\w{3})is(e|es|ed|ing|ation|ations|er|ers)$")
 _KANA_HIRA = r"\u3040-\u309f"
 _CJK = r"\u3005\u3006\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _CJK_RE = re.compile(f"[{_CJK}{_KANA_HIRA}]")
-_SPLIT_RE = re.compile(rf"[{_CJK}]+|[{_KANA_HIRA}]+|[^\W_{_CJK}{_KANA_HIRA}]+")
-_HIRA_ONLY = re.compile(rf"^[{_KANA_HIRA}]+$")
+_SPLIT_RE = re.compile(rf"[{_CJK}{_KANA_HIRA}]+|[^\W_{_CJK}{_KANA_HIRA}]+")
 _DIGIT_COMMA = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _APOSTROPHE = re.compile(r"['’`´]s\b|['’`´]")
 _VOWELS = set("aeiouy")
@@ -202,7 +206,7 @@ def stem(word: str) -> str:
 @lru_cache(maxsize=65536)
 def fold_word(word: str) -> str:
     """Spelling variants and endings folded, so "Programmes", "programs" and "program" are one word."""
-    word = JA_WORDS.get(word, word)
+    word = JA_MAP.get(word, word)
     if not word.isascii():
         return word
     word = SPELLINGS.get(word, word)
@@ -236,35 +240,48 @@ def clean(text: str) -> str:
     text = _ALUMNI.sub("alumni", text)
     text = _DURATION.sub("duration", text)
     text = _HOW_MANY.sub("number", text)
+    if _THESAURUS_PHRASES is not None:
+        text = _THESAURUS_PHRASES.sub(lambda m: THESAURUS.phrases[m.group(0)], text)
     text = _APOSTROPHE.sub("", text)
     return _DIGIT_COMMA.sub("", text)
 
 
 def words(text: str) -> list[str]:
-    """Every word of ``text`` (stopwords included), split at punctuation and script changes."""
-    return [w for w in _SPLIT_RE.findall(clean(text)) if not _HIRA_ONLY.match(w)]
+    """Every word of ``text`` (stopwords included), split at punctuation and script changes; thesaurus
+    words replaced ("grads" -> "graduates"), Japanese cut into words by ``japanese.words``."""
+    out: list[str] = []
+    for run in _SPLIT_RE.findall(clean(text)):
+        if run.isascii():
+            mapped = THESAURUS.words.get(run)
+            out.extend(mapped.split() if mapped else (run,))
+        elif has_cjk(run):
+            out.extend(_japanese(run))
+        else:
+            out.append(run)  # accented Latin ("düsseldorf")
+    return out
 
 
-def _ja_pieces(run: str) -> list[str]:
-    """A kanji/katakana run split around the scaffolding and mapped words it contains ("仕事内容" is
-    two stopwords, "応募方法" is "apply" + a stopword). Only pieces of two or more characters split a
-    run: a single kanji such as 教 also occurs inside topic words (教育, education)."""
-    if run in JA_STOPWORDS or run in JA_WORDS or _JA_SPLIT is None:
-        return [run]
-    return [p for p in _JA_SPLIT.split(run) if p]
+@lru_cache(maxsize=8192)
+def _japanese(run: str) -> tuple[str, ...]:
+    return tuple(japanese.words(run, JA_MAP, JA_STOPWORDS))
+
+
+def token_pairs(text: str) -> list[tuple[str, str]]:
+    """Each content token of ``text`` with the word it came from: ("programm", "programm"),
+    ("programmes", "program"). The engine checks the word as written against the English dictionary."""
+    out: list[tuple[str, str]] = []
+    for word in words(text):
+        if word in STOPWORDS or word in JA_STOPWORDS:
+            continue
+        folded = fold_word(word)
+        if folded and folded not in STOPWORDS:
+            out.append((word, folded))
+    return out
 
 
 def tokens(text: str) -> list[str]:
     """The content tokens of ``text``, in order: folded, stopwords and Japanese particles dropped."""
-    out: list[str] = []
-    for raw in words(text):
-        for word in (_ja_pieces(raw) if not raw.isascii() else (raw,)):
-            if word in STOPWORDS or word in JA_STOPWORDS:
-                continue
-            folded = fold_word(word)
-            if folded and folded not in STOPWORDS:
-                out.append(folded)
-    return out
+    return [folded for _, folded in token_pairs(text)]
 
 
 # Abbreviations in the knowledge base that are also everyday English words. Written in capitals

@@ -1,0 +1,82 @@
+"""What a question asks for, beyond its topic: a cost, a phone number, a deadline, a given year.
+
+An entry can be about the right topic and still not answer the question: "how much does the Japan
+Study Tour cost?" is about the tour, but no document gives a price. Then the honest reply says so
+and offers what the documents do say (a decline with ``related``), instead of presenting the tour's
+description as the answer. Detection is a few patterns on the question; the check is whether the
+entry's answer text contains anything of that kind.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str  # "cost", "phone", ...
+    asked: re.Pattern[str]  # in the question
+    given: re.Pattern[str]  # in an answer that gives it
+    words: frozenset[str]  # question tokens that only say "which attribute" (dropped to find the topic)
+    missing: str  # "the cost" in "The documents I have don't give the cost."
+
+
+_I = re.IGNORECASE
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute(
+        "cost",
+        # "who pays the costs" asks who, not how much.
+        re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|"
+                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b", _I),
+        re.compile(r"[£$€¥]|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
+                   r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
+        frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn"}),
+        "the cost",
+    ),
+    Attribute(
+        "phone",
+        re.compile(r"\b(?:phone|telephone|tel|fax|ring them|call them)\b", _I),
+        re.compile(r"\b(?:phone|tel|telephone)\b|\+\d{1,3}[\s-]?\d|\b\d{2,5}[\s-]\d{3,4}[\s-]\d{3,4}\b", _I),
+        frozenset({"phone", "telephon", "tel", "fax", "number", "ring", "call"}),
+        "a phone number",
+    ),
+    Attribute(
+        "deadline",
+        re.compile(r"\b(?:deadlines?|closing date|due date|cut-?off)\b", _I),
+        re.compile(r"\bdeadlines?\b|\bclosing date\b", _I),
+        frozenset({"deadlin", "clos", "date", "due", "cutoff", "cut"}),
+        "a deadline",
+    ),
+)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def asked(question: str) -> list[Attribute]:
+    """The attributes ``question`` asks for (usually none)."""
+    return [a for a in ATTRIBUTES if a.asked.search(question)]
+
+
+def attribute_words(question: str) -> frozenset[str]:
+    """The tokens that only name an attribute the question asks for ("cost", "phone")."""
+    out: frozenset[str] = frozenset()
+    for a in asked(question):
+        out |= a.words
+    return out
+
+
+def missing(question: str, answer: str) -> str | None:
+    """What the question asks for that ``answer`` does not give ("the cost", "anything for 2025"), or None."""
+    for a in asked(question):
+        if not a.given.search(answer):
+            return a.missing
+    for year in _YEAR.findall(question):
+        if year not in answer:
+            return f"anything for {year}"
+    return None
+
+
+def partial_text(what: str, title: str, answer: str) -> str:
+    """The reply when the documents cover the topic but not what was asked."""
+    return (f"The documents I have don't give {what}, so I can't answer that exactly. "
+            f"Here is what they say about **{title}**:\n\n{answer}")

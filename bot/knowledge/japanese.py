@@ -1,0 +1,80 @@
+"""Japanese words for the answer engine, with Janome (a pure-Python morphological analyser that
+ships its dictionary: no download, no C build).
+
+Japanese has no spaces. A run of Japanese text is cut into morphemes; particles, auxiliaries and
+symbols go; nouns next to each other form one compound, and verbs and adjectives count only when
+the thesaurus gives their English word (する, ある, やる carry no topic). A compound is kept whole
+when it is a name (it contains a proper noun or a suffix: 文部科学省, 国際交流員, 参加者), so it
+meets the entry that lists it as an alias; otherwise (海外事務所, 応募方法) it is split into its
+nouns, each read through the thesaurus (海外 -> overseas, 事務所 -> office). 何 followed by a counter
+(何人, 何ヶ所) asks for a number.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_lock = threading.Lock()
+_tokenizer: Any = None
+
+
+def _janome() -> Any:
+    """The tokenizer, built on first use (its dictionary takes a moment to open)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                from janome.tokenizer import Tokenizer
+
+                _tokenizer = Tokenizer()
+    return _tokenizer
+
+
+_CONTENT_NOUN_SKIP = ("非自立",)
+
+
+def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
+    """The content words of a Japanese run, each as the thesaurus's English word(s) or in Japanese."""
+    out: list[str] = []
+    compound: list[tuple[str, str]] = []  # (surface, part of speech detail)
+
+    def flush() -> None:
+        if compound:
+            out.extend(_compound(compound, mapping.get, stop))
+            compound.clear()
+
+    for tok in _janome().tokenize(run):
+        pos = tok.part_of_speech.split(",")
+        surface, base = tok.surface, tok.base_form if tok.base_form != "*" else tok.surface
+        if pos[0] == "名詞" and pos[1] not in _CONTENT_NOUN_SKIP:
+            if compound and compound[-1][0] == "何" and pos[2] == "助数詞":
+                compound.pop()
+                flush()
+                if surface != "年":  # 何年: "what year" asks when, not how many
+                    out.append("number")
+                continue
+            compound.append((surface, pos[1]))
+            continue
+        flush()
+        if pos[0] in ("動詞", "形容詞") and base in mapping:
+            out.extend(mapping[base].split())
+    flush()
+    return out
+
+
+def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None], stop: frozenset[str]) -> list[str]:
+    whole = "".join(s for s, _ in parts)
+    mapped = lookup(whole)
+    if mapped:
+        return mapped.split()
+    if len(parts) > 1 and any(detail in ("固有名詞", "接尾") for _, detail in parts):
+        return [whole]  # a name: 文部科学省, 国際交流員, 自治体国際化協会
+    out: list[str] = []
+    for surface, _ in parts:
+        if surface in stop:
+            continue
+        english = lookup(surface)
+        out.extend(english.split() if english else [surface])
+    return out

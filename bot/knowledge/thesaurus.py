@@ -1,0 +1,56 @@
+"""The domain thesaurus (``knowledge/thesaurus.yaml``): everyday words for what entries say differently.
+
+Read once, at import, by ``normalize``; applied to questions and entries alike, so "who foots the
+bill" and an entry's "who funds JET" meet on one word. A missing or broken file leaves the map empty
+(the engine still works, only with fewer paraphrases); ``load`` raises for the tests and tools that
+want to know.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PATH = Path(__file__).resolve().parent.parent.parent / "knowledge" / "thesaurus.yaml"
+SECTIONS = ("phrases", "words", "chat", "japanese")
+
+
+@dataclass(frozen=True)
+class Thesaurus:
+    phrases: dict[str, str] = field(default_factory=dict)
+    words: dict[str, str] = field(default_factory=dict)  # single words and chat spellings
+    japanese: dict[str, str] = field(default_factory=dict)
+
+    def phrase_pattern(self) -> re.Pattern[str] | None:
+        """One regex for every phrase, longest first, whole words only."""
+        if not self.phrases:
+            return None
+        keys = sorted(self.phrases, key=len, reverse=True)
+        return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+
+
+def load(path: Path = PATH) -> Thesaurus:
+    """Parse the thesaurus; raises ``ValueError`` saying what is wrong."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: the top level must be a mapping of {', '.join(SECTIONS)}")
+    maps: dict[str, dict[str, str]] = {}
+    for name, section in data.items():
+        if name not in SECTIONS:
+            raise ValueError(f"{path}: unknown section {name!r} (allowed: {', '.join(SECTIONS)})")
+        if not isinstance(section, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in section.items()):
+            raise ValueError(f"{path}: section {name!r} must map text to text")
+        maps[name] = {k.strip().lower(): v.strip().lower() for k, v in section.items()}
+    return Thesaurus(phrases=maps.get("phrases", {}), words={**maps.get("words", {}), **maps.get("chat", {})},
+                     japanese=maps.get("japanese", {}))
+
+
+def load_or_empty(path: Path = PATH) -> Thesaurus:
+    try:
+        return load(path)
+    except (OSError, ValueError, yaml.YAMLError):
+        return Thesaurus()
