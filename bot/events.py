@@ -480,11 +480,12 @@ class EventService:
         return event
 
     async def member_attendance(self, guild_id: int, user_id: int) -> list[AttendanceEntry]:
-        """A member's events in this server that have started: what they answered and whether they came."""
+        """A member's events in this server that have started (or they checked in at): what they answered
+        and whether they came."""
         now = self.clock()
         out = []
         for event, status, attended in await self.db.events.member_attendance(guild_id, user_id):
-            if event.start_at > now:
+            if event.start_at > now and attended is None:  # not happened yet (an early check-in counts)
                 continue
             if attended is None:
                 presence = "no-show" if status == "going" and now >= event.end_at else \

@@ -351,10 +351,10 @@ class EventsCog(commands.Cog):
     async def attendance(self, interaction: discord.Interaction, member: discord.Member) -> None:
         history = await self.service.member_attendance(guild_id_of(interaction), member.id)
         if not history:
-            await send_ephemeral(interaction, f"{member.mention} has no past events in this server.")
+            await send_ephemeral(interaction, f"{member.mention} has no events so far in this server.")
             return
         came = sum(1 for h in history if h.presence == "attended")
-        lines = [f"{member.mention}: attended {came} of {len(history)} past event(s) they answered."]
+        lines = [f"{member.mention}: attended {came} of {len(history)} event(s) so far."]
         for h in history[-20:]:
             lines.append(f"<t:{unix(h.event.start_at)}:d> {bold(h.event.title)}: answered {h.rsvp or '—'}, "
                          f"{h.presence}")

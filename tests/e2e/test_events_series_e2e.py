@@ -1,0 +1,109 @@
+"""Issue "Done when", the event side, through the fake Discord over real sockets: a monthly series whose next
+occurrences are posted with their own buttons, a members-only occurrence that refuses a non-member, Going
+with a sign-up question and a guest filling capacity as a party, skipping an occurrence (members told), and
+check-in marking attendance."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+FIELD = "jetbot:event-form:{}".format
+
+
+async def note(result) -> str:
+    """The private reply (a follow-up when the first response updated the post)."""
+    if result.response.type == 7:
+        [message] = await result.wait_followups(1)
+        return message["content"]
+    return result.text
+
+
+def posts(discord, channel) -> list[dict]:
+    return [m for m in discord.channel_messages(channel) if m.get("embeds") and m.get("components")]
+
+
+def event_id_of(post: dict) -> int:
+    return int(post["embeds"][0]["footer"]["text"].rsplit("#", 1)[1])
+
+
+async def test_monthly_series_members_only_signup_guests_skip_and_check_in(discord, world, jetbot):
+    kai = world.guild.add_member("kai-helper", roles=(world.helper_role,))
+    lee = world.guild.add_member("lee-helper", roles=(world.helper_role,))
+
+    opened = await discord.slash("series create", user=world.organiser, channel=world.events,
+                                 pattern="monthly-weekday", count=6, capacity=3, ahead_days=45, guests=1,
+                                 questions="Dietary requirements?", members_role=world.helper_role)
+    assert opened.modal is not None
+    created = await discord.submit_modal(opened.modal["custom_id"], {
+        FIELD("title"): "Pub night", FIELD("start"): "2026-12-04 19:00", FIELD("end"): "22:00",
+        FIELD("location"): "The Tanuki", FIELD("description"): "First Friday of the month",
+    }, user=world.organiser)
+    assert "Every first Friday of the month, 19:00 (UTC), 6 times" in created.text
+    assert "deleted automatically 30 days after the event" in created.text  # told when adding a question
+
+    # The background loop posts the occurrences within 45 days: 4 Dec and 1 Jan, each with its own buttons.
+    await discord.wait_until(lambda: len(posts(discord, world.events)) >= 2 or None, 5.0, "two occurrence posts")
+    december, january = posts(discord, world.events)
+    dec_id, jan_id = event_id_of(december), event_id_of(january)
+    assert dec_id != jan_id
+    for post, eid in ((december, dec_id), (january, jan_id)):
+        ids = [c["custom_id"] for row in post["components"] for c in row["components"]]
+        assert f"jetbot:rsvp:{eid}:going" in ids
+    assert "<t:1796410800:F>" in december["embeds"][0]["fields"][0]["value"]  # 2026-12-04 19:00 UTC
+    assert "<t:1798830000:F>" in january["embeds"][0]["fields"][0]["value"]  # 2027-01-01 19:00 UTC
+
+    # Members-only: a member without the Helpers role is told why, politely, and nothing is recorded.
+    refused = await discord.click(december, f"jetbot:rsvp:{dec_id}:going", user=world.member)
+    assert refused.response.ephemeral and "role only" in refused.text and refused.modal is None
+
+    # Going asks the question and how many guests; the party of 2 takes 2 of the 3 places.
+    asked = await discord.click(december, f"jetbot:rsvp:{dec_id}:going", user=world.helper)
+    assert asked.modal is not None
+    going = await discord.submit_modal(asked.modal["custom_id"], {
+        "jetbot:signup:q0": "vegetarian", "jetbot:signup:guests": "1"}, user=world.helper)
+    assert "You're going to **Pub night** with 1 guest" in await note(going)
+    # Kai's party of 2 does not fit the last place: waitlisted whole. Lee alone fits and takes it.
+    kai_form = await discord.click(december, f"jetbot:rsvp:{dec_id}:going", user=kai)
+    kai_done = await discord.submit_modal(kai_form.modal["custom_id"], {
+        "jetbot:signup:q0": "none", "jetbot:signup:guests": "1"}, user=kai)
+    assert "waitlist at position **1**" in await note(kai_done)
+    lee_form = await discord.click(december, f"jetbot:rsvp:{dec_id}:going", user=lee)
+    await discord.submit_modal(lee_form.modal["custom_id"], {
+        "jetbot:signup:q0": "halal", "jetbot:signup:guests": "0"}, user=lee)
+    summary = await jetbot.services.events.summary(world.guild.id, dec_id)
+    assert (summary.taken, summary.going, summary.waitlist, summary.full) == (3, 2, 1, True)
+    await discord.wait_until(
+        lambda: "3 / 3" in str(discord.messages[int(december["id"])]["embeds"][0]) or None, 5.0, "the post refreshed")
+
+    # The organiser sees the answers and guests, in the message and the file.
+    listed = await discord.slash("event attendees", user=world.organiser, event=dec_id)
+    [upload] = discord.files_of(listed.original) or [f for m in listed.followups for f in discord.files_of(m)]
+    rows = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8-sig"))))
+    by_user = {r["user_id"]: r for r in rows}
+    assert by_user[str(world.helper.id)]["Dietary requirements?"] == "vegetarian"
+    assert by_user[str(world.helper.id)]["guests"] == "1" and by_user[str(kai.id)]["status"] == "waitlist"
+
+    # Skip January: the member who answered it is told by DM; the series goes on.
+    jan_form = await discord.click(january, f"jetbot:rsvp:{jan_id}:going", user=lee)
+    await discord.submit_modal(jan_form.modal["custom_id"], {"jetbot:signup:q0": "halal",
+                                                             "jetbot:signup:guests": "0"}, user=lee)
+    series_id = (await jetbot.services.events.summary(world.guild.id, jan_id)).event.series_id
+    skipped = await discord.slash("series skip", user=world.organiser, series=series_id, event=jan_id)
+    assert "the series goes on" in skipped.text
+    await discord.wait_until(lambda: any("cancelled" in d["content"] for d in discord.dms_to(lee)) or None, 5.0,
+                             "the skip DM")
+    assert any("Only this date is skipped" in d["content"] for d in discord.dms_to(lee))
+    assert (await jetbot.services.events.summary(world.guild.id, jan_id)).event.cancelled
+
+    # Check-in: the organiser shows a code in the room; a member types it; attendance is marked.
+    jetbot.clock.now = datetime(2026, 12, 4, 18, 45, tzinfo=UTC)
+    shown = await discord.slash("event checkin-code", user=world.organiser, event=dec_id)
+    code = shown.text.split("**`")[1].split("`**")[0]
+    checked = await discord.slash("checkin", user=world.helper, code=code)
+    assert "Checked in at **Pub night**" in checked.text
+    attendees = await jetbot.services.events.attendees(world.guild.id, dec_id)
+    assert attendees.presence(world.helper.id, jetbot.clock.now) == "attended"
+    history = await discord.slash("member attendance", user=world.organiser, member=world.helper)
+    assert "attended 1 of 1" in history.text
