@@ -34,7 +34,7 @@ async def test_ask_uncovered_question_says_not_sure_and_a_suggestion_opens_its_a
 
     click = await discord.click(result.original, buttons[0], user=world.member)
     assert click.response.ephemeral
-    entry_id = buttons[0].removeprefix("jetbot:kb:")
+    entry_id = buttons[0].removeprefix("jetbot:kb:").split(":")[0]
     entry = discord_entry(discord, entry_id)
     assert click.response.embeds[0]["title"] == entry.title[:256]
 

@@ -109,6 +109,12 @@ class MemberActions(FakeBase):
             resolved.setdefault("members", {})[str(member.id)] = {
                 **member.payload(with_user=False), "permissions": str(guild.permissions_of(member))}
             return str(member.id)
+        if otype == 11:  # attachment: (filename, bytes), uploaded first and served by the fake's "CDN"
+            filename, content = value
+            [attachment] = self._attachments([{"filename": filename, "content": content,
+                                               "content_type": "application/octet-stream"}])
+            resolved.setdefault("attachments", {})[attachment["id"]] = attachment
+            return attachment["id"]
         if otype == 7:  # channel
             channel = value if isinstance(value, FakeChannel) else guild.channels[int(value)]
             resolved.setdefault("channels", {})[str(channel.id)] = {
@@ -119,7 +125,8 @@ class MemberActions(FakeBase):
     async def slash(self, command: str, *, user: FakeMember, channel: FakeChannel | None = None,
                     within: float = 5.0, **options: Any) -> InteractionResult:
         """Run ``/command [group] [sub]`` as ``user`` and wait for the bot's acknowledgement (and, if it
-        deferred, for the answer). Option names with ``-`` can be given with ``_``."""
+        deferred, for the answer). Option names with ``-`` can be given with ``_``; an attachment option
+        takes ``(filename, bytes)``."""
         data, _ = self._build_options(command, self.guild_of(user), options)
         return await self._inject(self._base_interaction(2, data, user, channel), within)
 

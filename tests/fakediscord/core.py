@@ -78,6 +78,7 @@ class FakeBase:
         self.gateway_closes: list[int] = []  # close codes the fake sent
         self.identifies: list[dict[str, Any]] = []
         self.files_by_message: dict[int, list[dict[str, Any]]] = {}  # uploads: field, filename, content bytes
+        self.attachment_bytes: dict[int, bytes] = {}  # served at /attachments/<id>/<name>, like Discord's CDN
         self._modals_shown: dict[int, dict[str, dict[str, Any]]] = {}  # user id -> custom_id -> modal
         self._sockets: list[web.WebSocketResponse] = []
         self._seq: dict[int, int] = {}

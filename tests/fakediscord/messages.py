@@ -22,6 +22,7 @@ class MessageStore(FakeBase):
         out = []
         for f in files:
             aid = snowflake()
+            self.attachment_bytes[aid] = f["content"]
             out.append({"id": str(aid), "filename": f["filename"] or "file", "size": len(f["content"]),
                         "url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",
                         "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",

@@ -43,6 +43,7 @@ class FakeDiscord(MemberActions, Gateway, RestApi, MessageStore):
     async def start(self) -> FakeDiscord:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_get("/gateway", self._serve_gateway)
+        app.router.add_get("/attachments/{aid}/{name}", self._serve_attachment)
         app.router.add_route("*", API_PREFIX + "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -58,6 +59,13 @@ class FakeDiscord(MemberActions, Gateway, RestApi, MessageStore):
         if self._runner is not None:
             await asyncio.wait_for(self._runner.cleanup(), 5)
             self._runner = None
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        """Discord's CDN for uploads: what the bot sent and what a member attached to a command."""
+        content = self.attachment_bytes.get(int(request.match_info["aid"]))
+        if content is None:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=content, content_type="application/octet-stream")
 
     @property
     def api_base(self) -> str:
