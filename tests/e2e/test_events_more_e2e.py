@@ -249,7 +249,8 @@ async def test_attendees_are_private_in_order_with_a_csv(discord, world):
     assert upload["filename"] == f"event-{event_id}.csv"
     reader = csv.DictReader(io.StringIO(upload["content"].decode("utf-8-sig"), newline=""))
     rows = list(reader)
-    assert reader.fieldnames == ["status", "position", "user_id", "display_name", "responded_at"]
+    assert reader.fieldnames == ["status", "position", "user_id", "display_name", "responded_at", "guests",
+                                 "attendance"]
     assert [(r["status"], r["position"], r["user_id"], r["display_name"]) for r in rows] == [
         ("going", "1", str(world.closed_dms.id), "quiet-quentin"), ("going", "2", str(world.helper.id), "hana-helper"),
         ("maybe", "1", str(world.member.id), "mika-member"), ("waitlist", "1", str(world.organiser.id),
