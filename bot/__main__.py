@@ -1,24 +1,34 @@
 """Command line: ``jetbot`` / ``python -m bot``.
 
     jetbot                     run the bot if DISCORD_TOKEN is set, else ask questions in the terminal
-    jetbot run                 run the bot (a one-line error if the token is missing or rejected)
+    jetbot run                 run the bot (one line and a non-zero exit if it cannot start)
+    jetbot check               validate settings, knowledge base, database and token without starting
     jetbot ask "QUESTION"      answer one question (--json for machines, --batch FILE for many)
     jetbot kb check [PATH]     validate the knowledge base (exit 0 or 1)
     jetbot kb export --json    print every entry as JSON
+    jetbot backup PATH         copy the live database consistently (a file, or a folder for a dated name)
+    jetbot restore FILE        put a backup in place (refused while the bot runs on that database)
     jetbot invite-url          print the link that adds the bot to a server
+
+Global options, before or after the sub-command: --env-file FILE, --knowledge PATH, --db PATH.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import dataclasses
 import logging
+import os
 import signal
+import sqlite3
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.config import ConfigError, Settings
+from bot.ops.logs import setup_logging
 
 if TYPE_CHECKING:
     from bot.client import JetBot
@@ -35,17 +45,6 @@ INVITE_PERMISSIONS = {
     "read_message_history": "edit its own event posts after a restart",
     "manage_events": "mirror chapter events in the server's Events tab",
 }
-
-
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("discord").setLevel(max(logging.INFO, getattr(logging, level, logging.INFO)))
-    # aiosqlite logs every statement with its parameters (email addresses) at DEBUG: never let it.
-    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, getattr(logging, level, logging.INFO)))
 
 
 def invite_url(application_id: int) -> str:
@@ -70,7 +69,8 @@ def point_at_discord(api_base: str | None, gateway_url: str | None) -> None:
 
 
 async def run_bot(settings: Settings) -> int:
-    """Own the loop: open storage, load knowledge, start the bot, close everything on a signal."""
+    """Own the loop: take the database's lock, open storage, load knowledge, start the bot, and on a
+    signal let it finish what it is doing and close everything."""
     if not settings.token:
         print(
             "jetbot: DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
@@ -78,10 +78,12 @@ async def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
+    import aiohttp
     import discord
 
     from bot.client import JetBot
     from bot.knowledge import KnowledgeError, KnowledgeService
+    from bot.ops.backup import DatabaseLock
     from bot.services import build_services
     from bot.storage import Database, StorageError
 
@@ -93,77 +95,184 @@ async def run_bot(settings: Settings) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+    lock = DatabaseLock(settings.database_path)
     try:
-        db = await Database(settings.database_path).open()
-    except StorageError as exc:
-        print(f"jetbot: {exc}", file=sys.stderr)
+        if not lock.acquire():
+            print(f"jetbot: another jetbot is already running on {settings.database_path}.", file=sys.stderr)
+            return 1
+    except OSError as exc:
+        print(f"jetbot: cannot use {settings.database_path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
-        bot = JetBot(build_services(settings, db, knowledge))
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, _request_stop, bot, sig)
-            except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-                pass
         try:
-            async with bot:
-                await bot.start(settings.token.get())
-        except discord.LoginFailure:
-            print(
-                "jetbot: Discord rejected the token. Reset it on the Bot page of your application and "
-                "update DISCORD_TOKEN in .env.",
-                file=sys.stderr,
-            )
+            db = await Database(settings.database_path).open()
+        except (StorageError, sqlite3.Error, OSError) as exc:
+            print(f"jetbot: cannot open the database {settings.database_path}: {exc}. "
+                  "Check its owner and permissions (`jetbot check`), or restore a backup.", file=sys.stderr)
             return 1
-        except discord.PrivilegedIntentsRequired:
-            print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
-            return 1
+        try:
+            return await _serve(JetBot(build_services(settings, db, knowledge)), settings,
+                                discord=discord, network_errors=(aiohttp.ClientError, OSError))
+        finally:
+            await db.close()
+            log.info("stopped; database closed")
     finally:
-        await db.close()
-        log.info("stopped; database closed")
+        lock.release()
+
+
+async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_errors: tuple[type[BaseException], ...]
+                 ) -> int:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, _request_stop, bot, sig)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+    assert settings.token is not None
+    try:
+        async with bot:
+            await bot.start(settings.token.get())
+    except discord.LoginFailure:
+        print("jetbot: Discord rejected the token. Reset it on the Bot page of your application and "
+              "update DISCORD_TOKEN in .env.", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
+        return 1
+    except (discord.GatewayNotFound, *network_errors) as exc:
+        # Only at start: once connected, discord.py reconnects by itself with backoff.
+        print(f"jetbot: cannot reach Discord ({type(exc).__name__}: {exc}). Check this server's network and DNS; "
+              "the service manager will start it again.", file=sys.stderr)
+        return 1
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
     return 0
 
 
 def _request_stop(bot: JetBot, sig: signal.Signals) -> None:
-    log.info("received %s, shutting down", sig.name)
+    log.info("received %s, stopping: finishing interactions in flight and background work", sig.name)
     asyncio.get_running_loop().create_task(bot.close())
+
+
+# -- arguments ----------------------------------------------------------------------------------
+def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """The same options on the main parser and on every sub-command, so they work in either place.
+    Sub-commands default to SUPPRESS so that a value given before the sub-command is kept."""
+    default: Any = None if top else argparse.SUPPRESS
+    parser.add_argument("--env-file", metavar="FILE", type=Path, default=default,
+                        help="settings file (default: .env in the working directory)")
+    parser.add_argument("--knowledge", metavar="PATH", type=Path, default=default,
+                        help="knowledge folder or file (overrides JETBOT_KNOWLEDGE)")
+    parser.add_argument("--db", metavar="PATH", type=Path, default=default,
+                        help="SQLite database (overrides JETBOT_DB)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jetbot", description="jetbot: JET Programme answers, events, newsletter.")
+    _global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command")
 
-    sub.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, **kwargs)
+        _global_options(p, top=False)
+        return p
 
-    ask = sub.add_parser("ask", help="answer a question from the knowledge base")
+    command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    command("check", aliases=["doctor"], help="check settings, knowledge base, database and token; start nothing")
+
+    ask = command("ask", help="answer a question from the knowledge base")
     ask.add_argument("question", nargs="*", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
     ask.add_argument("--batch", metavar="FILE", help="one question per line; one JSON object per line out")
-    ask.add_argument("--knowledge", metavar="PATH", type=Path, help="knowledge folder or file")
 
-    kb = sub.add_parser("kb", help="knowledge base tools")
+    kb = command("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base (exit 0 if valid, 1 if not)")
+    _global_options(check, top=False)
     check.add_argument("path", nargs="?", type=Path, help="folder or YAML file (default: the configured one)")
     export = kb_sub.add_parser("export", help="print every entry")
+    _global_options(export, top=False)
     export.add_argument("--json", action="store_true", required=True, help="as a JSON array")
-    export.add_argument("--knowledge", metavar="PATH", type=Path, help="knowledge folder or file")
 
-    inv = sub.add_parser("invite-url", help="print the link that adds the bot to a server")
+    backup = command("backup", help="copy the live database safely (while the bot runs)")
+    backup.add_argument("target", type=Path, help="file to write, or a folder for jetbot-YYYYMMDD-HHMMSS.sqlite3")
+    restore = command("restore", help="replace the database with a backup (the bot must be stopped)")
+    restore.add_argument("backup", type=Path, help="a file made by `jetbot backup`")
+
+    inv = command("invite-url", help="print the link that adds the bot to a server")
     inv.add_argument("--application-id", type=int, help="default: DISCORD_APPLICATION_ID")
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def load_settings(args: argparse.Namespace) -> Settings:
+    """Settings from the environment and .env, with the global options on top (paths relative to the
+    working directory)."""
+    settings = Settings.from_env(env_file=args.env_file)
+    cwd = Path.cwd()
+    if args.knowledge is not None:
+        settings = dataclasses.replace(settings, knowledge_path=cwd / args.knowledge.expanduser())
+    if args.db is not None:
+        settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser())
+    return settings
+
+
+# -- commands -----------------------------------------------------------------------------------
+def _backup(settings: Settings, target: Path) -> int:
+    from bot.ops.backup import OpsError, backup
+
+    try:
+        report = backup(settings.database_path, Path.cwd() / target)
+    except OpsError as exc:
+        print(f"jetbot: {exc}", file=sys.stderr)
+        return 1
+    rows = sum(report.row_counts.values())
+    print(f"backed up {settings.database_path} to {report.path} (schema {report.schema_version}, "
+          f"{rows} rows in {len(report.row_counts)} tables, integrity ok)")
+    return 0
+
+
+def _restore(settings: Settings, source: Path) -> int:
+    from bot.ops.backup import OpsError, restore
+
+    try:
+        report, kept = restore(Path.cwd() / source, settings.database_path)
+    except OpsError as exc:
+        print(f"jetbot: {exc}", file=sys.stderr)
+        return 1
+    if kept is not None:
+        print(f"the previous database is kept as {kept}")
+    rows = sum(report.row_counts.values())
+    print(f"restored {source} to {settings.database_path} (schema {report.schema_version}, {rows} rows); "
+          "start the bot again")
+    return 0
+
+
+def _check(settings: Settings) -> int:
+    from bot.ops.doctor import FAIL, format_checks, run_checks
+
+    checks = run_checks(settings)
+    print(format_checks(checks))
+    failed = [c for c in checks if c.status == FAIL]
+    print(f"{len(failed)} problem(s): fix them and run `jetbot check` again." if failed
+          else "All good: start it with `jetbot run`.")
+    return 1 if failed else 0
+
+
+def _main(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = Settings.from_env()
+        settings = load_settings(args)
     except ConfigError as exc:
         print(f"jetbot: {exc}", file=sys.stderr)
         return 2
-    # The terminal commands keep stdout for their output; logs go to stderr and stay quiet.
-    setup_logging(settings.log_level if args.command in (None, "run") else "WARNING")
+    running = args.command == "run" or (args.command is None and settings.token)
+    if running:
+        setup_logging(settings.log_level, settings.log_format)  # stdout, one line per record
+    else:
+        # The terminal commands keep stdout for their output; logs go to stderr and stay quiet.
+        setup_logging("WARNING", settings.log_format, stream=sys.stderr)
 
     if args.command == "invite-url":
         app_id = args.application_id or settings.application_id
@@ -173,24 +282,43 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(invite_url(app_id))
         return 0
-
-    if args.command == "run" or (args.command is None and settings.token):
-        try:
-            return asyncio.run(run_bot(settings))
-        except KeyboardInterrupt:  # pragma: no cover - signal handlers normally catch it first
-            return 130
+    if args.command in ("check", "doctor"):
+        return _check(settings)
+    if args.command == "backup":
+        return _backup(settings, args.target)
+    if args.command == "restore":
+        return _restore(settings, args.backup)
+    if running:
+        return asyncio.run(run_bot(settings))
 
     from bot.knowledge import cli as kcli
 
     if args.command == "ask":
-        return kcli.ask_command(args.question, as_json=args.json, batch=args.batch,
-                                knowledge=args.knowledge or settings.knowledge_path)
+        return kcli.ask_command(args.question, as_json=args.json, batch=args.batch, knowledge=settings.knowledge_path)
     if args.command == "kb":
         if args.kb_command == "check":
-            return kcli.kb_check(args.path or settings.knowledge_path)
-        return kcli.kb_export(args.knowledge or settings.knowledge_path)
+            return kcli.kb_check(Path.cwd() / args.path if args.path else settings.knowledge_path)
+        return kcli.kb_export(settings.knowledge_path)
     # No subcommand and no token: let a person try the answer engine.
     return kcli.repl(settings.knowledge_path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The entry point: ordinary accidents end with one line, never a traceback."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)  # end the ^C line (e.g. at the ask> prompt)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`jetbot kb export --json | head`): nothing more to say, and Python must not
+        # complain when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    except sqlite3.OperationalError as exc:
+        print(f"jetbot: database error: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

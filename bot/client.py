@@ -7,11 +7,13 @@ the user as one short sentence while the detail goes to the log.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import json
 import logging
 import pkgutil
+import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -19,6 +21,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot import tasks
 from bot.errors import UserError
 from bot.ops.sync_state import CommandSyncState
 from bot.web import WebServer, start_web
@@ -30,6 +33,9 @@ log = logging.getLogger("jetbot")
 
 NO_MENTIONS = discord.AllowedMentions.none()
 SORRY = "Sorry, something went wrong on my side. The organisers can find the details in the bot's log."
+DISK_FULL = "Sorry, the bot's disk is full, so nothing was saved. Please tell the organisers."
+RESTARTING = "jetbot is restarting right now: please try again in a minute."
+SHUTDOWN_GRACE = 5.0  # seconds for interactions in flight, then as long again for background work
 
 T = TypeVar("T")
 S = TypeVar("S")
@@ -138,6 +144,8 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         return f"I couldn't understand {error.value!r} for that option.", False
     if isinstance(error, app_commands.CheckFailure):
         return (str(error) or "You can't use this command here."), False
+    if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+        return DISK_FULL, True  # "database or disk is full": the transaction was rolled back
     if isinstance(error, discord.Forbidden):
         return "I don't have permission to do that here. Ask a server admin to check my role.", True
     return SORRY, True
@@ -244,6 +252,38 @@ class JetBot(commands.Bot):
         self.cog_names = cogs if cogs is not None else discover_cogs()
         self.synced_this_start = False
         self.web: WebServer | None = None
+        self.accepting = True  # False once stopping: new interactions are told to come back later
+        self.in_flight: set[asyncio.Task[Any]] = set()
+        self._shutdown: asyncio.Future[None] | None = None
+        self._install_intake_gate()
+
+    def _install_intake_gate(self) -> None:
+        """Every interaction passes here before discord.py handles it: while stopping it is answered
+        "restarting"; otherwise the tasks discord.py starts for it are remembered, so a shutdown can
+        wait for them. (discord.py has no public hook that sees every interaction first.)"""
+        parsers = self._connection.parsers
+        handle = parsers["INTERACTION_CREATE"]
+
+        def gate(data: Any) -> None:
+            if not self.accepting:
+                tasks.spawn(self._refuse(data), purpose="tell a member the bot is restarting")
+                return
+            before = asyncio.all_tasks()
+            handle(data)
+            for task in asyncio.all_tasks() - before:
+                self.in_flight.add(task)
+                task.add_done_callback(self.in_flight.discard)
+
+        parsers["INTERACTION_CREATE"] = gate
+
+    async def _refuse(self, data: Any) -> None:
+        if data.get("type") not in (2, 3, 5):  # autocomplete cannot get a message
+            return
+        interaction: discord.Interaction[JetBot] = discord.Interaction(data=data, state=self._connection)
+        try:
+            await interaction.response.send_message(RESTARTING, ephemeral=True)
+        except discord.HTTPException as exc:
+            log.info("could not tell interaction %s the bot is restarting: %s", interaction.id, exc)
 
     async def setup_hook(self) -> None:
         for name in self.cog_names:
@@ -259,6 +299,27 @@ class JetBot(commands.Bot):
         return self.is_ready() and not self.is_closed() and self.ws is not None and self.ws.open
 
     async def close(self) -> None:
+        """Stop cleanly (also on SIGTERM/SIGINT): take no new interactions, let those in flight finish
+        and background work drain (each bounded by ``SHUTDOWN_GRACE``), then close the web server,
+        the gateway and the HTTP session. The caller closes the database afterwards."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._stop())
+        await asyncio.shield(self._shutdown)
+
+    async def _stop(self) -> None:
+        self.accepting = False
+        pending = {t for t in self.in_flight if not t.done()}
+        if pending:
+            log.info("stopping: waiting for %d interaction(s) in flight", len(pending))
+            _, late = await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+            if late:
+                log.warning("stopping: %d interaction(s) still running after %.0f s", len(late), SHUTDOWN_GRACE)
+        if len(tasks.background):
+            log.info("stopping: waiting for background work: %s", ", ".join(tasks.background.pending()))
+        cancelled = await tasks.drain(SHUTDOWN_GRACE)
+        if cancelled:
+            log.warning("stopping: cancelled %d background task(s); queued DMs are resent at the next start",
+                        cancelled)
         if self.web is not None:
             await self.web.stop()
             self.web = None

@@ -1,4 +1,9 @@
-"""Settings, read once at start from the environment and ``.env``.
+"""Settings, read once at start from the environment and a ``.env`` file.
+
+Service managers start the bot in a working directory of their choosing, so ``.env`` is read from
+the working directory (or the file given with ``--env-file``), never from the checkout, and a
+relative path in a setting is relative to the working directory too. The environment wins over the
+file (systemd's ``Environment=`` and Docker's ``-e`` work as expected).
 
 The token is wrapped in ``Secret`` so that it can never end up in a log line or a traceback's locals
 by accident.
@@ -10,11 +15,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The knowledge base shipped with jetbot; a deployment points JETBOT_KNOWLEDGE elsewhere to replace it.
 DEFAULT_KNOWLEDGE = PROJECT_ROOT / "knowledge"
 DEFAULT_DATABASE = Path("data") / "jetbot.sqlite3"
+ENV_FILE = ".env"
+LOG_FORMATS = ("text", "json")
 DEFAULT_CONSENT_TEXT = (
     "I agree that this chapter may store my email address and name to send me its newsletter. "
     "I can unsubscribe at any time with /newsletter unsubscribe, and see or erase my data with /privacy."
@@ -70,6 +78,32 @@ def _public_url(raw: str | None) -> str | None:
     return value
 
 
+def read_env(env_file: Path | None = None, *, cwd: Path | None = None) -> tuple[dict[str, str], Path | None]:
+    """The process environment over the ``.env`` file: (variables, the file read or None).
+
+    ``env_file`` must exist when given; the default ``.env`` in ``cwd`` is optional."""
+    base = cwd or Path.cwd()
+    path = env_file if env_file is not None else base / ENV_FILE
+    if not path.is_absolute():
+        path = base / path
+    values: dict[str, str] = {}
+    used: Path | None = None
+    if path.is_file():
+        try:
+            values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}") from None
+        used = path
+    elif env_file is not None:
+        raise ConfigError(f"--env-file {env_file}: no such file")
+    return {**values, **os.environ}, used
+
+
+def _path(raw: str | None, default: Path, cwd: Path) -> Path:
+    value = Path((raw or "").strip() or default).expanduser()
+    return value if value.is_absolute() else cwd / value
+
+
 @dataclass(frozen=True)
 class Settings:
     token: Secret | None = None
@@ -77,6 +111,7 @@ class Settings:
     database_path: Path = DEFAULT_DATABASE
     knowledge_path: Path = DEFAULT_KNOWLEDGE
     log_level: str = "INFO"
+    log_format: str = "text"  # one line per record; "json" for log collectors
     dev_guild_id: int | None = None
     consent_text: str = DEFAULT_CONSENT_TEXT
     # The web server (calendar feed, event pages, /healthz): off unless a port is set.
@@ -86,25 +121,36 @@ class Settings:
     # Only for tests against the fake Discord server on 127.0.0.1; empty means the real Discord.
     api_base: str | None = None
     gateway_url: str | None = None
+    env_file: Path | None = None  # the .env file read, if any (``jetbot check`` shows it)
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
-        """Build settings from ``env`` (default: ``os.environ`` after loading ``.env``)."""
+    def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True, env_file: Path | None = None,
+                 cwd: Path | None = None) -> Settings:
+        """Build settings from ``env`` (default: the environment over ``.env`` in ``cwd``, or ``env_file``).
+        Relative paths are resolved against ``cwd`` (default: the working directory)."""
+        base = (cwd or Path.cwd()).resolve()
+        used: Path | None = None
         if env is None:
             if dotenv:
-                load_dotenv(override=False)
-            env = dict(os.environ)
+                env, used = read_env(env_file, cwd=base)
+            else:
+                env = dict(os.environ)
         token = (env.get("DISCORD_TOKEN") or "").strip()
         level = (env.get("JETBOT_LOG_LEVEL") or "INFO").strip().upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(f"JETBOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, got {level!r}")
+        log_format = (env.get("JETBOT_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"JETBOT_LOG_FORMAT must be text or json, got {log_format!r}")
         return cls(
             token=Secret(token) if token else None,
             application_id=_int_or_none("DISCORD_APPLICATION_ID", env.get("DISCORD_APPLICATION_ID")),
-            database_path=Path(env.get("JETBOT_DB") or DEFAULT_DATABASE),
-            knowledge_path=Path(env.get("JETBOT_KNOWLEDGE") or DEFAULT_KNOWLEDGE),
+            database_path=_path(env.get("JETBOT_DB"), DEFAULT_DATABASE, base),
+            knowledge_path=_path(env.get("JETBOT_KNOWLEDGE"), DEFAULT_KNOWLEDGE, base),
             log_level=level,
+            log_format=log_format,
+            env_file=used,
             dev_guild_id=_int_or_none("JETBOT_DEV_GUILD_ID", env.get("JETBOT_DEV_GUILD_ID")),
             consent_text=(env.get("JETBOT_CONSENT_TEXT") or DEFAULT_CONSENT_TEXT).strip(),
             web_port=_port(env.get("JETBOT_WEB_PORT")),

@@ -20,7 +20,7 @@ def test_values_are_read_and_typed() -> None:
     s = Settings.from_env({"DISCORD_TOKEN": " abc.def ", "DISCORD_APPLICATION_ID": "123", "JETBOT_DB": "x/y.db",
                            "JETBOT_LOG_LEVEL": "debug", "JETBOT_DEV_GUILD_ID": ""})
     assert s.token is not None and s.token.get() == "abc.def"
-    assert s.application_id == 123 and s.database_path == Path("x/y.db") and s.log_level == "DEBUG"
+    assert s.application_id == 123 and s.database_path == Path.cwd() / "x/y.db" and s.log_level == "DEBUG"
     assert s.dev_guild_id is None
 
 

@@ -14,14 +14,14 @@ import pytest
 from tests.fakediscord import FakeDiscord
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-WAIT = 15.0
+WAIT = 30.0  # generous: CI machines are slow and shared
 
 
 def bot_env(fake: FakeDiscord, db: Path, token: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "JETBOT_"))}
     env.update(DISCORD_TOKEN=token, DISCORD_APPLICATION_ID=str(fake.application_id), JETBOT_DB=str(db),
                JETBOT_DISCORD_API_BASE=fake.api_base, JETBOT_DISCORD_GATEWAY=fake.gateway_url,
-               JETBOT_LOG_LEVEL="INFO", PYTHONPATH=str(PROJECT_ROOT))
+               JETBOT_LOG_LEVEL="INFO", PYTHONPATH=str(PROJECT_ROOT), PYTHONUNBUFFERED="1")
     return env
 
 
