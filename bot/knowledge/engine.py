@@ -99,8 +99,8 @@ CONTAINED_MIN = 0.3
 SAID_SHARE = 0.75
 SUGGEST_MIN = 20.0
 PHRASE_BONUS = 0.15
-GENERIC_SHARE = 0.15
-GENERIC_DF = 10
+GENERIC_SHARE = 0.2
+GENERIC_DF = 15
 GENERIC_MIN_DF = 3
 # Question-type tokens made by ``normalize`` ("how many" -> number, "how long" -> duration). They
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
@@ -155,7 +155,8 @@ class _Query:
     wmap: dict[str, float]  # vocabulary word -> weight x confidence
     total: float
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
-    names: frozenset[str] = frozenset()  # words written as names (capitals), specific ones only
+    # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
+    names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
     alias_share: dict[int, float] = field(default_factory=dict)
 
     @property
@@ -350,6 +351,7 @@ class AnswerEngine:
 
     def _typo(self, tok: str) -> _Resolved | None:
         """The known word ``tok`` is a misspelling of, if one is close enough and clearly the closest."""
+        raw_tok = tok
         n = len(tok)
         if n <= 4:
             # Short words: one substitution or swap, same first letter (typos rarely hit the first
@@ -361,6 +363,8 @@ class AnswerEngine:
                     if OSA.distance(tok, cand, score_cutoff=1) <= 1:
                         return _Resolved(tok, cand, SHORT_TYPO_CONF)
             return None
+        # Spelt as it sounds: "relashun", "internashonal" are "relation", "international".
+        tok = _PHONETIC.sub("tion", tok)
         choices = [v for length in range(max(4, n - 3), n + 4) for v in self._vocab_by_len.get(length, ())]
         if not choices:
             return None
@@ -368,11 +372,11 @@ class AnswerEngine:
         if not hits:
             return None
         best, score, _ = hits[0]
-        # Long, badly misspelt words ("relashuns", "internashonal"): accepted below 85 only when no
-        # other word comes close.
-        if score < 85 and len(hits) > 1 and hits[1][1] > score - 8:
+        # Long, badly misspelt words: accepted below 85 only when no other word comes close (another
+        # ending of the same word, "internationaliz" next to "international", is not another word).
+        if score < 85 and len(hits) > 1 and hits[1][1] > score - 8 and not hits[1][0].startswith(best):
             return None
-        return _Resolved(tok, best, TYPO_CONF)
+        return _Resolved(raw_tok, best, TYPO_CONF)
 
     def _morph(self, tok: str) -> str | None:
         """A known word that is this word with another ending: the longest shared beginning is at
@@ -478,7 +482,7 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = attributes.missing(question, entry.answer)
+            what = attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
             if what is not None:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
@@ -505,7 +509,7 @@ class AnswerEngine:
         return decide(ranked, identity_question=identity, says_who=says_who)
 
     def _topic_without_attribute(self, question: str, pairs: list[tuple[str, str]], weak: frozenset[str],
-                                 names: frozenset[str], normalized: str) -> Answer | None:
+                                 names: dict[str, tuple[str, frozenset[str]]], normalized: str) -> Answer | None:
         """"What's the phone number for CLAIR's head office?": without the words that only name what is
         asked ("phone", "number"), the topic is clear. If its entry does not give that, say so."""
         drop = attributes.attribute_words(question)
@@ -527,7 +531,7 @@ class AnswerEngine:
 
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
-              names: frozenset[str] = frozenset()) -> list[_Scored]:
+              names: dict[str, tuple[str, frozenset[str]]] | None = None) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
@@ -537,7 +541,7 @@ class AnswerEngine:
         return scored
 
     def _query(self, pairs: list[tuple[str, str]], weak: frozenset[str],
-               names: frozenset[str] = frozenset()) -> _Query | None:
+               names: dict[str, tuple[str, frozenset[str]]] | None = None) -> _Query | None:
         """Resolve each token; weigh it by IDF (or as an unknown word)."""
         unique = list(dict.fromkeys(pairs))
         resolved = [r for r in (self._resolve(tok, raw) for raw, tok in unique) if not r.ignore]
@@ -564,7 +568,7 @@ class AnswerEngine:
         wmap = {r.vocab: w * r.conf for r, w in known if r.vocab}
         weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
         # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
-        names = frozenset(t for t in names if t in wmap and t not in self._generic and self._df[t] >= 2)
+        names = {t: g for t, g in (names or {}).items() if t in wmap and t not in self._generic and self._df[t] >= 2}
         query = _Query(seq, known, unknown, wmap, total, weak_vocab, names)
         query.alias_share = self._alias_shares(query)
         return query
@@ -614,7 +618,7 @@ class AnswerEngine:
                 continue
             if r.conf < 1.0:
                 unknown += self.unknown_weight
-            elif vocab in q.names and vocab not in self._answer_tokens[i]:
+            elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
                 # A name of something else ("New York" asked of the London entry, "JETAA" of JLGC
                 # New York): the entry is about another thing, whatever else it shares.
                 unknown += w
@@ -639,6 +643,22 @@ class AnswerEngine:
         score = 100.0 * (0.45 * coverage + 0.2 * strength / q.total + 0.25 * dice + 0.1 * fz)
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total)
+
+    def _says_name(self, i: int, name: frozenset[str]) -> bool:
+        """Whether entry ``i`` says every word of a name, in its phrasings or its answer."""
+        fields, answer = self._entry_tokens[i], self._answer_tokens[i]
+        return all(t in fields or t in answer for t in name)
+
+    def _missing_name(self, i: int, pairs: list[tuple[str, str]],
+                      names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
+        """For a "how many" question: a name the entry never says ("how many JETAA chapters are in the
+        UK?" to an entry that counts chapters worldwide). The figure it gives is not for that place."""
+        if "number" not in {tok for _, tok in pairs}:
+            return None
+        for tok, (name, toks) in names.items():
+            if tok in self.idf and tok not in self._generic and not self._says_name(i, toks):
+                return f"a figure for {name}"
+        return None
 
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
@@ -737,19 +757,30 @@ class AnswerEngine:
         return [self.entries[i] for i in out]
 
 
-_NAME = re.compile(r"(?<=[\w,;:'\"()]\s)[A-Z][A-Za-z]*|(?<=[\w,;:'\"()]\s)\w*[A-Z]{2,}\w*")
+_CAPITAL = r"(?:[A-Z][A-Za-z]*|\w*[A-Z]{2,}\w*)"
+_NAME = re.compile(rf"(?<=[\w,;:'\"()]\s){_CAPITAL}(?:\s+{_CAPITAL})*")
 
 
-def _names(question: str) -> frozenset[str]:
-    """Words written as names: capitalised not at the start of a sentence ("JLGC New York", "the UK",
-    "Osaka"), as tokens. All-capitals text says nothing about names."""
+def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Names in the question: runs of capitalised words not at the start of a sentence ("JLGC New
+    York", "the UK", "Osaka"). Each token maps to its name as written and the name's tokens, so that
+    "New York" is missing from an entry that says "new" but not "York". All-capitals text says
+    nothing about names."""
     if question.isupper():
-        return frozenset()
-    return frozenset(t for w in _NAME.findall(question) if w != "I" for t in tokens(w))
+        return {}
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for name in _NAME.findall(question):
+        if name == "I":
+            continue
+        toks = frozenset(tokens(name))
+        for tok in toks:
+            out[tok] = (name, toks)
+    return out
 
 
+_PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
-_NEGATED = re.compile(r"\b(?:not|no|never|nor)\b|n't\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 
 
 def _affirmed(answer: str) -> str:

@@ -48,7 +48,7 @@ tell explain explanation describe mean meaning means meant stand stands define d
 know knew let lets give show say said get got want wanna like would
 info information detail details question questions answer anyone someone something anything
 kind sort thing things stuff exactly actually basically generally anyway
-far out once ever even still already guys folks anybody somebody available
+far out up once ever even still already guys folks anybody somebody available
 go goes going gone went come comes coming one ones
 wondering curious wonder think thinking thought considering quick acronym abbreviation abbreviated
 little lot lots bit else
@@ -56,6 +56,7 @@ im ive youre dont cant wont doesnt didnt isnt arent wasnt theyre weve theyve you
 hows thats whos wheres whens theres heres wouldnt shouldnt couldnt havent hasnt hadnt aint
 s t d ll re ve m
 u ur r ya yall lol lmao haha hehe omg tho btw imo tbh idk ngl nah yeah yep yup um uh hmm gonna gotta kinda sorta
+super totally
 q again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
 """.split())
 
@@ -72,7 +73,8 @@ often sometimes always never maybe perhaps probably possibly definitely certainl
 recently soon later early late after before since until while around across within per via whether though
 although because unless good best better great nice bad worse worst big bigger small long short old older young
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
-general main whole entire full worth fair usual certain specific same day today week people person guy way daily
+general main whole entire full worth fair usual normal average certain specific same day today week people person
+guy way daily rest others nervous worried scared anxious excited stressed
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
