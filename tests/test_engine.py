@@ -446,3 +446,124 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     report = f"held-out 2: answered {answered:.1%} of {n_in}, declined {declined:.1%} of {n_oos}\n" + "\n".join(misses)
     print(report)
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
+
+
+# -- paraphrases, typos, honest partial answers, reasons, Japanese ----------------------------------
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("which ministry foots the bill for the JET programme?", "mic-jet-role"),  # thesaurus: foots the bill -> fund
+        ("the CIR gig, what is it", "cir-role"),  # gig -> role
+    ],
+)
+def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: str, entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id, answer.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("whta does an atl do", "alt-role"),  # a misspelt question word is dropped; "atl" is a swap of ALT
+        ("wht is teh jet programm", "jet-programme"),
+        ("cordinater for internashonal relashuns", "cir-role"),  # written as it sounds
+        ("jlgc newyork", "jlgc-new-york"),  # two known words run together
+    ],
+)
+def test_badly_misspelt_questions_are_answered(shipped: AnswerEngine, question: str, entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id, answer.reason
+
+
+def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: AnswerEngine) -> None:
+    from bot.knowledge import spelling
+
+    assert spelling.is_english("partner") and spelling.is_english("hours") and not spelling.is_english("relashuns")
+    assert shipped._resolve("hour", "hours").vocab != "house"
+    assert shipped._resolve("salt").vocab is None
+
+
+@pytest.mark.parametrize(
+    ("question", "related", "words"),
+    [
+        ("how much does the Japan Study Tour cost to join?", "japan-study-tour", "cost"),
+        ("what's the phone number for CLAIR's head office in Tokyo?", "clair-offices", "phone number"),
+        ("how many JETAA chapters are there in the UK?", "jetaa-chapters", "UK"),
+        ("when is the 2031 Japan Study Tour?", "japan-study-tour", "2031"),
+    ],
+)
+def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
+                                                                        related: str, words: str) -> None:
+    answer = shipped.answer(question)
+    assert not answer.matched and answer.entry is None
+    assert answer.reason == "missing_attribute"
+    assert answer.related is not None and answer.related.id == related
+    assert answer.text.startswith("The documents I have don't give") and words in answer.text.split(".")[0]
+    assert answer.related.answer in answer.text  # then what the documents do say
+    data = answer.to_json()
+    assert data["matched"] is False and data["related"] == related and data["reason"] == "missing_attribute"
+    assert answer.score < 60  # shown below every answered question
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("", "empty"),
+        ("how many?", "no_topic"),
+        ("qwertyuiop zxcvbnm", "unknown_words"),
+        ("how to say thank you in japanese", "unanchored"),
+        ("who is the mayor of tokyo", "identity"),
+    ],
+)
+def test_every_decline_says_why(shipped: AnswerEngine, question: str, reason: str) -> None:
+    answer = shipped.answer(question)
+    assert not answer.matched and answer.reason == reason
+
+
+def test_decide_returns_a_reason_or_none() -> None:
+    from bot.knowledge.engine import Reason, _Scored, decide
+
+    good = _Scored(0, 90.0, 0.95)
+    assert decide([good]) is None
+    assert decide([]) == Reason.UNKNOWN_WORDS
+    assert decide([_Scored(0, 50.0, 0.5, unknown_share=0.6)]) == Reason.UNKNOWN_WORDS
+    assert decide([_Scored(0, 50.0, 0.5)]) == Reason.LOW_COVERAGE
+    assert decide([_Scored(0, 80.0, 0.8, anchored=False)]) == Reason.UNANCHORED
+    assert decide([_Scored(0, 80.0, 0.8), _Scored(1, 78.0, 0.8)]) == Reason.NEAR_TIE
+    assert decide([good], identity_question=True, says_who=False) == Reason.IDENTITY
+
+
+def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> None:
+    questions = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    answers = [shipped.answer(item["q"]) for item in questions]
+    answered = [a.score for a in answers if a.matched]
+    declined = [a.score for a in answers if not a.matched]
+    assert answered and declined and min(answered) > max(declined)
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("クレアの役割って何？", "clair"),  # katakana name + 役割 (role)
+        ("JETの募集と選考ってどこがやってるの？", "jet-applying"),  # 募集 (recruit) and 選考 (select)
+        ("CLAIRの海外事務所はいくつ？", "clair-offices"),  # a compound split into overseas + office
+    ],
+)
+def test_japanese_questions_are_answered_from_the_same_entries(shipped: AnswerEngine, question: str,
+                                                               entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id, answer.reason
+
+
+def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("what colour is the CLAIR logo on their letterhead")
+    assert not answer.matched
+    ids = [s.entry_id for s in answer.suggestions]
+    assert 1 <= len(ids) <= 3 and not any(i.startswith("bot-") for i in ids)
+
+
+@pytest.mark.parametrize("question", ["who is the director general of JLGC New York?", "how do I get to Tokyo",
+                                      "what visa do JET participants get?"])
+def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
+    assert not shipped.answer(question).matched

@@ -58,8 +58,8 @@ def asked(question: str) -> list[Attribute]:
 
 
 def attribute_words(question: str) -> frozenset[str]:
-    """The tokens that only name an attribute the question asks for ("cost", "phone")."""
-    out: frozenset[str] = frozenset()
+    """The tokens that only name an attribute the question asks for ("cost", "phone", a year)."""
+    out: frozenset[str] = frozenset(_YEAR.findall(question))
     for a in asked(question):
         out |= a.words
     return out

@@ -173,6 +173,7 @@ class _Scored:
     anchored: bool = True  # the entry matches a specific word of the question, or one of its aliases whole
     contained: float = 0.0  # share of the question's weight said by one of the entry's phrasings in full
     unknown_share: float = 0.0  # share of the question's weight that is unknown to the knowledge base
+    named: bool = False  # the question says one of the entry's aliases in full
 
 
 def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: bool = True) -> Reason | None:
@@ -487,8 +488,6 @@ class AnswerEngine:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
                           entry.answer, normalized)
-        if reason == Reason.IDENTITY:
-            return self._partial(normalized, ranked, "who that is")
         if reason in (Reason.LOW_COVERAGE, Reason.UNKNOWN_WORDS):
             partial = self._topic_without_attribute(question, pairs, weak, names, normalized)
             if partial is not None:
@@ -642,7 +641,8 @@ class AnswerEngine:
         fz = fuzz.token_sort_ratio(" ".join(q.seq), best_phrase) / 100.0 if best_phrase else 0.0
         score = 100.0 * (0.45 * coverage + 0.2 * strength / q.total + 0.25 * dice + 0.1 * fz)
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
-        return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total)
+        return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
+                       q.alias_share.get(i, 0.0) > 0.0)
 
     def _says_name(self, i: int, name: frozenset[str]) -> bool:
         """Whether entry ``i`` says every word of a name, in its phrasings or its answer."""
@@ -701,7 +701,7 @@ class AnswerEngine:
         """Up to ``limit`` related entries: each matches a specific word of the question (or says one of
         its aliases in full), so a question about CLAIR never suggests how to use ``/ask``. A question
         with no specific word at all ("how many?") gets the best candidates."""
-        ranked = [s for s in ranked if s.score >= SUGGEST_MIN]
+        ranked = [s for s in ranked if s.score >= SUGGEST_MIN or s.named]
         any_anchored = any(s.anchored for s in ranked)
         out: list[Suggestion] = []
         for s in ranked:

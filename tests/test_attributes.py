@@ -1,0 +1,29 @@
+"""What a question asks for beyond its topic, and whether an answer gives it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import attributes
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
+        ("how much does the tour cost?", "The fee is £300.", None),
+        ("who pays the costs of JET?", "MIC funds it.", None),  # asks who, not how much
+        ("what's their phone number", "Email mailbox@example.org.", "a phone number"),
+        ("what's their phone number", "Tel: +44 20 7839 8500", None),
+        ("when is the application deadline?", "Apply through the embassy.", "a deadline"),
+        ("what happened in 2019?", "In 2018 the office moved.", "anything for 2019"),
+        ("what is the JST feedback session", "A debrief in London.", None),  # "feedback" is not a fee
+    ],
+)
+def test_missing(question: str, answer: str, missing: str | None) -> None:
+    assert attributes.missing(question, answer) == missing
+
+
+def test_attribute_words_name_only_the_attribute() -> None:
+    assert {"cost", "2025"} <= attributes.attribute_words("what will the 2025 tour cost")
+    assert attributes.attribute_words("what does a CIR do") == frozenset()

@@ -1,0 +1,26 @@
+"""Japanese questions cut into words with Janome, names kept whole, the rest read through the thesaurus."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.normalize import tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("JETの参加者は今まで何人？", ["jet", "participant", "number"]),  # 何 + counter asks for a number
+        ("CLAIRの海外事務所はいくつ？", ["clair", "oversea", "offic", "number"]),  # a compound split into its nouns
+        ("文部科学省", ["文部科学省"]),  # a name (ends in a suffix) is never split
+        ("国際交流員って何ですか", ["国際交流員"]),
+        ("JETプログラムはいつ始まりましたか", ["jet", "program", "begin"]),  # verbs count only when mapped
+        ("クレアの役割って何？", ["clair", "role"]),
+    ],
+)
+def test_japanese_words(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+def test_mixed_english_and_japanese() -> None:
+    assert tokens("sister city 姉妹都市 how many") == ["sister", "city", "姉妹", "都市", "number"]

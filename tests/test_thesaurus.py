@@ -1,0 +1,44 @@
+"""The domain thesaurus: the shipped file loads, its sections apply to questions and entries alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import thesaurus
+from bot.knowledge.normalize import THESAURUS, tokens
+
+
+def test_shipped_thesaurus_loads_and_is_used() -> None:
+    loaded = thesaurus.load()
+    assert loaded.phrases and loaded.words and loaded.japanese
+    assert THESAURUS == loaded
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("who foots the bill for JET", "who funds JET"),
+        ("are they all grads", "are they all graduates"),
+        ("the CIR gig", "the CIR role"),
+        ("JST debrief", "JST feedback"),
+        ("wat is a CIR", "what is a CIR"),
+    ],
+)
+def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:
+    assert tokens(a) == tokens(b) != []
+
+
+def test_a_partner_of_your_own_is_not_a_partner_organisation() -> None:
+    assert "partner" not in tokens("can my partner come with me on JET?")
+    assert "partner" in tokens("JLGC New York's partner organisations")
+
+
+def test_a_broken_file_is_reported_or_left_empty(tmp_path: Path) -> None:
+    bad = tmp_path / "thesaurus.yaml"
+    bad.write_text("colours: {red: blue}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown section"):
+        thesaurus.load(bad)
+    assert thesaurus.load_or_empty(bad) == thesaurus.Thesaurus()
+    assert thesaurus.load_or_empty(tmp_path / "missing.yaml") == thesaurus.Thesaurus()
