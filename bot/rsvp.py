@@ -13,8 +13,8 @@ is refused with how many places remain; fewer frees places for the waitlist).
 **The queue.** RSVP calls are queued and a single worker applies everything queued so far in ONE
 transaction (group commit), in arrival (click) order. A lone click is a batch of one; 500 clicks in
 the same instant cost a handful of statements instead of 500 transactions, which keeps p99 latency low
-under a rush (``bench/rsvp.py``). Each request runs in its own savepoint: one that fails (a cancelled
-event, a forged id, a database error) fails alone.
+under a rush (``bench/rsvp.py``). One request that fails (a cancelled event, a forged id, a database
+error while reading or writing its event, in a savepoint per event) fails alone.
 """
 
 from __future__ import annotations
@@ -295,25 +295,21 @@ class RsvpQueue:
         states: dict[tuple[int, int], EventState | Exception] = {}
         partial: list[tuple[str, str | None, list[int], bool] | Exception] = []
         async with self.db.transaction() as conn:
-            # Each request, and each event's write, runs in its own savepoint: whatever goes wrong with
-            # one fails that one alone; the rest of the batch is still committed.
+            # Whatever goes wrong with one request fails that one alone; the rest of the batch is still
+            # committed. SQL runs in a savepoint per event (loading its state, then writing it back); a
+            # request itself is decided in memory and raises before changing anything.
             for req in batch:
                 key = (req.guild_id, req.event_id)
-                await conn.execute("SAVEPOINT rsvp_request")
                 try:
                     if key not in states:
-                        states[key] = await self._load_state(conn, req.guild_id, req.event_id, now)
+                        states[key] = await self._load_isolated(conn, req.guild_id, req.event_id, now)
                     state = states[key]
                     partial.append(state if isinstance(state, Exception) else state.apply(req, now))
                 except UserError as exc:
-                    await conn.execute("ROLLBACK TO rsvp_request")
                     partial.append(exc)
                 except Exception as exc:
                     log.exception("RSVP for event %s in guild %s failed", req.event_id, req.guild_id)
-                    await conn.execute("ROLLBACK TO rsvp_request")
                     partial.append(exc)
-                finally:
-                    await conn.execute("RELEASE rsvp_request")
             for key, state in list(states.items()):
                 if not isinstance(state, EventState):
                     continue
@@ -347,6 +343,18 @@ class RsvpQueue:
             outcomes.append(RsvpResult(summaries[key], status, previous, position, tuple(promoted),
                                        row.guests if row else 0, party_changed))
         return outcomes
+
+    async def _load_isolated(self, conn: Any, guild_id: int, event_id: int, now: datetime
+                             ) -> EventState | Exception:
+        await conn.execute("SAVEPOINT rsvp_load")
+        try:
+            return await self._load_state(conn, guild_id, event_id, now)
+        except Exception as exc:
+            log.exception("loading RSVPs of event %s in guild %s failed", event_id, guild_id)
+            await conn.execute("ROLLBACK TO rsvp_load")
+            return exc
+        finally:
+            await conn.execute("RELEASE rsvp_load")
 
     async def _load_state(self, conn: Any, guild_id: int, event_id: int, now: datetime) -> EventState | Exception:
         event = await self.db.events.get_in(conn, guild_id, event_id)
