@@ -107,3 +107,61 @@ async def test_monthly_series_members_only_signup_guests_skip_and_check_in(disco
     assert attendees.presence(world.helper.id, jetbot.clock.now) == "attended"
     history = await discord.slash("member attendance", user=world.organiser, member=world.helper)
     assert "attended 1 of 1" in history.text
+
+
+async def test_series_edit_following_move_end_and_event_options(discord, world, jetbot):
+    opened = await discord.slash("series create", user=world.organiser, channel=world.events, pattern="weekly",
+                                 until="2027-01-31", ahead_days=14)
+    await discord.submit_modal(opened.modal["custom_id"], {
+        FIELD("title"): "Japanese class", FIELD("start"): "2026-11-26 18:00", FIELD("end"): "1h",
+        FIELD("location"): "Library", FIELD("description"): "",
+    }, user=world.organiser)
+    await discord.wait_until(lambda: len(posts(discord, world.events)) >= 2 or None, 5.0, "two weekly posts")
+    first, second = posts(discord, world.events)
+    first_id, second_id = event_id_of(first), event_id_of(second)
+    listed = await discord.slash("series list", user=world.member)
+    assert "Every Thursday, 18:00 (UTC), until 2027-01-31" in listed.text
+
+    # Move one occurrence: who answered is told.
+    await discord.click(first, f"jetbot:rsvp:{first_id}:going", user=world.member)
+    moved = await discord.slash("series move", user=world.organiser, event=first_id, start="2026-11-27 18:00",
+                                end="1h")
+    assert "Moved" in moved.text
+    await discord.wait_until(lambda: discord.dms_to(world.member) or None, 5.0, "the move DM")
+    assert "Japanese class** has changed" in discord.dms_to(world.member)[0]["content"]
+
+    # Edit this and following from the second occurrence: its post changes, the first stays.
+    await discord.click(second, f"jetbot:rsvp:{second_id}:maybe", user=world.helper)
+    form = await discord.slash("series edit", user=world.organiser, event=second_id)
+    done = await discord.submit_modal(form.modal["custom_id"], {
+        FIELD("title"): "Japanese class (intermediate)", FIELD("start"): "2026-12-03 19:00", FIELD("end"): "1h",
+        FIELD("location"): "Room 2", FIELD("description"): "",
+    }, user=world.organiser)
+    assert "Updated 1 posted occurrence(s); telling 1 member(s)" in done.text
+    await discord.wait_until(
+        lambda: "intermediate" in discord.messages[int(second["id"])]["embeds"][0]["title"] or None, 5.0,
+        "the second post updated")
+    assert discord.messages[int(first["id"])]["embeds"][0]["title"] == "Japanese class"
+    await discord.wait_until(lambda: discord.dms_to(world.helper) or None, 5.0, "the edit DM")
+    assert "Room 2" in discord.dms_to(world.helper)[0]["content"]
+
+    # Options on a posted occurrence: questions (the 30-day note) and members-only.
+    signup = await discord.slash("event signup", user=world.organiser, event=second_id,
+                                 questions="Level? | Textbook?", guests=2)
+    assert "Level?; Textbook?" in signup.text and "30 days after the event" in signup.text
+    limited = await discord.slash("event members-only", user=world.organiser, event=second_id,
+                                  role=world.helper_role)
+    assert "Only members with" in limited.text
+    refused = await discord.click(second, f"jetbot:rsvp:{second_id}:going", user=world.member)
+    assert "role only" in refused.text
+    bad = await discord.click(second, f"jetbot:rsvp:{second_id}:going", user=world.helper)
+    wrong = await discord.submit_modal(bad.modal["custom_id"], {
+        "jetbot:signup:q0": "N4", "jetbot:signup:q1": "Genki", "jetbot:signup:guests": "3"}, user=world.helper)
+    assert "at most 2 guest" in wrong.text  # refused with the reason; nothing stored
+    assert (await jetbot.services.events.summary(world.guild.id, second_id)).going == 0
+
+    series_id = (await jetbot.services.events.summary(world.guild.id, second_id)).event.series_id
+    ended = await discord.slash("series end", user=world.organiser, series=series_id)
+    assert "no further occurrences" in ended.text
+    refused_end = await discord.slash("series end", user=world.member, series=series_id)
+    assert "only organisers" in refused_end.text
