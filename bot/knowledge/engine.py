@@ -256,6 +256,14 @@ class AnswerEngine:
         self._phrasings: list[list[tuple[frozenset[str], str, float]]] = [
             [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in phrasings] for phrasings in raw_phrasings
         ]
+        # Token -> the phrasings that contain it, per entry: only those are compared with a question.
+        self._phrase_index: list[dict[str, list[int]]] = []
+        for phrasings in self._phrasings:
+            index: dict[str, list[int]] = defaultdict(list)
+            for k, (pset, _, _) in enumerate(phrasings):
+                for t in pset:
+                    index[t].append(k)
+            self._phrase_index.append(dict(index))
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
         self._postings = self._build_postings(shortest)
@@ -680,14 +688,14 @@ class AnswerEngine:
         of the entry's phrasings of two words or more ("when was JET created" = "when did JET begin"):
         that anchors the entry even when every word is common."""
         dice, contained, best_phrase, said = 0.0, 0.0, "", False
-        for pset, ptext, psum in self._phrasings[i]:
-            inter = 0.0
-            for t in pset:
-                w = qset.get(t)
-                if w is not None:
-                    inter += w
-            if inter <= 0.0:
-                continue
+        phrasings = self._phrasings[i]
+        index = self._phrase_index[i]
+        shared: dict[int, float] = defaultdict(float)
+        for t, w in qset.items():
+            for k in index.get(t, ()):
+                shared[k] += w
+        for k, inter in shared.items():
+            pset, ptext, psum = phrasings[k]
             if inter >= psum - 1e-9:
                 if not pset <= self._generic:
                     contained = max(contained, inter / total)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -25,11 +26,29 @@ class Thesaurus:
     japanese: dict[str, str] = field(default_factory=dict)
 
     def phrase_pattern(self) -> re.Pattern[str] | None:
-        """One regex for every phrase, longest first, whole words only."""
+        """One regex for every phrase, whole words only. The phrases are factored into a character
+        trie ("foot(?:s the bill| the bill)"), so the regex engine tries one branch per first letter
+        instead of every phrase at every position: answers are long, and there are many of them."""
         if not self.phrases:
             return None
-        keys = sorted(self.phrases, key=len, reverse=True)
-        return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, keys)) + r")(?![\w-])")
+        trie: dict[str, Any] = {}
+        for phrase in self.phrases:
+            node = trie
+            for ch in phrase:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+        return re.compile(r"(?<![\w-])" + _trie_regex(trie) + r"(?![\w-])")
+
+
+def _trie_regex(node: dict[str, Any]) -> str:
+    """The regex matching exactly the strings of a character trie ("" marks an end), longest first."""
+    branches = [re.escape(ch) + _trie_regex(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a phrase may also end here: the longer ones are tried first
+        body = "(?:" + body + ")?"
+    return body
 
 
 def load(path: Path = PATH) -> Thesaurus:
