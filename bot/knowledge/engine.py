@@ -84,7 +84,7 @@ SHORT_TYPO_CONF = 0.6  # three- and four-letter words have many neighbours: trus
 CJK_CONF = 0.9  # a known Japanese word found inside a longer run
 MAX_POSTINGS = 400
 SPECIFIC_W = 0.2
-RESCORE = 24
+RESCORE = 16
 KNOWN_MISS = 0.5
 MIN_COVERAGE = 0.66
 MIN_SCORE = 60.0
@@ -157,11 +157,8 @@ class _Query:
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
     # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
     names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
-
-    @property
-    def unknown_weight(self) -> float:
-        return sum(w for _, w in self.unknown)
 
 
 @dataclass
@@ -576,7 +573,7 @@ class AnswerEngine:
         weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
         # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
         names = {t: g for t, g in (names or {}).items() if t in wmap and t not in self._generic and self._df[t] >= 2}
-        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names)
+        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, sum(w for _, w in unknown))
         query.alias_share = self._alias_shares(query)
         return query
 
