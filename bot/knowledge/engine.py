@@ -249,6 +249,7 @@ class AnswerEngine:
         # about other towns do not make "japanese" specific, and a share of the entries in a small one.
         generic_df = max(GENERIC_MIN_DF, min(GENERIC_DF, GENERIC_SHARE * n))
         self._generic = frozenset(t for t, count in df.items() if count >= generic_df)
+        self._common = self._generic | LIGHT_WORDS  # words that cannot make a phrasing specific
         # Each phrasing with its total weight, for the Dice overlap.
         self._phrasings: list[list[tuple[frozenset[str], str, float]]] = [
             [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in phrasings] for phrasings in raw_phrasings
@@ -694,7 +695,7 @@ class AnswerEngine:
         for k, inter in shared.items():
             pset, ptext, psum = phrasings[k]
             if inter >= psum - 1e-9:
-                if not pset <= self._generic:
+                if not pset <= self._common:
                     contained = max(contained, inter / total)
                 said = said or (len(pset) >= 2 and inter >= SAID_SHARE * total)
             d = 2.0 * inter / (total + psum)
