@@ -567,3 +567,30 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "what visa do JET participants get?"])
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
+
+
+def _chapter_kb(entries: list[tuple[str, str, list[str], list[str]]]) -> AnswerEngine:
+    from bot.knowledge import Entry, KnowledgeBase
+
+    items = tuple(Entry(id=eid, title=title, category="chapter", answer=f"{title}: details here.",
+                        questions=tuple(questions), aliases=tuple(aliases), source="chapter", file="<db>", line=1)
+                  for eid, title, questions, aliases in entries)
+    return AnswerEngine(KnowledgeBase(entries=items, path=Path(".")))
+
+
+def test_a_tiny_chapter_knowledge_base_answers_and_declines() -> None:
+    one = _chapter_kb([("bonenkai", "Our year-end party (bonenkai)",
+                        ["when is the bonenkai", "year end party details"], ["bonenkai", "忘年会"])])
+    answer = one.answer("when's the bonenkai this year?")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "bonenkai" and answer.score >= 60
+    assert one.answer("忘年会はいつ？").matched
+    declined = one.answer("what is the capital of France")
+    assert not declined.matched and declined.score < 60 and declined.reason is not None
+    three = _chapter_kb([
+        ("bonenkai", "Our year-end party (bonenkai)", ["when is the bonenkai"], ["bonenkai"]),
+        ("pub-quiz", "Monthly pub quiz", ["where is the pub quiz", "pub quiz night"], ["pub quiz"]),
+        ("committee", "Who is on the committee", ["who runs the chapter", "committee members"], ["committee"]),
+    ])
+    assert three.answer("pub quiz??").entry.id == "pub-quiz"  # type: ignore[union-attr]
+    assert three.answer("who's on the committee").matched
+    assert _chapter_kb([]).answer("anything").matched is False
