@@ -203,6 +203,7 @@ class AnswerEngine:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.entries: tuple[Entry, ...] = kb.entries
+        spelling.warm()  # once per process: the first question must not pay for reading the word list
         n = max(1, len(self.entries))
         self._entry_tokens: list[dict[str, float]] = []
         raw_phrasings: list[list[tuple[frozenset[str], str]]] = []
@@ -445,8 +446,10 @@ class AnswerEngine:
         return full
 
     def _names_topic(self, text: str) -> bool:
-        """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC"): then it
-        is a topic, not small talk ("new here", "quick q", "sorry if this is dumb")."""
+        """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC") or a name
+        the knowledge base knows: then it is a topic, not small talk ("new here", "quick q")."""
+        if any(t in self.idf and t not in self._generic for t in _names(text)):
+            return True  # a name the knowledge base knows: "I'm Canadian", "I live in Osaka"
         seq = tokens(text)
         for pos, tok in enumerate(seq):
             if tok in self._alias_single:
