@@ -441,7 +441,7 @@ class ChapterKnowledge:
         totals = await self.db.chapter_kb.totals(guild_id, first_day)
         votes = await self.db.chapter_kb.vote_counts(guild_id, now - timedelta(days=days))
         await self.ensure(guild_id)
-        worst = []
+        worst: list[tuple[str, str, int, int]] = []
         for v in votes:
             if v.unhelpful and len(worst) < 5:
                 entry = self.knowledge.get(v.entry_id, guild_id)

@@ -13,8 +13,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.chapter_kb import EntryDraft, split_aliases, split_lines
-from bot.client import NO_MENTIONS, JetModal, OrganiserOnly, guarded, is_organiser, send_ephemeral
-from bot.errors import UserError
+from bot.client import (
+    NO_MENTIONS,
+    JetModal,
+    OrganiserOnly,
+    guarded,
+    guild_id_of,
+    is_organiser,
+    send_ephemeral,
+    services_of,
+)
 from bot.knowledge.model import MAX_ANSWER, MAX_TITLE
 from bot.knowledge.service import is_chapter_entry
 
@@ -27,16 +35,6 @@ COLOUR = discord.Colour.from_rgb(188, 0, 45)
 CHAPTER_COLOUR = discord.Colour.teal()
 ORGANISER_ONLY = ("Sorry, only organisers can do that. You need the **Manage Server** permission or the server's "
                   "organiser role (an admin can set it with `/chapter organiser-role`).")
-
-
-def services_of(interaction: discord.Interaction) -> Services:
-    return interaction.client.services  # type: ignore[attr-defined,no-any-return]
-
-
-def guild_id_of(interaction: discord.Interaction) -> int:
-    if interaction.guild_id is None:
-        raise UserError("This only works in a server.")
-    return interaction.guild_id
 
 
 async def require_organiser(interaction: discord.Interaction) -> int:
@@ -131,7 +129,7 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         self.helpful = helpful
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> VoteButton:
         return cls(match["entry_id"], match["vote"] == "y")
 
@@ -166,9 +164,10 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         self.approve = approve
 
     @classmethod
-    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button[Any],
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
                              match: re.Match[str], /) -> ChoiceButton:
-        return cls(int(match["choice"]), match["action"] == "approve", item.label)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(int(match["choice"]), match["action"] == "approve", label)
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:

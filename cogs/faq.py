@@ -58,10 +58,11 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> SuggestionButton:
         key = int(match["question"]) if match["question"] else None
-        return cls(match["entry_id"], item.label or "Show this answer", key)
+        label = item.label if isinstance(item, discord.ui.Button) else None
+        return cls(match["entry_id"], label or "Show this answer", key)
 
     @guarded
     async def callback(self, interaction: discord.Interaction) -> None:

@@ -253,13 +253,13 @@ class AnswerEngine:
         self._common = self._generic | LIGHT_WORDS  # words that cannot make a phrasing specific
         # Each phrasing with its total weight, for the Dice overlap.
         self._phrasings: list[list[tuple[frozenset[str], str, float]]] = [
-            [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in phrasings] for phrasings in raw_phrasings
+            [(pset, text, sum(self.idf[t] for t in pset)) for pset, text in raw] for raw in raw_phrasings
         ]
         # Token -> the phrasings that contain it, per entry: only those are compared with a question.
         self._phrase_index: list[dict[str, list[int]]] = []
-        for phrasings in self._phrasings:
+        for weighted in self._phrasings:
             index: dict[str, list[int]] = defaultdict(list)
-            for k, (pset, _, _) in enumerate(phrasings):
+            for k, (pset, _, _) in enumerate(weighted):
                 for t in pset:
                     index[t].append(k)
             self._phrase_index.append(dict(index))

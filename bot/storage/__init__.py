@@ -91,12 +91,18 @@ class Database:
         except Exception as exc:  # sqlite3.OperationalError and friends
             raise StorageError(f"cannot open database {self.path}: {exc}") from exc
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        self._conn = conn
-        await self._migrate()
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            self._conn = conn
+            await self._migrate()
+        except BaseException:
+            # aiosqlite runs a thread per connection: a half-opened one would keep the process alive.
+            self._conn = None
+            await conn.close()
+            raise
         return self
 
     async def close(self) -> None:
@@ -124,7 +130,7 @@ class Database:
     async def schema_version(self) -> int:
         async with self.conn.execute("PRAGMA user_version") as cur:
             row = await cur.fetchone()
-        return int(row[0])
+        return int(row[0]) if row is not None else 0
 
     async def _migrate(self) -> None:
         current = await self.schema_version()

@@ -90,6 +90,18 @@ class FakeBase:
         """Send a gateway event to every connected bot (the gateway part implements it)."""
         raise NotImplementedError
 
+    def _attachments(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store uploads and describe them the way Discord's CDN does."""
+        out = []
+        for f in files:
+            aid = snowflake()
+            self.attachment_bytes[aid] = f["content"]
+            out.append({"id": str(aid), "filename": f["filename"] or "file", "size": len(f["content"]),
+                        "url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",
+                        "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",
+                        "content_type": f.get("content_type")})
+        return out
+
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"

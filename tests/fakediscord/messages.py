@@ -18,17 +18,6 @@ class MessageStore(FakeBase):
             raise DiscordError(404, 10070, "Unknown Guild Scheduled Event")
         return event
 
-    def _attachments(self, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for f in files:
-            aid = snowflake()
-            self.attachment_bytes[aid] = f["content"]
-            out.append({"id": str(aid), "filename": f["filename"] or "file", "size": len(f["content"]),
-                        "url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",
-                        "proxy_url": f"http://127.0.0.1:{self.port}/attachments/{aid}/{f['filename']}",
-                        "content_type": f.get("content_type")})
-        return out
-
     def _store_message(self, channel_id: int, payload: dict[str, Any], files: list[dict[str, Any]], *,
                        interaction: InteractionRecord | None = None, flags: int | None = None) -> dict[str, Any]:
         channel = self.channel(channel_id)
