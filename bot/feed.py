@@ -32,12 +32,13 @@ from bot.clock import Clock, utcnow
 from bot.config import Settings
 from bot.errors import NotFound, UserError
 from bot.events import EventService
+from bot.series import with_until
 from bot.storage import Database
-from bot.storage.events import EventRow
+from bot.storage.events import EventRow, SeriesRow
 from bot.storage.feed import FeedRepo, PublishedEvent
 
 FEED_PAST = timedelta(days=90)
-FEED_MAX_EVENTS = 2000
+FEED_AHEAD = timedelta(days=4 * 366)  # events are at most three years ahead
 TOKEN_BYTES = 32  # 43 URL-safe characters
 SLUG_BYTES = 16  # 22 URL-safe characters
 FEED_PATH = "/cal/{token}.ics"
@@ -92,12 +93,26 @@ class FeedItem:
     rrule: str | None = None
     exdates: list[datetime] = field(default_factory=list)
     recurrence_id: datetime | None = None
+    tz: str | None = None  # the item's zone when not the calendar's (a series keeps the zone it was made in)
+
+
+def series_uid(series: SeriesRow) -> str:
+    """One UID for the whole series; its occurrences' overrides share it (told apart by RECURRENCE-ID)."""
+    return f"jetbot-series-{series.guild_id}-{series.id}@jetbot"
+
+
+def _as_the_rule_says(event: EventRow, series: SeriesRow) -> bool:
+    """A posted occurrence the series' RRULE already describes exactly (nothing to override)."""
+    return (not event.cancelled and event.start_at == event.occurrence_start
+            and event.end_at - event.start_at == series.duration and event.title == series.title
+            and event.description == series.description and event.location == series.location)
 
 
 def fingerprint(event: EventRow, tz: str) -> str:
     """A digest of every field the feed publishes for ``event``: a change here is a new SEQUENCE."""
+    occurrence = event.occurrence_start.isoformat() if event.occurrence_start else ""
     parts = [event.title, event.description, event.location, event.start_at.isoformat(), event.end_at.isoformat(),
-             event.status, tz, str(event.capacity)]
+             event.status, tz, str(event.capacity), str(event.series_id), occurrence]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -136,8 +151,17 @@ def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
 
 
 def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None = None) -> bytes:
-    """An RFC 5545 calendar of ``items``, times in ``tz_name``."""
+    """An RFC 5545 calendar of ``items``, times in ``tz_name`` (or the item's own zone)."""
     zone = _tz(tz_name)
+    zones: dict[str, zoneinfo.ZoneInfo | None] = {}
+
+    def local(dt: datetime, item_tz: str | None) -> datetime:
+        key = item_tz or tz_name
+        if key not in zones:
+            zones[key] = _tz(key)
+        z = zones[key]
+        return dt.astimezone(z) if z is not None else dt.astimezone(UTC)
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -151,18 +175,15 @@ def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None 
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
 
-    def local(dt: datetime) -> datetime:
-        return dt.astimezone(zone) if zone is not None else dt.astimezone(UTC)
-
     for it in items:
         ev = icalendar.Event()
         ev.add("uid", it.uid)
         ev.add("dtstamp", it.stamp.astimezone(UTC))
         ev.add("last-modified", it.last_modified.astimezone(UTC))
         if it.recurrence_id is not None:
-            ev.add("recurrence-id", local(it.recurrence_id))
-        ev.add("dtstart", local(it.start))
-        ev.add("dtend", local(it.end))
+            ev.add("recurrence-id", local(it.recurrence_id, it.tz))
+        ev.add("dtstart", local(it.start, it.tz))
+        ev.add("dtend", local(it.end, it.tz))
         ev.add("summary", it.summary)
         if it.description:
             ev.add("description", it.description)
@@ -173,17 +194,18 @@ def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None 
         if it.rrule:
             ev.add("rrule", icalendar.vRecur.from_ical(it.rrule))
         for ex in it.exdates:
-            ev.add("exdate", local(ex))
+            ev.add("exdate", local(ex, it.tz))
         ev.add("sequence", it.sequence)
         ev.add("status", "CANCELLED" if it.cancelled else "CONFIRMED")
         ev.add("transp", "TRANSPARENT" if it.cancelled else "OPAQUE")
         cal.add_component(ev)
     body = cal.to_ical()
-    if zone is None:
+    used = sorted(k for k, z in zones.items() if z is not None)
+    if not used:
         return body
     years = [d.year for it in items for d in (it.start, it.end)] or [utcnow().year]
-    tz_block = _vtimezone(tz_name, min(years) - 1, max(years) + 6)
-    # The VTIMEZONE goes before the events that refer to it.
+    tz_block = b"".join(_vtimezone(key, min(years) - 1, max(years) + 6) for key in used)
+    # The VTIMEZONEs go before the events that refer to them.
     head, sep, rest = body.partition(b"BEGIN:VEVENT")
     if not sep:
         head, sep, rest = body.partition(b"END:VCALENDAR")
@@ -308,38 +330,78 @@ class FeedService:
             out = {eid: known[eid] for eid in out}
         return out
 
-    async def _window(self, guild_id: int) -> tuple[list[EventRow], datetime]:
-        """The events the feed shows, and the start of its window (whole UTC days, so the body stays the
-        same through a day unless an event changes)."""
-        since = _day_start(self.clock()) - FEED_PAST
-        events = await self.db.events.recent(guild_id, since, limit=FEED_MAX_EVENTS)
-        return events, since
-
     def _item(self, event: EventRow, rec: PublishedEvent) -> FeedItem:
         return FeedItem(
             uid=event_uid(event), summary=event.title, start=event.start_at, end=event.end_at,
-            sequence=rec.sequence, stamp=rec.revised_at, last_modified=max(event.updated_at, rec.revised_at),
-            cancelled=event.cancelled, description=event.description, location=event.location,
+            sequence=max(rec.sequence, event.sequence), stamp=rec.revised_at,
+            last_modified=max(event.updated_at, rec.revised_at), cancelled=event.cancelled,
+            description=event.description, location=event.location,
             url=self.page_url(rec.slug) if self.public_url else None,
         )
 
+    def _series_items(self, series: SeriesRow, occurrences: Sequence[EventRow],
+                      published: dict[int, PublishedEvent]) -> list[FeedItem]:
+        """A series as one VEVENT with its RRULE and EXDATEs, plus an override (same UID, RECURRENCE-ID)
+        for each posted occurrence that differs from the rule: moved, edited or cancelled. Occurrences
+        as the rule has them need nothing more: the RRULE already puts them in the calendar."""
+        zone = _tz(series.timezone)
+        first = series.dtstart_local.replace(tzinfo=zone or UTC)
+        rule = series.rrule
+        if not series.active:  # ended: nothing after the last occurrence that was posted
+            posted = [e.occurrence_start for e in occurrences if e.occurrence_start is not None]
+            if not posted:
+                return []
+            rule = with_until(rule, max(posted))
+        uid = series_uid(series)
+        skipped = {d.astimezone(UTC) for d in series.exdates}
+        items = [FeedItem(
+            uid=uid, summary=series.title, start=first, end=first + series.duration, sequence=series.sequence,
+            stamp=series.updated_at, last_modified=series.updated_at, description=series.description,
+            location=series.location, rrule=rule, exdates=sorted(series.exdates), tz=series.timezone,
+        )]
+        for e in occurrences:
+            assert e.occurrence_start is not None
+            if e.occurrence_start.astimezone(UTC) in skipped or _as_the_rule_says(e, series):
+                continue
+            rec = published[e.id]
+            items.append(FeedItem(
+                uid=uid, summary=e.title, start=e.start_at, end=e.end_at, sequence=max(rec.sequence, e.sequence),
+                stamp=rec.revised_at, last_modified=max(e.updated_at, rec.revised_at), cancelled=e.cancelled,
+                description=e.description, location=e.location, recurrence_id=e.occurrence_start,
+                url=self.page_url(rec.slug) if self.public_url else None, tz=series.timezone,
+            ))
+        return items
+
     async def calendar(self, guild_id: int, *, name: str = "") -> CalendarFile:
-        events, since = await self._window(guild_id)
+        """The server's feed. Its window starts at midnight UTC ``FEED_PAST`` ago, so the body stays the
+        same through a day unless something changes."""
+        since = _day_start(self.clock()) - FEED_PAST
+        window = await self.events.calendar(guild_id, since, since + FEED_AHEAD)
         tz = await self.events.timezone(guild_id)
+        events = list(window.events)
         published = await self._publish(guild_id, events, tz)
-        key = hashlib.sha256(
-            "|".join([tz, name, self.public_url or "", since.isoformat()]
-                     + [f"{e.id}:{published[e.id].slug}:{published[e.id].fingerprint}:{published[e.id].sequence}"
-                        for e in events]).encode()
-        ).hexdigest()
+        key = hashlib.sha256(repr((
+            tz, name, self.public_url, since,
+            [(e.id, e.sequence, published[e.id]) for e in events],
+            [(sid, s.sequence, s.status, s.updated_at, s.rrule, s.exdates) for sid, s in window.series.items()],
+        )).encode()).hexdigest()
         cached = self._cache.get(guild_id)
         if cached is not None and cached.key == key:
             return cached.file
-        body = build_calendar([self._item(e, published[e.id]) for e in events], tz_name=tz, name=name or None)
-        # The body changes when an event changes or when the window moves on (at midnight UTC).
+        by_series: dict[int, list[EventRow]] = {}
+        items: list[FeedItem] = []
+        for e in events:
+            if e.series_id in window.series and e.occurrence_start is not None:
+                by_series.setdefault(e.series_id, []).append(e)
+            else:
+                items.append(self._item(e, published[e.id]))
+        for sid, series in window.series.items():
+            items.extend(self._series_items(series, by_series.get(sid, []), published))
+        body = build_calendar(items, tz_name=tz, name=name or None)
+        # The body changes when an event or series changes, or when the window moves on (at midnight UTC).
         stamps = [published[e.id].revised_at for e in events] + [e.updated_at for e in events]
-        last_modified = max([*stamps, since + FEED_PAST])
-        file = CalendarFile(body, _etag(body), last_modified)
+        stamps += [s.updated_at for s in window.series.values()]
+        file = CalendarFile(body, _etag(body), max([*stamps, since + FEED_PAST]))
         self._cache[guild_id] = _Cached(key, file)
         return file
 
