@@ -6,6 +6,7 @@
     jetbot ask "QUESTION"      answer one question (--json for machines, --batch FILE for many)
     jetbot kb check [PATH]     validate the knowledge base (exit 0 or 1)
     jetbot kb export --json    print every entry as JSON
+    jetbot kb proposals        phrasings chapters proposed for the shared knowledge base
     jetbot backup PATH         copy the live database consistently (a file, or a folder for a dated name)
     jetbot restore FILE        put a backup in place (refused while the bot runs on that database)
     jetbot invite-url          print the link that adds the bot to a server
@@ -195,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = kb_sub.add_parser("export", help="print every entry")
     _global_options(export, top=False)
     export.add_argument("--json", action="store_true", required=True, help="as a JSON array")
+    proposals = kb_sub.add_parser("proposals", help="phrasings chapters proposed for the shared knowledge base")
+    _global_options(proposals, top=False)
+    proposals.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
     backup = command("backup", help="copy the live database safely (while the bot runs)")
     backup.add_argument("target", type=Path, help="file to write, or a folder for jetbot-YYYYMMDD-HHMMSS.sqlite3")
@@ -298,6 +302,10 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "kb":
         if args.kb_command == "check":
             return kcli.kb_check(Path.cwd() / args.path if args.path else settings.knowledge_path)
+        if args.kb_command == "proposals":
+            from bot.chapter_kb import proposals_command
+
+            return proposals_command(settings.database_path, settings.knowledge_path, as_json=args.json)
         return kcli.kb_export(settings.knowledge_path)
     # No subcommand and no token: let a person try the answer engine.
     return kcli.repl(settings.knowledge_path)

@@ -14,24 +14,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+import sqlite3
+import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
 from bot.clock import Clock, utcnow
 from bot.errors import NotFound, UserError
-from bot.knowledge.loader import ID_RE, load_knowledge
-from bot.knowledge.model import Entry, KnowledgeError
+from bot.knowledge.loader import ID_RE, display_path, load_knowledge
+from bot.knowledge.model import Entry, KnowledgeBase, KnowledgeError
 from bot.knowledge.service import CHAPTER_FILE, CHAPTER_SOURCE, KnowledgeService
-from bot.storage import Database
+from bot.storage import Database, StorageError
 from bot.storage.chapter_kb import ChoiceRow, EntryRow, UnansweredRow
 
 log = logging.getLogger("jetbot.chapter_kb")
@@ -470,11 +473,65 @@ class ChapterKnowledge:
     # -- proposals for the shared base (command line) --------------------------------------------
     async def proposals(self) -> dict[str, Any]:
         """Phrasings proposed for the shared base, across servers, without user or server ids."""
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for entry_id, phrasing, servers in await self.db.chapter_kb.proposals():
-            grouped[entry_id].append({"question": phrasing, "servers": servers})
-        return {"proposals": [{"id": k, "title": (e.title if (e := self.knowledge.kb.by_id.get(k)) else None),
-                               "questions": v} for k, v in grouped.items()]}
+        return group_proposals(await self.db.chapter_kb.proposals(), self.knowledge.kb)
+
+
+def group_proposals(rows: list[tuple[str, str, int]], kb: KnowledgeBase) -> dict[str, Any]:
+    """``(entry id, phrasing, servers)`` rows as the maintainers' review list: per shared entry, where it
+    is defined and the phrasings proposed for it, most servers first. Phrasings the entry already has
+    (a maintainer took them in) are left out; so is every user and server id."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry_id, phrasing, servers in rows:
+        entry = kb.by_id.get(entry_id)
+        if entry is not None and phrasing.casefold() in {q.casefold() for q in entry.questions}:
+            continue
+        grouped[entry_id].append({"question": phrasing, "servers": servers})
+    out = []
+    for entry_id, questions in grouped.items():
+        entry = kb.by_id.get(entry_id)
+        out.append({"id": entry_id, "title": entry.title if entry else None,
+                    "file": f"{display_path(Path(entry.file))}:{entry.line}" if entry else None,
+                    "questions": questions})
+    return {"proposals": out}
+
+
+def proposals_command(database: Path, knowledge: Path, *, as_json: bool, out: TextIO | None = None) -> int:
+    """``jetbot kb proposals``: print what chapters proposed for the shared knowledge base, for a
+    maintainer to review into ``knowledge/`` (YAML by default, ``--json`` for machines). Exit 0, or 1
+    with one line on stderr when the database or the knowledge base cannot be read."""
+    out = out or sys.stdout
+    if not database.is_file():
+        print(f"jetbot: no database at {display_path(database)} (has the bot run yet? see JETBOT_DB or --db)",
+              file=sys.stderr)
+        return 1
+    try:
+        kb = load_knowledge(knowledge)
+    except KnowledgeError as exc:
+        print(f"jetbot: the knowledge base has {len(exc.problems)} problem(s); run `jetbot kb check`",
+              file=sys.stderr)
+        return 1
+
+    async def read() -> list[tuple[str, str, int]]:
+        async with Database(database) as db:
+            return await db.chapter_kb.proposals()
+
+    try:
+        rows = asyncio.run(read())
+    except (StorageError, sqlite3.Error) as exc:
+        print(f"jetbot: cannot read {display_path(database)}: {exc}", file=sys.stderr)
+        return 1
+    report = group_proposals(rows, kb)
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2), file=out)
+        return 0
+    count = sum(len(p["questions"]) for p in report["proposals"])
+    entries = len(report["proposals"])
+    print(f"# {count} phrasing{'' if count == 1 else 's'} proposed by chapter organisers for {entries} shared "
+          f"entr{'y' if entries == 1 else 'ies'}.\n# Review each; add the good ones to that entry's `questions` "
+          "(see `file`), then run `jetbot kb check`.", file=out)
+    if report["proposals"]:
+        print(yaml.dump(report, Dumper=_Block, allow_unicode=True, sort_keys=False, width=100), end="", file=out)
+    return 0
 
 
 def valid_entry_id(entry_id: str) -> bool:

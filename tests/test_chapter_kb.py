@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -9,7 +14,14 @@ import pytest
 import yaml
 
 from bot.ask import AskService
-from bot.chapter_kb import MAX_ENTRIES, ChapterKnowledge, EntryDraft, ImportProblems, validate_yaml
+from bot.chapter_kb import (
+    MAX_ENTRIES,
+    ChapterKnowledge,
+    EntryDraft,
+    ImportProblems,
+    proposals_command,
+    validate_yaml,
+)
 from bot.clock import FakeClock
 from bot.errors import NotFound, UserError
 from bot.knowledge import KnowledgeService
@@ -282,9 +294,57 @@ async def test_proposals_are_counted_across_servers_without_ids(service: Chapter
         missed = await ask.ask(guild, "best ramen near the Sapporo office?")
         await service.attach(guild, ORG, missed.question_key or 0, "cir-role", propose=True)
     out = await service.proposals()
-    assert out == {"proposals": [{"id": "cir-role", "title": "Coordinator for International Relations (CIR)",
-                                  "questions": [{"question": "best ramen near the Sapporo office?", "servers": 2}]}]}
+    [proposal] = out["proposals"]
+    assert proposal["file"].endswith("shared.yaml:2")  # where a maintainer adds it
+    assert {k: v for k, v in proposal.items() if k != "file"} == {
+        "id": "cir-role", "title": "Coordinator for International Relations (CIR)",
+        "questions": [{"question": "best ramen near the Sapporo office?", "servers": 2}]}
     assert str(ORG) not in str(out) and str(G1) not in str(out)
+
+
+def run_cli(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JETBOT_", "DISCORD_"))}
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
+
+
+async def test_jetbot_kb_proposals_prints_them_for_review(service: ChapterKnowledge, ask: AskService,
+                                                          db: Database, knowledge: KnowledgeService) -> None:
+    """The command line a maintainer runs, in a subprocess against the bot's database file."""
+    for guild, question in ((G1, "best ramen near the Sapporo office?"), (G2, "best ramen near the Sapporo office?"),
+                            (G2, "what does the clair do for towns?")):
+        missed = await ask.ask(guild, question)
+        await service.attach(guild, ORG, missed.question_key or 0, "clair" if "clair" in question else "cir-role",
+                             propose=True)
+    local = await ask.ask(G1, "who pours the tea at the office?")
+    await service.attach(G1, ORG, local.question_key or 0, "alt-role")  # this server only: not proposed
+    command = [sys.executable, "-m", "bot", "kb", "proposals", "--db", str(db.path), "--knowledge",
+               str(knowledge.path)]
+    done = await asyncio.to_thread(run_cli, command, db.path.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# 2 phrasings proposed by chapter organisers for 2 shared entries.")
+    report = yaml.safe_load(done.stdout)
+    assert [(p["id"], [(q["question"], q["servers"]) for q in p["questions"]]) for p in report["proposals"]] == [
+        ("cir-role", [("best ramen near the Sapporo office?", 2)]),
+        ("clair", [("what does the clair do for towns?", 1)])]
+    assert "tea" not in done.stdout and str(ORG) not in done.stdout and str(G1) not in done.stdout
+    as_json = await asyncio.to_thread(run_cli, [*command, "--json"], db.path.parent)
+    assert json.loads(as_json.stdout) == report
+
+
+def test_jetbot_kb_proposals_without_a_database_says_so(tmp_path: Path, knowledge: KnowledgeService,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere.sqlite3"
+    assert proposals_command(missing, knowledge.path, as_json=False) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not missing.exists()  # nothing created by looking
+
+
+async def test_proposals_a_maintainer_took_in_are_not_listed_again(service: ChapterKnowledge,
+                                                                   db: Database) -> None:
+    await db.chapter_kb.add_phrasing(G1, "cir-role", "What does a CIR do?", "proposed", ORG, service.clock())
+    await db.chapter_kb.add_phrasing(G1, "gone-entry", "an entry since removed?", "proposed", ORG, service.clock())
+    out = await service.proposals()
+    assert [(p["id"], p["title"], p["file"]) for p in out["proposals"]] == [("gone-entry", None, None)]
 
 
 async def test_dismiss_and_unknown_keys(service: ChapterKnowledge, ask: AskService) -> None:
