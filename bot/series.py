@@ -31,6 +31,7 @@ from dateutil.rrule import rrulestr
 
 from bot.clock import Clock
 from bot.errors import NotFound, UserError
+from bot.event_fields import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_capacity, clean_questions, clean_text
 from bot.event_time import MAX_AHEAD, parse_when, zone
 from bot.markdown import escape
 from bot.storage import Database
@@ -175,8 +176,6 @@ class SeriesService:
                      until: str | None = None, location: str = "", description: str = "",
                      capacity: int | None = None, post_ahead_days: int = 14, max_guests: int = 0,
                      questions: Sequence[str] = (), allowed_roles: Sequence[int] = ()) -> SeriesRow:
-        from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_capacity, clean_questions, clean_text
-
         title = clean_text(title, TITLE_MAX, "title", required=True)
         location = clean_text(location, LOCATION_MAX, "location")
         description = clean_text(description, DESCRIPTION_MAX, "description")
@@ -291,8 +290,6 @@ class SeriesService:
     async def edit_following(self, guild_id: int, event_id: int, *, title: str, start: str, end: str,
                              location: str, description: str) -> SplitResult:
         """Edit an occurrence and every later one: split the series there (see the module docstring)."""
-        from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_text
-
         event = await self.db.events.get(guild_id, event_id)
         if event is None or event.series_id is None or event.occurrence_start is None:
             raise NotFound("That event is not an occurrence of a series. Use `/event edit` for a one-off event.")
@@ -356,9 +353,7 @@ class SeriesService:
                 if description != e.description:
                     changes["description"] = description
                     lines.append("**Description** updated")
-                await self.db.events.set_series_in(conn, guild_id, e.id, new.id)
-                await conn.execute("UPDATE events SET occurrence_start = ? WHERE guild_id = ? AND id = ?",
-                                   (moved.isoformat(timespec="microseconds"), guild_id, e.id))
+                await self.db.events.set_series_in(conn, guild_id, e.id, new.id, occurrence_start=moved)
                 if changes:
                     await self.db.events.update_in(conn, guild_id, e.id, changes, now)
                     if "start_at" in changes:

@@ -325,7 +325,7 @@ class EventsCog(commands.Cog):
     @app_commands.describe(event="The event")
     @organiser_only("manage_events")
     async def checkin_code(self, interaction: discord.Interaction, event: int) -> None:
-        e, code = await self.service.checkin_code(guild_id_of(interaction), event)
+        e, code = await self.service.attendance.checkin_code(guild_id_of(interaction), event)
         await send_ephemeral(interaction, f"Check-in code for {bold(e.title)}: **`{code}`**\nShow it in the room; "
                                           "members type `/checkin` with it, from an hour before the start until an "
                                           "hour after the end. `/event attendees` then shows who came.")
@@ -335,21 +335,21 @@ class EventsCog(commands.Cog):
     @organiser_only("manage_events")
     async def mark(self, interaction: discord.Interaction, event: int, member: discord.Member,
                    came: bool = True) -> None:
-        e = await self.service.mark_attendance(guild_id_of(interaction), event, member.id, came)
+        e = await self.service.attendance.mark(guild_id_of(interaction), event, member.id, came)
         await send_ephemeral(interaction, f"{member.mention}: {'attended' if came else 'no-show'} at {bold(e.title)}.")
 
     @app_commands.command(name="checkin", description="Check in at an event with the code the organisers show")
     @app_commands.describe(code="The code shown in the room")
     @app_commands.guild_only()
     async def checkin(self, interaction: discord.Interaction, code: str) -> None:
-        e = await self.service.check_in(guild_id_of(interaction), interaction.user.id, code)
+        e = await self.service.attendance.check_in(guild_id_of(interaction), interaction.user.id, code)
         await send_ephemeral(interaction, f"Checked in at {bold(e.title)}. Enjoy!")
 
     @member.command(name="attendance", description="A member's event attendance in this server (only you see it)")
     @app_commands.describe(member="The member")
     @organiser_only("manage_events")
     async def attendance(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        history = await self.service.member_attendance(guild_id_of(interaction), member.id)
+        history = await self.service.attendance.history(guild_id_of(interaction), member.id)
         if not history:
             await send_ephemeral(interaction, f"{member.mention} has no events so far in this server.")
             return

@@ -577,11 +577,14 @@ class EventsRepo:
         ) as cur:
             return [_event(r) for r in await cur.fetchall()]
 
-    async def set_series_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, series_id: int) -> None:
-        """Move an occurrence to another series (when a series is split at "this and following")."""
+    async def set_series_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, series_id: int, *,
+                            occurrence_start: datetime) -> None:
+        """Move an occurrence to another series (when a series is split at "this and following"), where the
+        new rule puts it at ``occurrence_start``."""
         await conn.execute(
-            "UPDATE events SET series_id = ?, sequence = sequence + 1 WHERE guild_id = ? AND id = ?",
-            (series_id, guild_id, event_id),
+            "UPDATE events SET series_id = ?, occurrence_start = ?, sequence = sequence + 1 "
+            "WHERE guild_id = ? AND id = ?",
+            (series_id, _iso(occurrence_start), guild_id, event_id),
         )
 
     async def unposted(self, limit: int = 50) -> list[EventRow]:
