@@ -18,6 +18,9 @@ from bot.knowledge import attributes
         ("when is the application deadline?", "Apply through the embassy.", "a deadline"),
         ("what happened in 2019?", "In 2018 the office moved.", "anything for 2019"),
         ("what is the JST feedback session", "A debrief in London.", None),  # "feedback" is not a fee
+        ("how many people live in Tsu?", "Eight visitors saw a biomass plant in Tsu.", "a population figure"),
+        ("when is the next U20 summit?", "Tokyo hosted it in May 2019.", "the date of the next one"),
+        ("when's the next JST?", "The next tour is planned for January 2021.", None),
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

@@ -455,6 +455,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     [
         ("which ministry foots the bill for the JET programme?", "mic-jet-role"),  # thesaurus: foots the bill -> fund
         ("the CIR gig, what is it", "cir-role"),  # gig -> role
+        ("is there any JET job that isn't teaching english in a school?", "jet-positions"),  # "that isn't X"
     ],
 )
 def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: str, entry_id: str) -> None:
@@ -491,6 +492,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("what's the phone number for CLAIR's head office in Tokyo?", "clair-offices", "phone number"),
         ("how many JETAA chapters are there in the UK?", "jetaa-chapters", "UK"),
         ("when is the 2031 Japan Study Tour?", "japan-study-tour", "2031"),
+        ("how many people live in Tsu City?", "jst-2020", "population"),
+        ("when is the next U20 summit?", "u20-mayors-summit", "next"),
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -564,7 +567,12 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
 
 
 @pytest.mark.parametrize("question", ["who is the director general of JLGC New York?", "how do I get to Tokyo",
-                                      "what visa do JET participants get?"])
+                                      "what visa do JET participants get?",
+                                      "who is the director of JLGC New York?",  # an alias, and a role it never names
+                                      "JLGCニューヨークの所長は誰？",  # the same in Japanese
+                                      "who is the director general of JLGC Sydney?",  # a name no entry knows
+                                      "how many sister cities does Manchester have in Japan?",  # no figure for it
+                                      "hey what's up everyone"])
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

@@ -48,6 +48,21 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         frozenset({"deadlin", "clos", "date", "due", "cutoff", "cut"}),
         "a deadline",
     ),
+    Attribute(
+        "population",
+        re.compile(r"\b(?:population|populous|inhabitants|how many (?:people|residents) live)\b", _I),
+        re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b", _I),
+        frozenset({"population", "popul", "inhabit", "resident", "live", "peopl"}),
+        "a population figure",
+    ),
+    Attribute(
+        "next",
+        # "When is the next U20 summit?" asks for a date the documents would have to announce.
+        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b", _I),
+        re.compile(r"\bnext\b|\bupcoming\b|\bplanned\b", _I),
+        frozenset({"next", "upcom"}),
+        "the date of the next one",
+    ),
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 

@@ -78,6 +78,8 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
+UNKNOWN_NAME_W = 2.0
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
 TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
 SHORT_TYPO_CONF = 0.6  # three- and four-letter words have many neighbours: trust less
@@ -118,8 +120,9 @@ _QUESTION_WORDS = frozenset(
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+_IDENTITY_JA = re.compile(r"(?:は|って|の)誰")
+_ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
 _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
 
@@ -241,6 +244,9 @@ class AnswerEngine:
                 df[tok] += 1
         # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
         self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
+        self._figure_sentences: list[list[frozenset[str]]] = [
+            [frozenset(tokens(s)) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)]
+            for e in self.entries]
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -508,13 +514,25 @@ class AnswerEngine:
         return self._decline(normalized, ranked, reason)
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
-        identity = bool(_IDENTITY.match(question))
+        match = _IDENTITY.match(question)
+        identity = match is not None or _IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            best = ranked[0].index
-            toks = {tok for _, tok in pairs}
-            says_who = self._answers_who[best] or any(a <= toks for a in self._alias_sets[best])
+            role = tokens(match.group("rest"))[:1] if match else []
+            says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, role[0] if role else None)
         return decide(ranked, identity_question=identity, says_who=says_who)
+
+    def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:
+        """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and
+        nothing more specific ("who is the famous Akira Matsutani"), or its phrasings ask
+        "who" and it names that role ("director" for the London directors, not for JLGC New York,
+        whose page names no one)."""
+        for alias in self._alias_sets[i]:
+            if alias <= toks and toks - alias <= self._common:
+                return True
+        if not self._answers_who[i]:
+            return False
+        return role is None or role in self._entry_tokens[i] or role in self._answer_tokens[i]
 
     def _topic_without_attribute(self, question: str, pairs: list[tuple[str, str]], weak: frozenset[str],
                                  names: dict[str, tuple[str, frozenset[str]]], normalized: str) -> Answer | None:
@@ -563,7 +581,10 @@ class AnswerEngine:
         for r in resolved:
             if r.vocab is None:
                 if r.token not in seen:
-                    unknown.append((r.token, self._unknown(r.token)))
+                    # A name the knowledge base never mentions ("JLGC Sydney") is what the question
+                    # is about: the entries on its neighbours do not answer it.
+                    w = self._unknown(r.token) * (UNKNOWN_NAME_W if names and r.token in names else 1.0)
+                    unknown.append((r.token, w))
                     seen.add(r.token)
             elif r.vocab not in seen:
                 known.append((r, self.idf[r.vocab]))
@@ -665,9 +686,18 @@ class AnswerEngine:
         if "number" not in {tok for _, tok in pairs}:
             return None
         for tok, (name, toks) in names.items():
-            if tok in self.idf and tok not in self._generic and not self._says_name(i, toks):
+            if tok in self.idf and tok not in self._generic and not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
         return None
+
+    def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
+        """Whether entry ``i`` has a figure for a name: its phrasings say the name, or one sentence of
+        its answer says the name and a number ("455 with the US"; Manchester, named only among
+        partnerships, has no figure of its own)."""
+        fields = self._entry_tokens[i]
+        if all(t in fields for t in name):
+            return True
+        return any(name <= sentence for sentence in self._figure_sentences[i])
 
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
@@ -789,6 +819,7 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_DIGIT = re.compile(r"\d")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 
 

@@ -47,7 +47,7 @@ not no yes ok okay please pls thanks thank hi hello hey dear
 tell explain explanation describe mean meaning means meant stand stands define definition
 know knew let lets give show say said get got want wanna like would
 info information detail details question questions answer anyone someone something anything
-kind sort thing things stuff exactly actually basically generally anyway
+kind sort thing things stuff everyone everybody exactly actually basically generally anyway
 far out up once ever even still already guys folks anybody somebody available
 go goes going gone went come comes coming one ones
 wondering curious wonder think thinking thought considering quick acronym abbreviation abbreviated
@@ -139,7 +139,9 @@ _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of toda
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
 _EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|except(?: for)?|excluding|not counting)"
-                     r"(?:\s+[^\s,.;:?!]+){0,3}")
+                     r"(?:\s+[^\s,.;:?!]+){0,3}"
+                     # "a JET job that isn't teaching English in a school": everything to the clause end.
+                     r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
 # "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
 _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
