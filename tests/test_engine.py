@@ -470,6 +470,9 @@ def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: s
         ("wht is teh jet programm", "jet-programme"),
         ("cordinater for internashonal relashuns", "cir-role"),  # written as it sounds
         ("jlgc newyork", "jlgc-new-york"),  # two known words run together
+        ("wen did the jet programm begin", "jet-history"),  # "wen" is rare next to "when"
+        ("whos the sponser of JETAA", "jetaa-clair-support"),  # the nearest English word, then the thesaurus
+        ("clair overseas ofices how many", "clair-offices"),
     ],
 )
 def test_badly_misspelt_questions_are_answered(shipped: AnswerEngine, question: str, entry_id: str) -> None:
@@ -483,6 +486,11 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
     assert spelling.is_english("partner") and spelling.is_english("hours") and not spelling.is_english("relashuns")
     assert shipped._resolve("hour", "hours").vocab != "house"
     assert shipped._resolve("salt").vocab is None
+    assert spelling.correct("partner") is None and spelling.correct("sponser") == "sponsor"
+    typos = spelling.question_word_typos()
+    assert typos["mnay"] == "many" and typos["wen"] == "when"
+    # Real words and the knowledge base's short names stay what they are.
+    assert not {"were", "dose", "ho", "jet", "alt", "sea", "cir", "mic", "mext", "mofa", "jlgc"} & typos.keys()
 
 
 @pytest.mark.parametrize(

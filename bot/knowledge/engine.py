@@ -341,7 +341,7 @@ class AnswerEngine:
             return _Resolved(tok, None, 0.0)
         english = tok in self._answer_vocab or spelling.is_english(raw) or spelling.is_english(tok)
         if not english:  # a typo before another ending: "internashonal" is not "internal"
-            typo = self._typo(tok)
+            typo = self._english_typo(tok, raw) or self._typo(tok)
             if typo is not None:
                 return typo
         if len(tok) >= 5:
@@ -362,6 +362,19 @@ class AnswerEngine:
                 if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
                     best = cand
         return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
+
+    def _english_typo(self, tok: str, raw: str) -> _Resolved | None:
+        """A misspelt English word, read as the word it most likely is ("sponser" -> sponsor -> fund,
+        "ofices" -> office): when that word is a knowledge-base word, or a stopword ("whos")."""
+        word = spelling.correct(raw)
+        if word is None:
+            return None
+        folded = tokens(word)
+        if not folded:
+            return _Resolved(tok, None, 0.0, ignore=True)
+        if len(folded) == 1 and folded[0] in self.idf:
+            return _Resolved(tok, folded[0], TYPO_CONF)
+        return None
 
     def _typo(self, tok: str) -> _Resolved | None:
         """The known word ``tok`` is a misspelling of, if one is close enough and clearly the closest."""
@@ -518,8 +531,9 @@ class AnswerEngine:
         identity = match is not None or _IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            role = tokens(match.group("rest"))[:1] if match else []
-            says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, role[0] if role else None)
+            role = token_pairs(match.group("rest"))[:1] if match else []
+            asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
+            says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
         return decide(ranked, identity_question=identity, says_who=says_who)
 
     def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:

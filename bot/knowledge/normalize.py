@@ -30,7 +30,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.knowledge import japanese
+from bot.knowledge import japanese, spelling
 from bot.knowledge.thesaurus import load_or_empty
 
 # Words that say nothing about the topic. Question words are here on purpose: "who runs JET" and
@@ -230,12 +230,21 @@ def _country(match: re.Match[str]) -> str:
     return "uk" if "k" in match.group(0).lower() or "brit" in match.group(0).lower() else "usa"
 
 
+_ASCII_WORD = re.compile(r"\b[a-z]{3,6}\b")
+
+
+def _question_word(match: re.Match[str]) -> str:
+    """"wen" -> "when", "mnay" -> "many": a misspelt question word, before the phrases are read."""
+    return spelling.question_word_typos().get(match.group(0), match.group(0))
+
+
 def clean(text: str) -> str:
     """NFKC, lower case, apostrophes and digit separators removed; punctuation is kept here."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isupper():  # in "TELL US ABOUT JET", US is a pronoun
         text = _COUNTRY_CASED.sub(_country, text)
     text = text.lower()
+    text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
