@@ -161,7 +161,16 @@ async def test_series_edit_following_move_end_and_event_options(discord, world, 
     assert (await jetbot.services.events.summary(world.guild.id, second_id)).going == 0
 
     series_id = (await jetbot.services.events.summary(world.guild.id, second_id)).event.series_id
+    # End: the date already posted is cancelled (its post says so) and whoever answered it is told.
+    helper_dms = len(discord.dms_to(world.helper))
     ended = await discord.slash("series end", user=world.organiser, series=series_id)
-    assert "no further occurrences" in ended.text
+    assert "Cancelled the 1 date(s) already posted" in ended.text and "intermediate" in ended.text
+    assert "telling 1 member(s)" in ended.text
+    await discord.wait_until(lambda: len(discord.dms_to(world.helper)) > helper_dms or None, 5.0, "the end DM")
+    assert "The series it belonged to has ended." in discord.dms_to(world.helper)[-1]["content"]
+    await discord.wait_until(
+        lambda: discord.messages[int(second["id"])]["embeds"][0]["title"].startswith("Cancelled") or None, 5.0,
+        "the cancelled post")
+    assert discord.messages[int(first["id"])]["embeds"][0]["title"] == "Japanese class"  # the old series' date stays
     refused_end = await discord.slash("series end", user=world.member, series=series_id)
     assert "only organisers" in refused_end.text
