@@ -252,6 +252,18 @@ class KbCog(commands.Cog):
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.services.chapter_kb.guild_joined(guild.id)
 
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.services.chapter_kb.guilds_present([g.id for g in self.bot.guilds], owns=self._owns)
+
+    def _owns(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` belongs to a shard this process runs (all of them when not sharded)."""
+        count = self.bot.shard_count
+        if not count or count <= 1:
+            return True
+        ids = getattr(self.bot, "shard_ids", None) or [self.bot.shard_id]
+        return (guild_id >> 22) % count in ids
+
     @tasks.loop(hours=CLEANUP_EVERY_HOURS)
     async def cleanup(self) -> None:
         await self.services.chapter_kb.purge_expired()

@@ -174,6 +174,36 @@ async def test_a_server_holds_at_most_max_entries(service: ChapterKnowledge, db:
         await service.add(G1, ORG, PUB)
 
 
+async def test_edits_never_rebuild_the_shared_index(service: ChapterKnowledge, ask: AskService,
+                                                     knowledge: KnowledgeService) -> None:
+    shared = knowledge.engine
+    await service.add(G1, ORG, PUB)
+    await service.edit(G1, ORG, "pub-night", FEE)
+    await ask.ask(G1, "is there a membership fee?")
+    await ask.ask(G2, "what does a CIR do?")
+    assert knowledge.engine is shared
+
+
+async def test_overlays_past_the_budget_are_dropped_and_rebuilt_when_asked(db: Database, knowledge: KnowledgeService,
+                                                                          clock: FakeClock) -> None:
+    service = ChapterKnowledge(db, knowledge, clock=clock, overlay_budget=3)
+    ask = AskService(knowledge, NoEvents(), db, service)  # type: ignore[arg-type]
+    for guild in (G1, G2):
+        await service.add(guild, ORG, PUB)
+        await service.add(guild, ORG, FEE)
+    assert list(service.resident()) == [G2]  # G1's two entries went when G2's made four
+    assert knowledge.has_overlay(G2) and not knowledge.has_overlay(G1)
+    here = await ask.ask(G1, "when is pub night?")  # built again from the database
+    assert here.answer is not None and here.answer.entry is not None and here.answer.entry.id == "pub-night"
+    assert service.resident() == {G1: 2}
+    assert (await ask.ask(G2, "is there a membership fee?")).matched
+    assert service.resident() == {G2: 2}
+    # A server whose overlay alone is over the budget keeps it while it is the one asking.
+    await service.add(G1, ORG, EntryDraft("Lessons", "Tuesdays.", ("where are japanese lessons?",), ("lessons",)))
+    await service.add(G1, ORG, EntryDraft("Committee", "Email us.", ("how do I join the committee?",), ("committee",)))
+    assert service.resident() == {G1: 4} and (await ask.ask(G1, "how do I join the committee?")).matched
+
+
 # -- export and import ------------------------------------------------------------------------------
 async def test_export_is_valid_for_the_loader_and_round_trips(service: ChapterKnowledge, tmp_path: Path) -> None:
     await service.add(G1, ORG, PUB)
@@ -427,6 +457,32 @@ async def test_returning_within_30_days_keeps_everything(service: ChapterKnowled
     clock.advance(days=10)
     await service.guild_joined(G1)
     clock.advance(days=40)
+    assert await service.purge_expired() == []
+    assert len(await service.entries(G1)) == 1
+
+
+async def test_a_server_missing_at_start_up_starts_its_30_days(service: ChapterKnowledge, clock: FakeClock) -> None:
+    """Removed while the bot was offline: no GUILD_DELETE ever comes, the server is just not listed."""
+    await service.add(G1, ORG, PUB)
+    await service.add(G2, ORG, PUB)
+    await service.guilds_present([])  # proves nothing: ignored
+    await service.guilds_present([G2], owns=lambda g: g != G1)  # another process's shard: not ours to judge
+    clock.advance(days=31)
+    assert await service.purge_expired() == []
+    await service.guilds_present([G2])
+    clock.advance(days=29)
+    await service.guilds_present([G2])  # listed again and again: the first date counts
+    clock.advance(days=2)
+    assert await service.purge_expired() == [G1]
+    assert await service.entries(G1) == [] and len(await service.entries(G2)) == 1
+
+
+async def test_a_server_listed_again_at_start_up_is_kept(service: ChapterKnowledge, clock: FakeClock) -> None:
+    await service.add(G1, ORG, PUB)
+    await service.guilds_present([G2])
+    clock.advance(days=10)
+    await service.guilds_present([G1, G2])  # invited back while the bot was offline
+    clock.advance(days=30)
     assert await service.purge_expired() == []
     assert len(await service.entries(G1)) == 1
 
