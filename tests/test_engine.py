@@ -283,6 +283,10 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert question_clauses("quick q: do CIRs translate") == ["do CIRs translate"]
     assert question_clauses("I'm on JET, where can I buy a bike?") == ["where can I buy a bike?"]
     assert question_clauses("what does a CIR do") == []  # one clause: nothing to pick from
+    # A question inside a sentence is asked; a plea ("help?") and a split-off "??" are not questions.
+    assert question_clauses("hey, my grandma asked me what CLAIR even is. help?") == ["what is CLAIR"]
+    assert question_clauses("no idea what a CIR does, sorry") == ["what a CIR does"]  # read as "what does a CIR do"
+    assert clauses("chapters in 16 countries?? is that right") == ["chapters in 16 countries??", "is that right"]
 
 
 @pytest.mark.parametrize(
@@ -290,6 +294,14 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     [
         ("what is the JLGC? saw it mentioned in a newsletter", "jlgc-overview"),  # context clause ignored
         ("who does the interviews and selection for JET, the embassy?", "jet-applying"),
+        # the asking clause's "their" points at the topic the context names; "professor" is chatter
+        ("Not sure if this is the right channel, sorry! My professor keeps mentioning MEXT when I talk about "
+         "JET. what is their role exactly?", "mext-role"),
+        ("hey hey, random q but my grandma asked me what CLAIR even is when I told her I'm applying, and I "
+         "honestly couldn't explain it lol. help?", "clair"),
+        # a figure the asker quotes is a claim to check, not an unknown topic
+        ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
+         "what do the rest do", "alt-role"),
     ],
 )
 def test_the_asking_clause_is_answered_when_the_whole_is_mixed(shipped: AnswerEngine, question: str,

@@ -316,7 +316,8 @@ class AnswerEngine:
     def _unknown(self, tok: str) -> float:
         """The weight of a word the knowledge base does not know: that of a word found in one entry,
         or a fraction of it for an everyday word."""
-        return self.unknown_weight * LIGHT_W if tok in LIGHT_WORDS else self.unknown_weight
+        light = tok in LIGHT_WORDS or _FIGURE.fullmatch(tok) is not None
+        return self.unknown_weight * LIGHT_W if light else self.unknown_weight
 
     # -- resolving query tokens ----------------------------------------------------------------
     def _resolve(self, tok: str, raw: str = "") -> _Resolved:
@@ -462,7 +463,25 @@ class AnswerEngine:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
+        if asking and small_talk and full.reason != Reason.MISSING_ATTRIBUTE:
+            # "My professor keeps mentioning MEXT. What is their role?": the asking clause points back
+            # at a topic the context names; the context's chatter ("professor") is left out.
+            topic = self._context_topic(small_talk)
+            if topic:
+                picked = self._agreeing([f"{a} {topic}" for a in asking], question)
+                if picked is not None:
+                    return picked
         return full
+
+    def _context_topic(self, context: list[str]) -> str:
+        """The words of context clauses that the knowledge base knows and that say something specific
+        (not "new", "japanese", "role"): the topic an asking clause's "it" or "their" refers to."""
+        words_known = []
+        for raw, tok in self._pairs(" ".join(context)):
+            r = self._resolve(tok, raw)
+            if r.vocab is not None and r.conf == 1.0 and r.vocab not in self._common:
+                words_known.append(raw)
+        return " ".join(dict.fromkeys(words_known))
 
     def _names_topic(self, text: str) -> bool:
         """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC") or a name
@@ -834,6 +853,8 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
+# A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
+_FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 
 

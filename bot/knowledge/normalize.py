@@ -319,26 +319,44 @@ def weak_abbreviations(text: str) -> frozenset[str]:
 # and "but"/"so" right before a question word ("sorry if dumb question but what's a CIR").
 _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|"
                    r"hows|how's|which")
-_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=\S)|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)",
-                           re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
+                           rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(
     rf"^\W*(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|"
     r"explain)\b",
     re.IGNORECASE)
 
 
+# "my grandma asked me what CLAIR even is", "no idea what a CIR does": a question inside a sentence.
+_EMBEDDED = re.compile(r"\b(?:what|who)\s+((?:an?\s+|the\s+)?[\w&-]+(?:\s+[\w&-]+){0,3}?)\s+"
+                       r"(?:even\s+|actually\s+|really\s+)?(is|are|does|do|means?)\b", re.IGNORECASE)
+
+
+# "help?", "any ideas?": a plea, not a question of its own.
+_PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|thoughts|anyone|someone)\W*$",
+                   re.IGNORECASE)
+
+
 def clauses(text: str) -> list[str]:
-    """Every clause of a message, asking or not (see ``question_clauses``)."""
-    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and p.strip()]
+    """Every clause of a message, asking or not (see ``question_clauses``). A clause of punctuation
+    only ("??" split off "16 countries??") is not one."""
+    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and re.search(r"\w", p)]
 
 
 def question_clauses(text: str) -> list[str]:
     """The clauses of a chatty, multi-part message that ask something ("what is the JLGC? saw it in a
-    newsletter" -> ["what is the JLGC?"]). Empty when the message is a single clause."""
+    newsletter" -> ["what is the JLGC?"]), and questions said inside another sentence ("my grandma
+    asked what CLAIR even is" -> "what is CLAIR"). Empty when the message is a single clause."""
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    return [p for p in parts if p.endswith("?") or _QUESTION_START.match(p)]
+    asking = [p for p in parts if (p.endswith("?") or _QUESTION_START.match(p)) and not _PLEA.match(p)]
+    for p in parts:
+        m = _EMBEDDED.search(p)
+        if m and not _QUESTION_START.match(p):
+            verb = m.group(2).lower()
+            asking.append(f"what {m.group(1)} {verb}" if verb.startswith("do") else f"what {verb} {m.group(1)}")
+    return asking
 
 
 LIGHT_WORDS = frozenset(fold_word(w) for w in LIGHT_WORDS_RAW)
