@@ -493,7 +493,26 @@ class EventsCog(commands.Cog):
             log.warning("could not post event %s in channel %s: %s", event_id, channel_id, exc.status)
             return None
         await self.service.attach_message(guild_id, event_id, message.channel.id, message.id)
+        # Mirrored in the server's Events tab like a one-off event: occurrences are posted only a couple of
+        # weeks ahead, so a server stays far under Discord's 100 scheduled events.
+        url = f"https://discord.com/channels/{guild_id}/{message.channel.id}/{message.id}"
+        await self.create_scheduled(self.bot.get_guild(guild_id), summary, url)
         return message
+
+    @commands.Cog.listener()
+    async def on_jetbot_event_rescheduled(self, guild_id: int, event_ids: list[int]) -> None:
+        """Occurrences moved, edited or cancelled by a series change: bring their Events-tab entries along."""
+        for event_id in event_ids:
+            background.spawn(self.sync_scheduled(guild_id, event_id),
+                             purpose=f"update the scheduled event of event {event_id}")
+
+    async def sync_scheduled(self, guild_id: int, event_id: int) -> None:
+        summary = await self.service.summary(guild_id, event_id)
+        guild = self.bot.get_guild(guild_id)
+        if summary.event.cancelled:
+            await self.cancel_scheduled(guild, summary)
+        else:
+            await self.update_scheduled(guild, summary)
 
     @staticmethod
     def reminder_text(reminder: Reminder) -> str:

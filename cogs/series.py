@@ -32,8 +32,10 @@ class SeriesCog(commands.Cog):
         self.service: EventService = bot.services.events
 
     def _changed(self, guild_id: int, event_ids: list[int]) -> None:
-        """Refresh these posts and deliver the DMs the change queued (the events cog does both)."""
+        """Refresh these posts and their entries in the server's Events tab, and deliver the DMs the change
+        queued (the events cog does all three)."""
         self.bot.dispatch("jetbot_event_changed", guild_id, event_ids)
+        self.bot.dispatch("jetbot_event_rescheduled", guild_id, event_ids)
 
     @series.command(name="create", description="Create a recurring event (opens a form for the first one)")
     @app_commands.describe(
