@@ -571,6 +571,9 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("クレアの役割って何？", "clair"),  # katakana name + 役割 (role)
         ("JETの募集と選考ってどこがやってるの？", "jet-applying"),  # 募集 (recruit) and 選考 (select)
         ("CLAIRの海外事務所はいくつ？", "clair-offices"),  # a compound split into overseas + office
+        ("CLAIR fellowshipって何日間？", "clair-fellowship"),  # mixed, 何日間 asks how long
+        ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
+        ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
 )
 def test_japanese_questions_are_answered_from_the_same_entries(shipped: AnswerEngine, question: str,
