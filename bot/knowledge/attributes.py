@@ -49,6 +49,31 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a deadline",
     ),
     Attribute(
+        "headcount",
+        # "How many people work at JLGC London?" asks for a headcount, not what the office does.
+        re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
+        re.compile(r"\b\d[\d,]*\s+(?:staff|employees|people work|officials)\b", _I),
+        frozenset({"staff", "employe", "worker", "work", "peopl"}),
+        "a headcount",
+    ),
+    Attribute(
+        "questions asked",
+        # "What questions do they ask at the JET interview?" asks for the questions themselves.
+        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b", _I),
+        re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
+        frozenset(),
+        "the questions asked",
+    ),
+    Attribute(
+        "sports",
+        # "What sports do SEAs coach?" asks for a list the documents would have to name.
+        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b", _I),
+        re.compile(r"\b(?:football|soccer|baseball|rugby|basketball|judo|kendo|karate|tennis|swimming|athletics|"
+                   r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
+        frozenset(),
+        "which sports",
+    ),
+    Attribute(
         "population",
         re.compile(r"\b(?:population|populous|inhabitants|how many (?:people|residents) live)\b", _I),
         re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b", _I),
