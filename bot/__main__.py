@@ -85,7 +85,7 @@ async def run_bot(settings: Settings) -> int:
 
     from bot.client import JetBot
     from bot.knowledge import KnowledgeError, KnowledgeService
-    from bot.ops.backup import DatabaseLock
+    from bot.ops.backup import DatabaseLock, OpsError, latest_migration, prepare_upgrade
     from bot.services import build_services
     from bot.storage import Database, StorageError
 
@@ -106,6 +106,14 @@ async def run_bot(settings: Settings) -> int:
         print(f"jetbot: cannot use {settings.database_path}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     try:
+        try:
+            kept = prepare_upgrade(settings.database_path)
+        except OpsError as exc:
+            print(f"jetbot: {exc}", file=sys.stderr)
+            return 2  # a settings-level problem: a service manager should not retry
+        if kept is not None:
+            log.info("the database is upgraded to schema %d now; a copy from before is kept as %s",
+                     latest_migration(), kept)
         try:
             db = await Database(settings.database_path).open()
         except (StorageError, sqlite3.Error, OSError) as exc:
