@@ -264,6 +264,9 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
                 build.append(time.perf_counter() - t0)
             gc.collect()
             rss_after = _rss_mb()
+            t0 = time.perf_counter()
+            gc.collect()  # a full collection walks every object: what a gen-2 pause costs at this size
+            gc_full = time.perf_counter() - t0
             # The same build again under tracemalloc (slower, so not timed): what the overlays hold.
             for g in guilds:
                 knowledge.drop_overlay(g)
@@ -355,7 +358,8 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
                             "max_ms": round(max(build) * 1000, 1)},
         "memory": {"rss_before_overlays_mb": round(rss_before, 1), "rss_after_overlays_mb": round(rss_after, 1),
                    "overlays_traced_mb": round(traced_now / 2**20, 1),
-                   "overlays_traced_peak_mb": round(traced_peak / 2**20, 1)},
+                   "overlays_traced_peak_mb": round(traced_peak / 2**20, 1),
+                   "full_gc_ms": round(gc_full * 1000, 1)},
         "question_shared_only": _ms(alone), "question_shared_in_a_chapter_server": _ms(layered),
         "question_chapter_entry": _ms(own), "question_full_ask_path": _ms(full),
         "chapter_questions_answered_by_their_entry": round(right / len(local_qs), 4),
@@ -376,7 +380,8 @@ def print_chapters(r: dict) -> None:
           f"max {b['max_ms']:.0f} ms")
     print(f"memory: resident {m['rss_before_overlays_mb']:.0f} MB before the overlays, "
           f"{m['rss_after_overlays_mb']:.0f} MB with all of them; tracemalloc: overlays hold "
-          f"{m['overlays_traced_mb']:.0f} MB (peak while building {m['overlays_traced_peak_mb']:.0f} MB)")
+          f"{m['overlays_traced_mb']:.0f} MB (peak while building {m['overlays_traced_peak_mb']:.0f} MB); "
+          f"a full garbage collection then takes {m['full_gc_ms']:.0f} ms")
     print(f"{'per question (cold word cache)':<44} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}")
     for key, label in (("question_shared_only", "shared question, no chapter"),
                        ("question_shared_in_a_chapter_server", "shared question in a 500-entry server"),

@@ -353,7 +353,10 @@ class ChapterKnowledge:
         return candidate
 
     # -- add, edit, remove -----------------------------------------------------------------------
-    async def add(self, guild_id: int, user_id: int, draft: EntryDraft) -> EntryRow:
+    async def add(self, guild_id: int, user_id: int, draft: EntryDraft, *, question_key: int | None = None
+                  ) -> EntryRow:
+        """Add an entry; ``question_key``: it was started from that unanswered question, which then
+        leaves the list."""
         async with self._locks[guild_id]:
             rows = await self.db.chapter_kb.entries(guild_id)
             if len(rows) >= MAX_ENTRIES:
@@ -371,6 +374,8 @@ class ChapterKnowledge:
                            draft.questions, draft.aliases, user_id, now, user_id, now)
             await self.db.chapter_kb.put_entry(row)
             await self._rebuild(guild_id)
+            if question_key is not None:
+                await self.db.chapter_kb.resolve_unanswered(guild_id, question_key)
         log.info("chapter kb: entry %s added in guild %s", entry_id, guild_id)
         return row
 
@@ -496,8 +501,26 @@ class ChapterKnowledge:
         await self.db.chapter_kb.dismiss_unanswered(guild_id, question.key)
         return question
 
-    async def question_text(self, guild_id: int, question_key: str | int) -> str:
-        return (await self._unanswered(guild_id, question_key)).example
+    async def question(self, guild_id: int, question_key: str | int) -> UnansweredRow:
+        return await self._unanswered(guild_id, question_key)
+
+    async def attach_candidates(self, guild_id: int, question_key: str | int, limit: int = 25
+                                ) -> tuple[UnansweredRow, list[Entry], list[Entry]]:
+        """Entries a missed question could be attached to: those the engine suggested for it, then the
+        server's own, then titles like it. Returns the question, the candidates, and the shared ones
+        among them (only those take proposals)."""
+        question = await self._unanswered(guild_id, question_key)
+        own_ids = [r.entry_id for r in await self.db.chapter_kb.entries(guild_id)]
+        await self.ensure(guild_id)
+        answer = self.knowledge.answer(question.example, guild_id)
+        ids = [s.entry_id for s in answer.suggestions] + own_ids
+        ids += [e.id for e in self.knowledge.complete(question.example, limit, guild_id)]
+        ids += [e.id for e in self.knowledge.kb.entries]  # then the rest of the shared base, in file order
+        found = (self.knowledge.get(i, guild_id) for i in dict.fromkeys(ids))
+        candidates = [e for e in found if e is not None][:limit]
+        shared = [e for e in dict.fromkeys(ids) if e not in own_ids]
+        shared_entries = [e for i in shared if (e := self.knowledge.kb.by_id.get(i)) is not None][:limit]
+        return question, candidates, shared_entries
 
     # -- members' choices and votes --------------------------------------------------------------
     async def record_choice(self, guild_id: int, question_key: int, entry_id: str) -> None:

@@ -240,3 +240,57 @@ async def test_removing_the_bot_keeps_a_servers_entries_30_days(discord, world, 
 
 async def _not(check) -> bool:
     return not await check
+
+
+def modal_value(modal: dict, custom_id: str) -> str:
+    for row in modal["components"]:
+        for comp in row.get("components") or [row.get("component") or {}]:
+            if comp.get("custom_id") == custom_id:
+                return comp.get("value") or ""
+    raise AssertionError(f"no field {custom_id}")
+
+
+async def test_acting_on_unanswered_questions_from_the_list(discord, world, jetbot):
+    for question in (MISSED, "jet ski rental prices?", UNCOVERED):
+        declined = await discord.slash("ask", question=question, user=world.member)
+        assert "not sure" in declined.response.embeds[0]["title"]
+    listing = await discord.slash("kb unanswered", user=world.organiser)
+    assert listing.response.ephemeral and "1×" in listing.text and "jet ski" in listing.text
+    pick = "jetbot:kbu:pick"
+    [select] = [c for row in listing.original["components"] for c in row["components"] if c["custom_id"] == pick]
+    keys = {o["label"].split("× ", 1)[1]: o["value"] for o in select["options"]}
+    assert "only organisers" in (await discord.click(listing.original, pick, values=[keys[MISSED]],
+                                                     user=world.member)).text
+
+    # A new entry started from the question: the form has it filled in; afterwards it is answered.
+    actions = await discord.click(listing.original, pick, values=[keys[MISSED]], user=world.organiser)
+    assert actions.response.ephemeral and MISSED in actions.text
+    opened = await discord.click(actions.original, f"jetbot:kbu:{keys[MISSED]}:new", user=world.organiser)
+    assert modal_value(opened.modal, "questions") == MISSED
+    added = await discord.submit_modal(opened.modal["custom_id"], {
+        "title": "Joining the committee", "answer": "Elections are every April; email the secretary to stand.",
+        "questions": modal_value(opened.modal, "questions"), "aliases": "committee"}, user=world.organiser)
+    assert "Added" in added.text
+    assert (await discord.slash("ask", question=MISSED, user=world.member)).response.embeds[0]["title"] \
+        == "Joining the committee"
+
+    # Dismiss noise.
+    noise = await discord.click(listing.original, pick, values=[keys["jet ski rental prices?"]], user=world.organiser)
+    dismissed = await discord.click(noise.original, f"jetbot:kbu:{keys['jet ski rental prices?']}:dismiss",
+                                    user=world.organiser)
+    assert "Dismissed" in dismissed.text
+
+    # Attach, proposing it for the shared base; the options survive a restart of the bot.
+    leeds = await discord.click(listing.original, pick, values=[keys[UNCOVERED]], user=world.organiser)
+    propose = f"jetbot:kbu:{keys[UNCOVERED]}:propose"
+    [menu] = [c for row in leeds.original["components"] for c in row["components"] if c["custom_id"] == propose]
+    target = menu["options"][0]
+    await jetbot.restart()
+    attached = await discord.click(leeds.original, propose, values=[target["value"]], user=world.organiser)
+    assert "Done" in attached.text and "proposed" in attached.text
+    answered = await discord.slash("ask", question=UNCOVERED, user=world.member)
+    assert answered.response.embeds[0]["title"] == target["label"]
+    proposals = (await jetbot.services.chapter_kb.proposals())["proposals"]
+    assert [(p["id"], p["questions"][0]["question"]) for p in proposals] == [(target["value"], UNCOVERED)]
+    left = await discord.slash("kb unanswered", user=world.organiser)
+    assert "No unanswered questions" in left.text
