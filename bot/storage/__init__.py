@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import aiosqlite
 
@@ -37,8 +37,14 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+@overload
+def _dt(text: str) -> datetime: ...
+@overload
+def _dt(text: None) -> None: ...
+@overload
+def _dt(text: str | None) -> datetime | None: ...
 def _dt(text: str | None) -> datetime | None:
-    """The inverse of ``_iso`` for nullable columns."""
+    """The inverse of ``_iso``: a NOT NULL column's text is a datetime, a nullable one's may be None."""
     return None if text is None else datetime.fromisoformat(text)
 
 
