@@ -26,6 +26,9 @@ from bot.knowledge import attributes
         ("what questions do they ask at the interview?", "MOFA runs the interviews.", "the questions asked"),
         ("what sports do SEAs coach?", "SEAs coach athletes and run sports projects.", "which sports"),
         ("which sport does she coach?", "She coaches judo.", None),
+        ("how many days is the orientation?", "MOFA runs it before departure.", "how long it lasts"),
+        ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
+        ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

@@ -74,6 +74,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "which sports",
     ),
     Attribute(
+        "duration",
+        # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
+        # has it been running" is answered by a year, so it is not asked this way.)
+        re.compile(r"\bhow long (?:is|are|does|do|will|would|did|was|were)\b|\bhow many (?:days|weeks|months)\b"
+                   r"|何日間|何週間|何ヶ月|何か月", _I),
+        re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|about|around)[\s-]+"
+                   r"(?:days?|weeks?|months?|years?)\b|\bweek-long\b|\bweeklong\b|日間|年間", _I),
+        frozenset(),
+        "how long it lasts",
+    ),
+    Attribute(
         "population",
         re.compile(r"\b(?:population|populous|inhabitants|how many (?:people|residents) live)\b", _I),
         re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b", _I),
