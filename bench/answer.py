@@ -216,7 +216,7 @@ def _ms(samples: list[float]) -> dict[str, float]:
             "max_ms": round(samples[-1] * 1000, 3)}
 
 
-async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 11) -> dict:
+async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 11, budget: int | None = None) -> dict:
     """The shipped base plus ``servers`` chapters of ``per_server`` entries each, in one process and one
     SQLite file, through the real services: overlay build time, memory (tracemalloc and resident),
     per-question latency, and how long an add, edit or removal takes to answer differently."""
@@ -252,7 +252,8 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
                 rows = [EntryRow(g, f"c-{i}", t, "chapter", a, q, al, 1, now, 1, now)
                         for i, (t, a, q, al) in enumerate(drafts[g])]
                 await db.chapter_kb.replace_all(g, rows, keep_others=False)
-            service = ChapterKnowledge(db, knowledge, clock=clock, overlay_budget=servers * per_server)
+            budget = budget or servers * per_server  # by default every overlay stays in memory
+            service = ChapterKnowledge(db, knowledge, clock=clock, overlay_budget=budget)
             ask = AskService(knowledge, NoEvents(), db, service)  # type: ignore[arg-type]
 
             gc.collect()
@@ -276,6 +277,7 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
                 await service.ensure(g)
             traced_now, traced_peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
+            resident = service.resident()
 
             # Questions: the shared test set and each chapter's own phrasings, asked in random servers.
             shared_qs = [i["q"] for i in items]
@@ -353,6 +355,7 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
             await db.close()
     return {
         "servers": servers, "entries_per_server": per_server, "chapter_entries": servers * per_server,
+        "overlay_budget": budget, "resident_overlays": len(resident), "resident_entries": sum(resident.values()),
         "shared_entries": len(knowledge.kb.entries),
         "overlay_build_s": {"total": round(sum(build), 2), "median_ms": round(statistics.median(build) * 1000, 1),
                             "max_ms": round(max(build) * 1000, 1)},
@@ -375,6 +378,8 @@ def print_chapters(r: dict) -> None:
     m = r["memory"]
     print(f"{r['servers']} servers x {r['entries_per_server']} entries = {r['chapter_entries']:,} chapter entries "
           f"over {r['shared_entries']} shared, one SQLite file")
+    print(f"overlay budget {r['overlay_budget']:,} entries: {r['resident_overlays']} overlays "
+          f"({r['resident_entries']:,} entries) in memory after building all of them")
     b = r["overlay_build_s"]
     print(f"overlays built: {b['total']:.1f} s in all; per server median {b['median_ms']:.0f} ms, "
           f"max {b['max_ms']:.0f} ms")
@@ -414,11 +419,13 @@ def main() -> int:
     ap.add_argument("--chapters", action="store_true", help="only the chapter knowledge case (100 x 500)")
     ap.add_argument("--servers", type=int, default=100, help="with --chapters: how many servers")
     ap.add_argument("--per-server", type=int, default=500, help="with --chapters: entries in each")
+    ap.add_argument("--overlay-budget", type=int, default=None,
+                    help="with --chapters: entries kept in overlays (default: all of them)")
     args = ap.parse_args()
     if args.chapters:
         import asyncio
 
-        chapters = asyncio.run(chapter_scale(args.servers, args.per_server))
+        chapters = asyncio.run(chapter_scale(args.servers, args.per_server, budget=args.overlay_budget))
         chapters["machine"] = machine()
         if args.json:
             print(json.dumps(chapters, indent=2))
