@@ -136,9 +136,10 @@ async def run_bot(settings: Settings) -> int:
 async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_errors: tuple[type[BaseException], ...]
                  ) -> int:
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, _request_stop, bot, sig)
+            loop.add_signal_handler(sig, _request_stop, bot, sig, stopping)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
     assert settings.token is not None
@@ -153,6 +154,9 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
         print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
         return 1
     except (discord.GatewayNotFound, *network_errors) as exc:
+        if stopping.is_set():  # stopped while still connecting: closing the session ended the attempt
+            log.info("stopped before the connection to Discord was made")
+            return 0
         # Only at start: once connected, discord.py reconnects by itself with backoff.
         print(f"jetbot: cannot reach Discord ({type(exc).__name__}: {exc}). Check this server's network and DNS; "
               "the service manager will start it again.", file=sys.stderr)
@@ -164,7 +168,8 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
     return 0
 
 
-def _request_stop(bot: JetBot, sig: signal.Signals) -> None:
+def _request_stop(bot: JetBot, sig: signal.Signals, stopping: asyncio.Event) -> None:
+    stopping.set()
     log.info("received %s, stopping: finishing interactions in flight and background work", sig.name)
     asyncio.get_running_loop().create_task(bot.close())
 
