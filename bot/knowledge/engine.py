@@ -78,6 +78,8 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# A figure is for a place when the place is at most this many words from it ("7 in Canada").
+FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
 UNKNOWN_NAME_W = 2.0
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
@@ -160,6 +162,7 @@ class _Query:
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
     # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
     names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    heads: frozenset[str] = frozenset()  # "which ministry": the kind of thing asked for
     unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
 
@@ -244,9 +247,8 @@ class AnswerEngine:
                 df[tok] += 1
         # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
         self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
-        self._figure_sentences: list[list[frozenset[str]]] = [
-            [frozenset(tokens(s)) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)]
-            for e in self.entries]
+        self._figure_sentences: list[list[list[str]]] = [
+            [tokens(s) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)] for e in self.entries]
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -283,6 +285,8 @@ class AnswerEngine:
                 self._cjk_vocab[tok[:2]].append(tok)
         self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
+        self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
+        self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
             (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
@@ -362,6 +366,9 @@ class AnswerEngine:
             for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
                 if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
                     best = cand
+        if best and _KATAKANA.fullmatch(tok) and len(best) * 3 < len(tok) * 2:
+            # A katakana word is one loanword: "イン" inside "オンライン" (online) is no match.
+            best = None
         return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
 
     def _english_typo(self, tok: str, raw: str) -> _Resolved | None:
@@ -474,13 +481,14 @@ class AnswerEngine:
         return full
 
     def _context_topic(self, context: list[str]) -> str:
-        """The words of context clauses that the knowledge base knows and that say something specific
-        (not "new", "japanese", "role"): the topic an asking clause's "it" or "their" refers to."""
-        words_known = []
-        for raw, tok in self._pairs(" ".join(context)):
-            r = self._resolve(tok, raw)
-            if r.vocab is not None and r.conf == 1.0 and r.vocab not in self._common:
-                words_known.append(raw)
+        """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
+        "trip" for the study tour), not its everyday words ("since", "first"); a word many entries share
+        only when written as a name ("JET"): the topic an asking clause's "it" or "their" refers to."""
+        text = " ".join(context)
+        written_as_names = {t for m in _CAPITALISED.finditer(text) for t in tokens(m.group(0))}
+        words_known = [raw for raw, tok in self._pairs(text)
+                       if tok in self._alias_vocab and tok not in LIGHT_WORDS
+                       and (tok in written_as_names or tok not in self._generic)]
         return " ".join(dict.fromkeys(words_known))
 
     def _names_topic(self, text: str) -> bool:
@@ -522,7 +530,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names)
+        ranked = self._rank(pairs, weak, names, _which_heads(question))
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -590,10 +598,12 @@ class AnswerEngine:
 
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
-              names: dict[str, tuple[str, frozenset[str]]] | None = None) -> list[_Scored]:
+              names: dict[str, tuple[str, frozenset[str]]] | None = None,
+              heads: frozenset[str] = frozenset()) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
+        query.heads = heads
         scored = [self._score(i, query) for i in self._candidates(query)]
         # Sort on the raw score (it can pass 100 with the phrase bonus); the caller caps what it shows.
         scored.sort(key=lambda s: (-s.score, s.index))
@@ -680,6 +690,9 @@ class AnswerEngine:
                 continue
             if r.conf < 1.0:
                 unknown += self.unknown_weight
+            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
+                # "Which ministry decides ...": an entry that is not about a ministry does not answer.
+                unknown += w
             elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
                 # A name of something else ("New York" asked of the London entry, "JETAA" of JLGC
                 # New York): the entry is about another thing, whatever else it shares.
@@ -724,13 +737,20 @@ class AnswerEngine:
         return None
 
     def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
-        """Whether entry ``i`` has a figure for a name: its phrasings say the name, or one sentence of
-        its answer says the name and a number ("455 with the US"; Manchester, named only among
-        partnerships, has no figure of its own)."""
-        fields = self._entry_tokens[i]
-        if all(t in fields for t in name):
-            return True
-        return any(name <= sentence for sentence in self._figure_sentences[i])
+        """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says
+        the name right next to a count ("455 with the US", "7 in Canada"; not Nagasaki in "signed in
+        1955 between St. Paul and Nagasaki", nor Canada in "70,000 alumni, more than half of them
+        American or Canadian")."""
+        if name <= self._title_tokens[i]:
+            return True  # the entry's own subject: "how many JETs are ALTs" asks the ALT entry about ALTs
+        if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
+            return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
+        for sentence in self._figure_sentences[i]:
+            counts = [k for k, t in enumerate(sentence) if _COUNT.fullmatch(t)]
+            places = [k for k, t in enumerate(sentence) if t in name]
+            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
+                return True
+        return False
 
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
@@ -853,6 +873,9 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
+_KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]+")
+# A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+_COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 _FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
@@ -862,6 +885,15 @@ def _affirmed(answer: str) -> str:
     """The answer's sentences that state something: "The documents do not cover visas" is no
     evidence that the entry answers a question about visas."""
     return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
+
+
+_CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
+_WHICH = re.compile(r"\bwhich\s+(\w+)", re.IGNORECASE)
+
+
+def _which_heads(question: str) -> frozenset[str]:
+    """"Which ministry ...", "which office ...": the kind of thing the answer must be about."""
+    return frozenset(t for m in _WHICH.finditer(question) for t in tokens(m.group(1)))
 
 
 def _misspelt_question_word(tok: str) -> bool:
