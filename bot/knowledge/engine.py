@@ -641,7 +641,7 @@ class AnswerEngine:
         weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
         # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
         names = {t: g for t, g in (names or {}).items() if t in wmap and t not in self._generic and self._df[t] >= 2}
-        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, sum(w for _, w in unknown))
+        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, unknown_weight=sum(w for _, w in unknown))
         query.alias_share = self._alias_shares(query)
         return query
 
