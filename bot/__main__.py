@@ -96,7 +96,7 @@ async def run_bot(settings: Settings) -> int:
         print(f"jetbot: the knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
+        return 2  # like a settings error: starting again cannot fix it, so a service manager should not retry
     lock = DatabaseLock(settings.database_path)
     try:
         if not lock.acquire():

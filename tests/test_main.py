@@ -260,3 +260,13 @@ def test_broken_pipe_after_answers_is_silent(tmp_path: Path) -> None:
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_a_broken_knowledge_base_stops_the_start_with_its_problems_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "x.yaml").write_text("entries:\n  - id: Not Kebab\n")
+    result = jetbot("run", "--knowledge", "kb", cwd=tmp_path, env=clean_env(DISCORD_TOKEN=TOKEN))
+    assert result.returncode == 2  # deploy/jetbot.service does not retry exit 2 (RestartPreventExitStatus)
+    assert result.stderr.startswith("jetbot: the knowledge base has") and "x.yaml" in result.stderr
+    no_traceback(result)
+    assert not (tmp_path / "data").exists()  # nothing was opened
