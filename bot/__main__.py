@@ -149,10 +149,10 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
     except discord.LoginFailure:
         print("jetbot: Discord rejected the token. Reset it on the Bot page of your application and "
               "update DISCORD_TOKEN in .env.", file=sys.stderr)
-        return 1
+        return 2  # settings: retrying cannot help
     except discord.PrivilegedIntentsRequired:
         print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
-        return 1
+        return 2
     except (discord.GatewayNotFound, *network_errors) as exc:
         if stopping.is_set():  # stopped while still connecting: closing the session ended the attempt
             log.info("stopped before the connection to Discord was made")
