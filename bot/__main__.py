@@ -151,7 +151,8 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
               "update DISCORD_TOKEN in .env.", file=sys.stderr)
         return 2  # settings: retrying cannot help
     except discord.PrivilegedIntentsRequired:
-        print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
+        print("jetbot: Discord refused an intent the bot asked for: leave the privileged intents off (README, "
+              "Setting up the Discord application).", file=sys.stderr)
         return 2
     except (discord.GatewayNotFound, *network_errors) as exc:
         if stopping.is_set():  # stopped while still connecting: closing the session ended the attempt
