@@ -286,6 +286,11 @@ class AnswerEngine:
         self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
+        # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
+        self._token_lines: list[list[list[str]]] = [
+            [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
+             if (toks := tokens(text))]
+            for e in self.entries]
         self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
@@ -668,7 +673,7 @@ class AnswerEngine:
 
     def _score(self, i: int, q: _Query) -> _Scored:
         fields = self._entry_tokens[i]
-        qset, extra_unknown = self._query_for_entry(i, q)
+        qset, extra_unknown = self._without_foreign_names(i, q, *self._query_for_entry(i, q))
         matched, strength, anchored = 0.0, 0.0, False
         for t, w in qset.items():
             f = fields.get(t)
@@ -720,10 +725,32 @@ class AnswerEngine:
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
 
+    def _without_foreign_names(self, i: int, q: _Query, qset: dict[str, float],
+                               extra: float) -> tuple[dict[str, float], float]:
+        """A name of several words that entry ``i`` never says together ("the JETAA New York chapter"
+        asked of JLGC New York): none of its words count for the entry, all count against it."""
+        foreign = {t for t, (_, toks) in q.names.items()
+                   if len(toks) > 1 and t in qset and not self._says_name(i, toks)}
+        if not foreign:
+            return qset, extra
+        return {t: w for t, w in qset.items() if t not in foreign}, extra + sum(qset[t] for t in foreign)
+
     def _says_name(self, i: int, name: frozenset[str]) -> bool:
-        """Whether entry ``i`` says every word of a name, in its phrasings or its answer."""
+        """Whether entry ``i`` says a name, in its phrasings or its answer; a name of several words
+        together ("JETAA New York" is not said by an entry with "JETAA chapters" in one sentence and
+        "New York" in another)."""
         fields, answer = self._entry_tokens[i], self._answer_tokens[i]
-        return all(t in fields or t in answer for t in name)
+        if not all(t in fields or t in answer for t in name):
+            return False
+        if len(name) == 1:
+            return True
+        reach = len(name) + 1
+        for seq in self._token_lines[i]:
+            spots = [k for k, t in enumerate(seq) if t in name]
+            for start in spots:
+                if name <= set(seq[start:start + reach]):
+                    return True
+        return False
 
     def _missing_name(self, i: int, pairs: list[tuple[str, str]],
                       names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
