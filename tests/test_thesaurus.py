@@ -29,6 +29,8 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("one of the biggest exchange programmes", "one of the largest exchange programmes"),
         ("how many people have been through JET", "how many people have participated in JET"),
         ("what was CLAIR prioritising", "what was CLAIR focusing"),
+        ("is there an orientation before we fly out", "is there an orientation before we depart"),
+        ("study tour length", "study tour, how long"),
     ],
 )
 def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:
