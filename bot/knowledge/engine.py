@@ -12,7 +12,8 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
 2. **Resolving** (``_resolve``). Each token is looked up in the vocabulary of the entries' titles,
    aliases and example questions. An unknown token is tried as another ending of a known word
    ("recruitment" ~ "recruit"); then, only if it is not an English word (the frequency list in
-   ``spelling``), as a typo of a known word (rapidfuzz over the vocabulary, bucketed by length),
+   ``spelling``), as the nearest English word when that is a known word ("sponser" -> sponsor ->
+   fund), as a typo of a known word (rapidfuzz over the vocabulary, bucketed by length),
    as a misspelt question word ("whta", "teh": dropped), or as two known words run together
    ("newyork"). An English word is never "corrected" into a knowledge-base word. Tokens that stay
    unknown still count: they are the part of the question the knowledge base knows nothing about.
@@ -26,15 +27,20 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
    weak evidence: indexed as strong evidence, it made out-of-scope questions look covered). A known
    word the entry lacks counts half against it (a paraphrase), fully when it is unknown, a typo
    correction that does not help this entry, or a question type the entry never answers
-   (``INTENT_TOKENS``: "how many", "how long", "when did it begin"). "sea", "mic", "alt" in lower case
-   count only with other support ("the sea of Japan" is not about the SEA role).
+   (``INTENT_TOKENS``: "how many", "how long", "when did it begin"), the kind of thing a "which X"
+   question asks for, or a name of something else; a name of several words counts only where the
+   entry says it together ("JETAA New York" is not JLGC New York). An unknown word written as a name
+   ("JLGC Sydney") weighs double. "sea", "mic", "alt" in lower case count only with other support
+   ("the sea of Japan" is not about the SEA role).
 5. **Deciding** (``decide``): one function returns why a question is declined, or None to answer:
    ``low_coverage``, ``unknown_words`` (most of the question is words the knowledge base does not
    know), ``unanchored`` (only words shared by many entries, and no alias in full), ``near_tie``,
    ``identity`` ("who is the X" to an entry that never says who anyone is). Then
    ``missing_attribute``: the question asks for a cost, a phone number, a deadline, a date or a year
    the entry's answer does not give; the reply says so and shows the entry as ``related``.
-6. A chatty message is split into clauses; small-talk clauses are left out first (``answer``).
+6. A chatty message is split into clauses; small-talk clauses are left out first, then the asking
+   clauses decide, then they are read with the context's topic words ("MEXT ... what is their role?")
+   (``answer``, ``_from_clauses``).
 
 Scores are on 0-100 and consistent with the decision: an answered question scores at least
 ``MIN_SCORE``; a declined one is shown below it (``DECLINED_MAX``).
@@ -467,23 +473,21 @@ class AnswerEngine:
             if picked is not None:
                 return picked
         full = self._answer(question)
-        if full.matched:
+        if full.matched or not asking or full.reason == Reason.MISSING_ATTRIBUTE:
             return full
-        # Too mixed as a whole, with context that names another topic ("what is the JLGC? saw it in a
-        # newsletter"): the asking clauses decide after all, if they agree.
-        if asking and not tried and full.reason != Reason.MISSING_ATTRIBUTE:
+        return self._from_clauses(asking, small_talk, question, tried=tried) or full
+
+    def _from_clauses(self, asking: list[str], context: list[str], question: str, *, tried: bool) -> Answer | None:
+        """A message too mixed to answer as a whole. With context that names another topic ("what is
+        the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
+        clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
+        with the context's topic words, without its chatter ("professor")."""
+        if not tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
-        if asking and small_talk and full.reason != Reason.MISSING_ATTRIBUTE:
-            # "My professor keeps mentioning MEXT. What is their role?": the asking clause points back
-            # at a topic the context names; the context's chatter ("professor") is left out.
-            topic = self._context_topic(small_talk)
-            if topic:
-                picked = self._agreeing([f"{a} {topic}" for a in asking], question)
-                if picked is not None:
-                    return picked
-        return full
+        topic = self._context_topic(context) if context else ""
+        return self._agreeing([f"{a} {topic}" for a in asking], question) if topic else None
 
     def _context_topic(self, context: list[str]) -> str:
         """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
@@ -684,31 +688,8 @@ class AnswerEngine:
         dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
         if not anchored:
             anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
-        # Words the knowledge base knows, but not in this entry, count half against it (the question
-        # is in the domain, phrased differently); unknown words count fully, and so does a typo
-        # correction that does not help this entry ("rate" read as the town "Rabe").
-        missing = 0.0
-        unknown = extra_unknown
-        for r, w in q.known:
-            vocab = r.vocab
-            if vocab in fields or vocab not in qset:
-                continue
-            if r.conf < 1.0:
-                unknown += self.unknown_weight
-            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
-                # "Which ministry decides ...": an entry that is not about a ministry does not answer.
-                unknown += w
-            elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
-                # A name of something else ("New York" asked of the London entry, "JETAA" of JLGC
-                # New York): the entry is about another thing, whatever else it shares.
-                unknown += w
-            elif vocab in INTENT_TOKENS:
-                # An entry that never answers "how many" cannot answer this one. Weighed like an
-                # unknown word: "how many" is in thousands of entries of a big knowledge base,
-                # which makes its IDF small, but not what it asks for any less specific.
-                unknown += max(w, INTENT_MISS * self.unknown_weight)
-            else:
-                missing += w
+        missing, unknown = self._absent_words(i, q, qset)
+        unknown += extra_unknown
         # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
         # the entry's own phrasings already account for a good part of the question.
         answer_words = self._answer_tokens[i] if anchored and matched >= ANSWER_GATE * q.total else frozenset()
@@ -724,6 +705,33 @@ class AnswerEngine:
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
+
+    def _absent_words(self, i: int, q: _Query, qset: dict[str, float]) -> tuple[float, float]:
+        """The question's known words that entry ``i`` lacks: (half-counted, fully counted) weights.
+
+        A word the knowledge base knows but this entry does not counts half against it (the question
+        is in the domain, phrased differently). Fully: a typo correction that does not help this entry
+        ("rate" read as the town "Rabe"), the kind of thing asked ("which ministry") when the entry is
+        not about one, a name of something else ("New York" asked of the London entry), and a
+        question type the entry never answers ("how many": weighed at least like an unknown word,
+        since in a big knowledge base its IDF is small but what it asks for is no less specific)."""
+        fields = self._entry_tokens[i]
+        missing = unknown = 0.0
+        for r, w in q.known:
+            vocab = r.vocab
+            if vocab is None or vocab in fields or vocab not in qset:
+                continue
+            if r.conf < 1.0:
+                unknown += self.unknown_weight
+            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
+                unknown += w
+            elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
+                unknown += w
+            elif vocab in INTENT_TOKENS:
+                unknown += max(w, INTENT_MISS * self.unknown_weight)
+            else:
+                missing += w
+        return missing, unknown
 
     def _without_foreign_names(self, i: int, q: _Query, qset: dict[str, float],
                                extra: float) -> tuple[dict[str, float], float]:
