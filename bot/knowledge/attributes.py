@@ -49,6 +49,33 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a deadline",
     ),
     Attribute(
+        "email",
+        re.compile(r"\b(?:e-?mail|email address|e-mail address)\b|メール", _I),
+        re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+        frozenset({"email", "mail", "address"}),
+        "an email address",
+    ),
+    Attribute(
+        "address",
+        # "What's the address of Japan House London?" asks for a street address, not a description.
+        re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
+                   r"|住所", _I),
+        re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
+                   r"Whitehall)\b|\bpostcode\b|住所"),
+        frozenset({"address", "street", "postal", "postcod", "zip", "code"}),
+        "a street address",
+    ),
+    Attribute(
+        "attendance",
+        # "How many people attended X?" needs a count of people in the answer.
+        re.compile(r"\bhow many (?:people|participants|delegates|guests|visitors|officials)\b.*\b(?:attend|went|came|"
+                   r"joined|took part|turned up|participated|were there)", _I),
+        re.compile(r"\b(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?)\s+"
+                   r"(?:\w+\s+)?(?:people|participants|delegates|guests|visitors|attendees|members|officials)\b", _I),
+        frozenset({"peopl", "participant", "delegat", "guest", "visitor", "attend"}),
+        "how many took part",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
@@ -59,7 +86,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "questions asked",
         # "What questions do they ask at the JET interview?" asks for the questions themselves.
-        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b", _I),
+        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b"
+                   r"|どんな質問|何を(?:聞|質問)", _I),
         re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
         frozenset(),
         "the questions asked",

@@ -292,6 +292,7 @@ class AnswerEngine:
         self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
+        self._index_of = {e.id: i for i, e in enumerate(self.entries)}
         # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
         self._token_lines: list[list[list[str]]] = [
             [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
@@ -487,7 +488,17 @@ class AnswerEngine:
             if picked is not None:
                 return picked
         topic = self._context_topic(context) if context else ""
-        return self._agreeing([f"{a} {topic}" for a in asking], question) if topic else None
+        if not topic:
+            return None
+        picked = self._agreeing([f"{a} {topic}" for a in asking], question)
+        # The context must name the entry (one of its aliases' words), not just lend it a word.
+        if picked is None or picked.entry is None or not set(tokens(topic)) & self._entry_alias_vocab(picked.entry.id):
+            return None
+        return picked
+
+    def _entry_alias_vocab(self, entry_id: str) -> frozenset[str]:
+        i = self._index_of[entry_id]
+        return frozenset().union(*self._alias_sets[i])
 
     def _context_topic(self, context: list[str]) -> str:
         """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
