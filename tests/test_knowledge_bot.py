@@ -190,3 +190,31 @@ def test_bot_usage_questions_are_answered_and_near_misses_declined() -> None:
     assert len(answered) >= 50 and len(declined) >= 10
     assert sum(answered) / len(answered) >= BOT_DEV_MIN_ANSWERED, "\n".join(misses)
     assert sum(declined) / len(declined) >= BOT_DEV_MIN_DECLINED, "\n".join(misses)
+
+
+@pytest.fixture(scope="module")
+def shipped_engine() -> AnswerEngine:
+    return AnswerEngine(load_knowledge(BOT_YAML.parent))
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [
+    # Members' and organisers' own words (the answer engine issue quotes the first four).
+    ("can I cap the number of people for an event?", "bot-event-capacity"),
+    ("how do I get the event into my google calendar?", "bot-calendar"),
+    ("I signed up for the newsletter by mistake, undo pls", "bot-newsletter"),
+    ("can I just @ you instead of typing /ask?", "bot-ask"),
+    # A member's own email address is answered by the command that shows or changes it: the reply
+    # is not a contact address the documents lack.
+    ("which email address am I signed up with?", "bot-newsletter"),
+    ("can I change the email I gave for the newsletter?", "bot-newsletter"),
+    ("how do I make a weekly event", "bot-series"),
+    ("how do I check in at the event", "bot-checkin"),
+    ("how do I subscribe to the chapter's calendar in outlook", "bot-calendar-feed"),
+    ("イベントの定員って設定できる？", "bot-event-capacity"),
+    ("ニュースレターの登録を解除したい", "bot-newsletter"),
+    ("毎週のイベントを繰り返しで作るには？", "bot-series"),
+])
+def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, question: str, entry_id: str) -> None:
+    answer = shipped_engine.answer(question)
+    assert answer.matched, (answer.reason, [s.entry_id for s in answer.suggestions])
+    assert answer.entry is not None and answer.entry.id == entry_id
