@@ -33,6 +33,9 @@ from bot.knowledge import attributes
         ("where is the office, what's the address?", "The office is at 15 Whitehall.", None),
         ("how many people attended the exchange?", "Officials visited councils and schools.", "how many took part"),
         ("how many people attended the debrief?", "It was attended by over 50 people.", None),
+        ("how many JETs does Germany send each year?", "Around 289 Germans have taken part.", "a yearly figure"),
+        ("how many tours are run each year?", "One tour is held every year.", None),
+        ("ALTは何時間働くの？", "ALTs work in schools.", "working hours"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it
     ],

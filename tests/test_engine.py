@@ -615,7 +615,8 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       # a clause with no topic does not borrow a stray word of the chatter
                                       "ugh I've been googling for an hour. who actually runs the JET programme "
                                       "day to day? CLAIR? a ministry? all of them??",
-                                      "hey what's up everyone"])
+                                      "hey what's up everyone",
+                                      "who made you?"])  # one word a bot entry happens to use, not its name
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

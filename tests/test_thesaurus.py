@@ -31,6 +31,10 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("what was CLAIR prioritising", "what was CLAIR focusing"),
         ("is there an orientation before we fly out", "is there an orientation before we depart"),
         ("study tour length", "study tour, how long"),
+        ("who bankrolls the alumni groups", "who funds the alumni chapters"),
+        ("what's the point of JET", "what is the purpose of JET"),
+        ("events for people who've just come home", "events for people, returnees"),
+        ("how big is JETAA membership-wise", "how many JETAA members"),
     ],
 )
 def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:

@@ -76,6 +76,21 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "how many took part",
     ),
     Attribute(
+        "per year",
+        # "How many JETs does Germany send each year?" asks for a yearly figure, not a total.
+        re.compile(r"^(?=.*\b(?:how many|how much)\b).*\b(?:(?:each|every|per|a) year|annually|yearly)\b", _I),
+        re.compile(r"\b(?:(?:each|every|per|a) year|annual(?:ly)?|yearly)\b|毎年|年間", _I),
+        frozenset({"year", "annual", "yearly", "each", "every"}),
+        "a yearly figure",
+    ),
+    Attribute(
+        "hours",
+        re.compile(r"\bhow many hours\b|何時間", _I),
+        re.compile(r"\bhours?\b|時間", _I),
+        frozenset({"hour", "duration"}),
+        "working hours",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),

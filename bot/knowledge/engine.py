@@ -293,6 +293,7 @@ class AnswerEngine:
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
+        self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
         # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
         self._token_lines: list[list[list[str]]] = [
             [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
@@ -497,8 +498,7 @@ class AnswerEngine:
         return picked
 
     def _entry_alias_vocab(self, entry_id: str) -> frozenset[str]:
-        i = self._index_of[entry_id]
-        return frozenset().union(*self._alias_sets[i])
+        return self._alias_words[self._index_of[entry_id]]
 
     def _context_topic(self, context: list[str]) -> str:
         """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
@@ -550,7 +550,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names, _which_heads(question))
+        ranked = self._rank(pairs, weak, names, self._which_heads(question))
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -665,6 +665,16 @@ class AnswerEngine:
         query.alias_share = self._alias_shares(query)
         return query
 
+    def _which_heads(self, question: str) -> frozenset[str]:
+        """"Which ministry ...", "which government ministry ...": the kind of thing the answer must be
+        about, the first word after "which" that few entries share."""
+        heads = set()
+        for m in _WHICH.finditer(question):
+            head = next((t for t in tokens(m.group(1)) if t not in self._common), None)
+            if head:
+                heads.add(head)
+        return frozenset(heads)
+
     def _alias_shares(self, q: _Query) -> dict[int, float]:
         """An alias found in the question ("coordinator for international relations", "CIR") is strong
         evidence in proportion to how much of the question it is: all of "CIR?", a little of "do ALTs
@@ -699,6 +709,10 @@ class AnswerEngine:
         dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
         if not anchored:
             anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
+        elif len(q.seq) == 1 and not qset.keys() & self._alias_words[i]:
+            # One word that is not one of the entry's names ("made" in "who made you?"): a word its
+            # phrasings happen to use, not what the entry is about.
+            anchored = False
         missing, unknown = self._absent_words(i, q, qset)
         unknown += extra_unknown
         # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
@@ -934,12 +948,7 @@ def _affirmed(answer: str) -> str:
 
 
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
-_WHICH = re.compile(r"\bwhich\s+(\w+)", re.IGNORECASE)
-
-
-def _which_heads(question: str) -> frozenset[str]:
-    """"Which ministry ...", "which office ...": the kind of thing the answer must be about."""
-    return frozenset(t for m in _WHICH.finditer(question) for t in tokens(m.group(1)))
+_WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
 def _misspelt_question_word(tok: str) -> bool:

@@ -58,7 +58,8 @@ s t d ll re ve m
 u ur r ya yall lol lmao haha hehe omg tho btw imo tbh idk ngl nah yeah yep yup um uh hmm gonna gotta kinda sorta
 super totally
 q again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
-googling googled ugh
+googling googled ugh wise
+whove whod wholl whatve whatll itll thatll theyd shouldve couldve wouldve mustve
 """.split())
 
 # Everyday English words that carry little topic: common verbs, adjectives and hedges ("how do I
@@ -140,7 +141,7 @@ _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
-_EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|except(?: for)?|excluding|not counting)"
+_EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|beyond|except(?: for)?|excluding|not counting)"
                      r"(?:\s+[^\s,.;:?!]+){0,3}"
                      # "a JET job that isn't teaching English in a school": everything to the clause end.
                      r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+"
