@@ -521,6 +521,7 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("when is the next U20 summit?", "u20-mayors-summit", "next"),
         ("JETの面接ではどんな質問がされますか？", "jet-applying", "questions asked"),  # asked in Japanese
         ("what's the email for JLGC New York?", "jlgc-new-york", "email"),
+        ("when was Japan House London opened?", "jst-feedback-session", "when it began"),  # named in passing
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -585,6 +586,7 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("クレアって何の略？", "clair"),  # 略 (abbreviation) asks what CLAIR is
         ("ALTのベストプラクティス集はどこで読める？", "mic-alt-case-studies"),  # katakana + 集, every part known
         ("U20東京市長サミットはいつ開催されましたか", "u20-mayors-summit"),  # polite form, 開催 (held)
+        ("ローカル・アイズ・ジャパンって何？", "local-eyes-japan"),  # a name with middle dots, word by word
         ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
         ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
@@ -616,7 +618,9 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "ugh I've been googling for an hour. who actually runs the JET programme "
                                       "day to day? CLAIR? a ministry? all of them??",
                                       "hey what's up everyone",
-                                      "who made you?"])  # one word a bot entry happens to use, not its name
+                                      "who made you?",  # one word a bot entry happens to use, not its name
+                                      "how far is Tsu from Tokyo?",  # "how far" asks a distance
+                                      "クレアの予算はいくら？"])  # いくら asks a cost in Japanese
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

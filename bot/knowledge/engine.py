@@ -114,7 +114,7 @@ GENERIC_DF = 15
 GENERIC_MIN_DF = 3
 # Question-type tokens made by ``normalize`` ("how many" -> number, "how long" -> duration). They
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
-INTENT_TOKENS = frozenset({"number", "duration", "begin"})
+INTENT_TOKENS = frozenset(fold_word(w) for w in ("number", "duration", "begin", "distance"))
 INTENT_MISS = 0.75
 CACHE_SIZE = 20000
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
@@ -558,7 +558,8 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
+            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
+                    or self._missing_beginning(best.index, pairs))
             if what is not None:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
@@ -795,6 +796,15 @@ class AnswerEngine:
             if tok in self.idf and tok not in self._generic and not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
         return None
+
+    def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
+        """"When was Japan House London opened?" to an entry that never says when anything began (the
+        JST debrief held there): the documents do not say."""
+        if "begin" not in {tok for _, tok in pairs}:
+            return None
+        if "begin" in self._entry_tokens[i] or "begin" in self._answer_tokens[i]:
+            return None  # its phrasings ask when, or its answer says when something was set up
+        return "when it began"
 
     def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
         """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says

@@ -54,7 +54,8 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
                 flush()
                 out.extend(_counter(surface))
                 continue
-            compound.append((surface, pos[1]))
+            # "アイズ・ジャパン": a name written with middle dots is read word by word.
+            compound.extend((part, pos[1]) for part in surface.split("・") if part)
             continue
         flush()
         if pos[0] in ("動詞", "形容詞") and base in mapping:
