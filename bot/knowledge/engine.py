@@ -219,6 +219,7 @@ class AnswerEngine:
         n = max(1, len(self.entries))
         self._entry_tokens: list[dict[str, float]] = []
         raw_phrasings: list[list[tuple[frozenset[str], str]]] = []
+        phrase_lines: list[list[list[str]]] = []
         self._alias_sets: list[list[frozenset[str]]] = []
         self._alias_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         self._alias_single: dict[str, set[int]] = defaultdict(set)
@@ -227,12 +228,14 @@ class AnswerEngine:
         for i, entry in enumerate(self.entries):
             fields: dict[str, float] = {}
             phrasings: list[tuple[frozenset[str], str]] = []
+            lines: list[list[str]] = []
             alias_sets: list[frozenset[str]] = []
             for text, weight, is_alias in self._fields(entry):
                 toks = tokens(text)
                 if not toks:
                     continue
                 phrasings.append((frozenset(toks), " ".join(toks)))
+                lines.append(toks)
                 for tok in toks:
                     if fields.get(tok, 0.0) < weight:
                         fields[tok] = weight
@@ -248,13 +251,11 @@ class AnswerEngine:
                         self._alias_phrases[toks[0]].append((tuple(toks), i))
             self._entry_tokens.append(fields)
             raw_phrasings.append(phrasings)
+            phrase_lines.append(lines)
             self._alias_sets.append(alias_sets)
             for tok in fields:
                 df[tok] += 1
-        # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
-        self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
-        self._figure_sentences: list[list[list[str]]] = [
-            [tokens(s) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)] for e in self.entries]
+        self._index_answers(phrase_lines)
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -294,11 +295,6 @@ class AnswerEngine:
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
         self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
-        # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
-        self._token_lines: list[list[list[str]]] = [
-            [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
-             if (toks := tokens(text))]
-            for e in self.entries]
         self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
@@ -307,6 +303,17 @@ class AnswerEngine:
         self._titles = [t for t, _ in titles]
         self._answers_who = [any(_ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
+
+    def _index_answers(self, phrase_lines: list[list[list[str]]]) -> None:
+        """The answer texts, each sentence tokenised once: their words (weak evidence for an entry its
+        phrasings already anchor), the sentences with a count in them (a figure for a place), and with
+        the phrasings, every line in order (where a name of several words is said together)."""
+        answer_lines = [[toks for sentence in _SENTENCE.split(_affirmed(e.answer)) if (toks := tokens(sentence))]
+                        for e in self.entries]
+        self._answer_tokens: list[frozenset[str]] = [frozenset(t for line in ls for t in line) for ls in answer_lines]
+        self._figure_sentences: list[list[list[str]]] = [
+            [line for line in ls if any(_DIGIT.search(t) for t in line)] for ls in answer_lines]
+        self._token_lines: list[list[list[str]]] = [p + a for p, a in zip(phrase_lines, answer_lines, strict=True)]
 
     @staticmethod
     def _fields(entry: Entry) -> Iterable[tuple[str, float, bool]]:
