@@ -93,6 +93,22 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "working hours",
     ),
     Attribute(
+        "earlier career",
+        # "What did Kazuya Shima do before JLGC?" asks about someone's past, not their current post.
+        re.compile(r"\bdo before\b|\bbefore (?:joining|that|he|she|they|coming)\b|\bpreviously\b"
+                   r"|\bused to (?:work|be)\b", _I),
+        re.compile(r"\bbefore\b|\bpreviously\b|\bformerly\b|\bcareer\b|\bbackground\b", _I),
+        frozenset({"befor", "previous"}),
+        "what they did before",
+    ),
+    Attribute(
+        "reputation",
+        re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
+        re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
+        frozenset({"reputation"}),
+        "what it is known for",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
