@@ -101,6 +101,7 @@ async def test_monthly_series_members_only_signup_guests_skip_check_in_feed_and_
 
     # The organiser sees the answers and guests, in the message and the file.
     listed = await discord.slash("event attendees", user=world.organiser, event=dec_id)
+    assert f"1. <@{world.helper.id}> +1: vegetarian" in listed.text and f"2. <@{lee.id}>: halal" in listed.text
     [upload] = discord.files_of(listed.original) or [f for m in listed.followups for f in discord.files_of(m)]
     rows = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8-sig"))))
     by_user = {r["user_id"]: r for r in rows}
