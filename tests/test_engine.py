@@ -278,6 +278,14 @@ def test_excluded_topic_is_dropped_and_marked() -> None:
     assert tokens("other than the JET programme, what does CLAIR do") == ["except", "clair"]
 
 
+def test_a_clause_that_checks_a_claim_asks_the_claim(shipped: AnswerEngine) -> None:
+    # "is that actually part of the role?" alone matches an entry that says "part" and "role"; the
+    # question is the claim before it (answered from the CIR entry, or declined, never the ministry).
+    answer = shipped.answer("my japanese teacher was a CIR years ago and said CIRs sometimes work as "
+                            "interpreters for visiting delegations — is that actually part of the role?")
+    assert answer.entry is None or answer.entry.id == "cir-role"
+
+
 def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert question_clauses("what is the JLGC? saw it mentioned in a newsletter") == ["what is the JLGC?"]
     assert question_clauses("quick q: do CIRs translate") == ["do CIRs translate"]

@@ -491,6 +491,10 @@ class AnswerEngine:
         the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
         clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
         with the context's topic words, without its chatter ("professor")."""
+        if context and any(_VERIFY.match(a) for a in asking):
+            # "someone said CIRs interpret for delegations — is that actually part of the role?": the
+            # claim to check is the question.
+            return self._agreeing(context, question)
         if not tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -964,6 +968,9 @@ def _affirmed(answer: str) -> str:
     return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
 
 
+# "Is that right?", "is that actually part of the role?": a question that checks what came before.
+_VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
+                     r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 

@@ -75,6 +75,9 @@ def _counter(surface: str) -> list[str]:
 
 
 def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None], stop: frozenset[str]) -> list[str]:
+    mapped = lookup("".join(s for s, _ in parts))  # 説明会 (information session) before 説明 is dropped
+    if mapped:
+        return mapped.split()
     kept = [(s, d) for s, d in parts if s not in stop] or parts  # 参加者全体: 全体 ("whole") is scaffolding
     whole = "".join(s for s, _ in kept)
     mapped = lookup(whole)
