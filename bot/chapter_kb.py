@@ -55,7 +55,7 @@ MAX_QUESTIONS = 20
 MAX_ALIASES = 20
 MAX_PHRASING = 300
 MIN_CHOICES = 2  # a pairing clicked this often is offered for approval
-# Entries held in overlays across all servers (about 3.5 MB of memory per 500; see README, bench).
+# Entries held in overlays across all servers (about 4 MB of memory per 500; see README, bench).
 OVERLAY_BUDGET = 25_000
 FREEZE_ABOVE = 5_000  # entries in overlays from which their objects are frozen out of full collections
 RETENTION = timedelta(days=30)  # after the bot leaves a server
