@@ -5,6 +5,7 @@ restart keep everything; the other server never sees any of it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 
 FEE_QUESTION = "is there a membership fee?"
@@ -294,3 +295,31 @@ async def test_acting_on_unanswered_questions_from_the_list(discord, world, jetb
     assert [(p["id"], p["questions"][0]["question"]) for p in proposals] == [(target["value"], UNCOVERED)]
     left = await discord.slash("kb unanswered", user=world.organiser)
     assert "No unanswered questions" in left.text
+
+
+async def test_privacy_export_and_delete_cover_votes_and_authorship(discord, world):
+    done = await discord.slash("kb import", file=("faq.yaml", upload(COMMITTEE)), user=world.organiser)
+    assert "1 added" in done.text
+    answer = await discord.slash("ask", question="how do I join the committee?", user=world.organiser)
+    voted = await discord.click(answer.original, "jetbot:kbv:committee:n", user=world.organiser)
+    assert "👎 1" in voted.text
+
+    exported = await discord.slash("privacy export", user=world.organiser)
+    [file] = discord.files_of(exported.original)
+    mine = json.loads(file["content"])["chapter_knowledge"]
+    assert [(v["entry"], v["helpful"]) for v in mine["votes"]] == [("committee", False)]
+    assert [e["entry"] for e in mine["entries_written"]] == ["committee"]
+
+    asked = await discord.slash("privacy delete", user=world.organiser)
+    confirm = next(cid for cid in asked.response.custom_ids
+                   if any(c.get("custom_id") == cid and c.get("label") == "Delete my data"
+                          for row in asked.response.components for c in row.get("components", [])))
+    erased = await discord.click(asked.original, confirm, user=world.organiser)
+    assert "Erased" in erased.text and "answer votes, and your name on chapter entries you wrote" in erased.text
+    again = json.loads(discord.files_of((await discord.slash("privacy export", user=world.organiser)).original)[0]
+                       ["content"])["chapter_knowledge"]
+    assert again == {"votes": [], "entries_written": [], "phrasings_added": []}
+    stats = await discord.slash("kb stats", period="7 days", user=world.organiser)
+    assert {f["name"]: f["value"] for f in stats.response.embeds[0]["fields"]}["Helpful"] == "no votes yet"
+    still = await discord.slash("ask", question="how do I join the committee?", user=world.member)
+    assert still.response.embeds[0]["title"] == "Committee"  # the chapter's entry stays
