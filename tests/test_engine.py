@@ -420,6 +420,11 @@ def test_identity_questions_need_an_entry_that_says_who(shipped: AnswerEngine, q
     assert shipped.answer(question).matched is matched
 
 
+def test_who_are_the_x_and_to_whom_are_not_identity_questions(shipped: AnswerEngine) -> None:
+    assert shipped.answer("who are the partners of JLGC in america?").reason != "identity"  # a list
+    assert shipped.answer("U20のコミュニケは誰に渡されたの？").reason != "identity"  # to whom
+
+
 def _score(engine: AnswerEngine, path: Path) -> tuple[float, float, list[str], int, int]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     inscope = [i for i in items if not i.get("oos")]

@@ -135,6 +135,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "which sports",
     ),
     Attribute(
+        "date",
+        # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
+        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)", _I),  # "next": see below
+        re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
+                   r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
+                   r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
+        frozenset(),
+        "a date",
+    ),
+    Attribute(
         "duration",
         # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
         # has it been running" is answered by a year, so it is not asked this way.)

@@ -128,8 +128,10 @@ _QUESTION_WORDS = frozenset(
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
-_IDENTITY_JA = re.compile(r"(?:は|って|の)誰")
+# "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
+_IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 _ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
 _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
@@ -721,7 +723,7 @@ class AnswerEngine:
         dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
         if not anchored:
             anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
-        elif len(q.seq) == 1 and not qset.keys() & self._alias_words[i]:
+        elif len(q.seq) == 1 and not self._central(i, q.seq[0]):
             # One word that is not one of the entry's names ("made" in "who made you?"): a word its
             # phrasings happen to use, not what the entry is about.
             anchored = False
@@ -742,6 +744,10 @@ class AnswerEngine:
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
+
+    def _central(self, i: int, tok: str) -> bool:
+        """Whether a word is what entry ``i`` is about: part of its names, or in two of its phrasings."""
+        return tok in self._alias_words[i] or len(self._phrase_index[i].get(tok, ())) >= 2
 
     def _absent_words(self, i: int, q: _Query, qset: dict[str, float]) -> tuple[float, float]:
         """The question's known words that entry ``i`` lacks: (half-counted, fully counted) weights.
