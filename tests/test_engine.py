@@ -294,6 +294,7 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     # A question inside a sentence is asked; a plea ("help?") and a split-off "??" are not questions.
     assert question_clauses("hey, my grandma asked me what CLAIR even is. help?") == ["what is CLAIR"]
     assert question_clauses("no idea what a CIR does, sorry") == ["what a CIR does"]  # read as "what does a CIR do"
+    assert question_clauses("silly question maybe, but who runs JET") == ["but who runs JET"]
     assert clauses("chapters in 16 countries?? is that right") == ["chapters in 16 countries??", "is that right"]
 
 

@@ -334,8 +334,8 @@ _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|wh
 _CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
                            rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(
-    rf"^\W*(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|"
-    r"explain)\b",
+    rf"^\W*(?:(?:but|and|so|also|anyway|ok|okay)\s+)?(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will|may|am|has|have|any|tell|explain)\b",
     re.IGNORECASE)
 
 
