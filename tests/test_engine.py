@@ -535,6 +535,7 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("when is the next U20 summit?", "u20-mayors-summit", "next"),
         ("JETの面接ではどんな質問がされますか？", "jet-applying", "questions asked"),  # asked in Japanese
         ("what's the email for JLGC New York?", "jlgc-new-york", "email"),
+        ("where in Tokyo is CLAIR HQ exactly?", "clair-offices", "street address"),
         ("when was Japan House London opened?", "jst-feedback-session", "when it began"),  # named in passing
     ],
 )
@@ -634,6 +635,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "hey what's up everyone",
                                       "who made you?",  # one word a bot entry happens to use, not its name
                                       "how far is Tsu from Tokyo?",  # "how far" asks a distance
+                                      "good night all 🌙",  # a greeting, though "good" and "night" are known
                                       "クレアの予算はいくら？"])  # いくら asks a cost in Japanese
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched

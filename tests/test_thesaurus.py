@@ -40,6 +40,8 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("do CIRs work with interpreters and tourists", "do CIRs work with interpret and tourism"),
         ("Sports Exchange Adviser", "Sports Exchange Advisor"),
         ("文科省の役割は？", "MEXT role"),
+        ("tell me what CLAIR is in one sentence", "what is CLAIR"),  # an aside, not a topic
+        ("whats CLAIR in plain english", "what is CLAIR"),
         ("ALTは小学校でも教えるの？", "ALT elementary school teach"),
     ],
 )

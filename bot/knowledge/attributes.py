@@ -61,7 +61,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "address",
         # "What's the address of Japan House London?" asks for a street address, not a description.
         re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
-                   r"|住所", _I),
+                   r"|\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
         re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
                    r"Whitehall)\b|\bpostcode\b|住所"),
         frozenset({"address", "street", "postal", "postcod", "zip", "code"}),

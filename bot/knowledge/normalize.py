@@ -156,6 +156,9 @@ _DURATION = re.compile(r"\b(?:how long|(?:how many|number of) (?:days|weeks|mont
 # "How many people have been on JET since it started?" asks how many, not when it started.
 _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the program)? ?"
                     r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b")
+# Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
+_ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
+                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b")
 # "How far is Tsu from Tokyo?" asks for a distance: a question type, like "how many".
 _DISTANCE = re.compile(r"\bhow far\b")
 # Number words are digits ("seven offices" == "7 offices"); "one" is a pronoun too often to fold.
@@ -256,6 +259,7 @@ def clean(text: str) -> str:
     text = text.lower()
     text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
+    text = _ASIDE.sub(" ", text)
     text = _SINCE.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
