@@ -311,6 +311,9 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
          "what's that about??", "japan-study-tour"),
         ("hey hey, random q but my grandma asked me what CLAIR even is when I told her I'm applying, and I "
          "honestly couldn't explain it lol. help?", "clair"),
+        # "Is that something JLGC still runs": "that" is the study tour the context names
+        ("I'm a headteacher in Wales and a colleague mentioned a Japan study tour for council leaders. Is that "
+         "something JLGC still runs and where does it go?", "japan-study-tour"),
         # a figure the asker quotes is a claim to check, not an unknown topic
         ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
          "what do the rest do", "alt-role"),

@@ -497,7 +497,10 @@ class AnswerEngine:
             # "someone said CIRs interpret for delegations — is that actually part of the role?": the
             # claim to check is the question.
             return self._agreeing(context, question)
-        if not tried:
+        # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
+        # about "that" is not answered on its own words alone.
+        refers_back = bool(context) and any(_REFERS_BACK.match(a) for a in asking)
+        if not tried and not refers_back:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
@@ -977,6 +980,9 @@ def _affirmed(answer: str) -> str:
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
 _VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
                      r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
+                          r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
+                          re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
