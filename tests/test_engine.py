@@ -670,6 +670,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
                                       "how many sister cities does Nagasaki have?",  # named next to a year only
                                       "how many JETAA members are in Canada?",  # Canada not next to a count
+                                      "how many JETAA chapters are in Japan itself?",  # Japan said as a place
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter
