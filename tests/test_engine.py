@@ -671,6 +671,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many sister cities does Nagasaki have?",  # named next to a year only
                                       "how many JETAA members are in Canada?",  # Canada not next to a count
                                       "how many JETAA chapters are in Japan itself?",  # Japan said as a place
+                                      "how many ministries does japan have",  # "how many X": no entry counts X
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter
@@ -700,6 +701,8 @@ def test_a_tiny_chapter_knowledge_base_answers_and_declines() -> None:
     answer = one.answer("when's the bonenkai this year?")
     assert answer.matched and answer.entry is not None and answer.entry.id == "bonenkai" and answer.score >= 60
     assert one.answer("忘年会はいつ？").matched
+    # its own phrasing, asking what the phrasing asks: answered as the organiser meant, date or not
+    assert one.answer("when is the bonenkai?").matched
     declined = one.answer("what is the capital of France")
     assert not declined.matched and declined.score < 60 and declined.reason is not None
     three = _chapter_kb([

@@ -84,6 +84,10 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# A question the entry accounts for entirely and says as one of its own phrasings ("when is pub
+# night?" to the entry its organiser wrote for it) is answered as its author meant, without the checks
+# for a cost, a date, a figure for a place that the entry may not spell out.
+OWN_PHRASING = 0.99
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
 FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
@@ -170,7 +174,9 @@ class _Query:
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
     # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
     names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
-    heads: frozenset[str] = frozenset()  # "which ministry": the kind of thing asked for
+    # "which ministry", "how many regional offices": the kind of thing asked for, as groups of words,
+    # one of which the entry must say.
+    heads: tuple[frozenset[str], ...] = ()
     unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
 
@@ -566,7 +572,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names, self._which_heads(question))
+        ranked = self._rank(pairs, weak, names, self._heads(question))
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -574,8 +580,7 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names, question)
-                    or self._missing_beginning(best.index, pairs))
+            what = self._unanswered(question, best, pairs, names)
             if what is not None:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
@@ -589,6 +594,21 @@ class AnswerEngine:
             # a fair question to ask about "sea salt", though not a fair answer.
             ranked = self._rank(pairs) or ranked
         return self._decline(normalized, ranked, reason)
+
+    def _unanswered(self, question: str, best: _Scored, pairs: list[tuple[str, str]],
+                    names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
+        """What the question asks that the best entry does not give ("the cost", "a figure for UK"), or
+        None. A question that is one of the entry's own phrasings, asking what that phrasing asks
+        ("when is pub night?" to the entry its organiser wrote for it), is answered as its author meant."""
+        i = best.index
+        if best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question):
+            return None
+        return (attributes.missing(question, self.entries[i].answer) or self._missing_name(i, pairs, names, question)
+                or self._missing_beginning(i, pairs))
+
+    def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
+        wanted = {a.name for a in attributes.asked(question)}
+        return any(wanted <= {a.name for a in attributes.asked(p)} for p in self.entries[i].questions)
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
         match = _IDENTITY.match(question)
@@ -636,7 +656,7 @@ class AnswerEngine:
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
               names: dict[str, tuple[str, frozenset[str]]] | None = None,
-              heads: frozenset[str] = frozenset()) -> list[_Scored]:
+              heads: tuple[frozenset[str], ...] = ()) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
@@ -682,15 +702,22 @@ class AnswerEngine:
         query.alias_share = self._alias_shares(query)
         return query
 
-    def _which_heads(self, question: str) -> frozenset[str]:
-        """"Which ministry ...", "which government ministry ...": the kind of thing the answer must be
-        about, the first word after "which" that few entries share."""
-        heads = set()
+    def _heads(self, question: str) -> tuple[frozenset[str], ...]:
+        """The kind of thing the answer must be about: after "which", the first word few entries share
+        ("which government ministry" -> ministry); after "how many", either of the next two such words
+        ("how many regional offices" -> regional or office)."""
+        heads = []
         for m in _WHICH.finditer(question):
-            head = next((t for t in tokens(m.group(1)) if t not in self._common), None)
-            if head:
-                heads.add(head)
-        return frozenset(heads)
+            words_after = [t for t in tokens(m.group(2)) if t not in self._common]
+            group = words_after[:1] if m.group(1).lower() == "which" else words_after[:2]
+            if group:
+                heads.append(frozenset(group))
+        return tuple(heads)
+
+    def _lacks_head(self, i: int, tok: str, q: _Query) -> bool:
+        """Whether ``tok`` belongs to a head group of which entry ``i`` says no word."""
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        return any(tok in group and not group & said for group in q.heads)
 
     def _alias_shares(self, q: _Query) -> dict[int, float]:
         """An alias found in the question ("coordinator for international relations", "CIR") is strong
@@ -769,7 +796,7 @@ class AnswerEngine:
                 continue
             if r.conf < 1.0:
                 unknown += self.unknown_weight
-            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
+            elif self._lacks_head(i, vocab, q):
                 unknown += w
             elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
                 unknown += w
@@ -988,7 +1015,7 @@ _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were
                           r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
                           re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
-_WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+_WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
 def _as_place(name: str, question: str) -> bool:
