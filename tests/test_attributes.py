@@ -41,6 +41,7 @@ from bot.knowledge import attributes
         ("when does the Tokyo orientation happen each year?", "New JETs attend it on arrival.", "a date"),
         ("when is the feedback session held?", "It was held on 6 March 2020.", None),
         ("when is pub night?", "Pub night is on Fridays at the Swan.", None),  # a weekday is a date
+        ("is the Migration Museum free to visit?", "The group learned about migration history.", "the cost"),
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it

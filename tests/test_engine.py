@@ -672,6 +672,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many JETAA members are in Canada?",  # Canada not next to a count
                                       "how many JETAA chapters are in Japan itself?",  # Japan said as a place
                                       "how many ministries does japan have",  # "how many X": no entry counts X
+                                      "how many CLAIR staff are in New York?",  # "two years in New York" counts no one
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter

@@ -28,6 +28,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "cost",
         # "who pays the costs" asks who, not how much.
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
+                   r"free (?:to|of charge|entry|admission)|"
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
                    r"|いくら|費用|料金|予算|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"

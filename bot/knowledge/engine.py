@@ -867,7 +867,9 @@ class AnswerEngine:
         if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
             return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
         for sentence in self._figure_sentences[i]:
-            counts = [k for k, t in enumerate(sentence) if _COUNT.fullmatch(t)]
+            # "two years in New York" is a length of time, not a count of anything in New York.
+            counts = [k for k, t in enumerate(sentence)
+                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
             places = [k for k, t in enumerate(sentence) if t in name]
             if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
                 return True
@@ -994,6 +996,7 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]+")
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")

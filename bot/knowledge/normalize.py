@@ -158,7 +158,9 @@ _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the pr
                     r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b")
 # Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
 _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
-                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b")
+                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b"
+                    # "what's JET's full name": like "what does JET stand for"
+                    r"|\b(?:full|official) name\b")
 # "what dose a CIR do": "dose" is an English word, but not after a question word.
 _WHAT_DOSE = re.compile(r"\b(what|how|where|when|who|why|which)\s+dose\b")
 # "How long has JET existed?" asks when it began, like "how long has it been running".
