@@ -42,6 +42,9 @@ from bot.knowledge import attributes
         ("when is the feedback session held?", "It was held on 6 March 2020.", None),
         ("when is pub night?", "Pub night is on Fridays at the Swan.", None),  # a weekday is a date
         ("is the Migration Museum free to visit?", "The group learned about migration history.", "the cost"),
+        ("is CLAIR a good place to work?", "Staff are seconded from local authorities.", "an opinion"),
+        ("is JET worth it?", "JET began in 1987.", "an opinion"),
+        ("JETのSEAはどんなスポーツ？", "SEAs coach athletes.", "which sports"),
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it

@@ -480,7 +480,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 13)]
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 14)]
 
 
 def _judge(item: dict, matched: bool, text: str) -> bool:
@@ -499,7 +499,7 @@ def _judge(item: dict, matched: bool, text: str) -> bool:
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-12 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
+    """tuning4-13 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
     at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []

@@ -110,6 +110,15 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "what it is known for",
     ),
     Attribute(
+        "opinion",
+        # "Is CLAIR a good place to work?", "is JET worth it?": the documents describe, they do not judge.
+        re.compile(r"\b(?:is|are|was) (?:it|\w+) (?:a |an )?(?:good|great|bad|fun|nice) "
+                   r"(?:place|idea|job|choice|option)\b|\bworth it\b|\bworth (?:doing|applying)\b", _I),
+        re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),
+        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option"}),
+        "an opinion",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
@@ -129,7 +138,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "sports",
         # "What sports do SEAs coach?" asks for a list the documents would have to name.
-        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b", _I),
+        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b|(?:どんな|何の|どの)スポーツ", _I),
         re.compile(r"\b(?:football|soccer|baseball|rugby|basketball|judo|kendo|karate|tennis|swimming|athletics|"
                    r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
         frozenset(),
