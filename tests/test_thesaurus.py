@@ -43,6 +43,7 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("tell me what CLAIR is in one sentence", "what is CLAIR"),  # an aside, not a topic
         ("what dose a CIR do", "what does a CIR do"),  # "dose" after a question word
         ("what's JET's full name", "what does JET stand for"),
+        ("CLAIRフェローシップでは誰の家に泊まるの？", "CLAIR fellowship 家 stay"),
         ("how many CLAIR offices are there outside Japan", "how many CLAIR offices are there overseas"),
         ("how long has JET existed", "when did JET begin"),
         ("JETの配置は誰が決める？", "JET placement"),

@@ -113,7 +113,7 @@ SPELLINGS = {
 SYNONYMS = {
     **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
                      "founded", "founding", "establish", "established", "establishes", "launch", "launched", "opened",
-                     "create", "created", "creation", "inception", "origin", "origins"], "begin"),
+                     "created", "creation", "inception", "origin", "origins"], "begin"),
     **dict.fromkeys(["position", "positions"], "position"),
     **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
                      "responsibilities"], "role"),
