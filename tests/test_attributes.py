@@ -43,6 +43,10 @@ from bot.knowledge import attributes
         ("when is pub night?", "Pub night is on Fridays at the Swan.", None),  # a weekday is a date
         ("is the Migration Museum free to visit?", "The group learned about migration history.", "the cost"),
         ("is CLAIR a good place to work?", "Staff are seconded from local authorities.", "an opinion"),
+        ("is there an age limit for JET?", "Apply through the embassy.", "an age limit"),
+        ("JET age limit?", "The documents do not give eligibility rules.", None),  # says so honestly
+        ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
+        ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),
         ("JETのSEAはどんなスポーツ？", "SEAs coach athletes.", "which sports"),
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),

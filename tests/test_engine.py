@@ -486,7 +486,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 15)]
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 16)]
 
 
 def _judge(item: dict, matched: bool, text: str) -> bool:
@@ -505,7 +505,7 @@ def _judge(item: dict, matched: bool, text: str) -> bool:
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-14 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
+    """tuning4-15 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
     at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []
@@ -679,6 +679,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many JETAA chapters are in Japan itself?",  # Japan said as a place
                                       "how many ministries does japan have",  # "how many X": no entry counts X
                                       "how many CLAIR staff are in New York?",  # "two years in New York" counts no one
+                                      "JLGC NY director?",  # a post, asked as a fragment: who holds it
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter

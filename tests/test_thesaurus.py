@@ -36,6 +36,7 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("events for people who've just come home", "events for people, returnees"),
         ("how big is JETAA membership-wise", "how many JETAA members"),
         ("how many people have been on JET since it was set up", "how many people have been on JET"),
+        ("JET participants - total since the start?", "JET participants total"),
         ("how many JETs are in Japan at any one time", "how many JETs are in Japan currently"),
         ("do CIRs work with interpreters and tourists", "do CIRs work with interpret and tourism"),
         ("Sports Exchange Adviser", "Sports Exchange Advisor"),

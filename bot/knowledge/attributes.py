@@ -119,6 +119,21 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "an opinion",
     ),
     Attribute(
+        "age",
+        re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢", _I),
+        re.compile(r"\bage\b|\byears old\b|\baged\b|\beligibility\b", _I),  # "... do not give eligibility rules"
+        frozenset({"age", "limit", "minimum", "maximum", "old"}),
+        "an age limit",
+    ),
+    Attribute(
+        "venue",
+        # "Which hotel is the Tokyo orientation held at?" asks for a place the documents would name.
+        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bvenue\b|\bhotel\s*\?*\s*$", _I),
+        re.compile(r"\bhotel\b|\bvenue\b|\bheld at\b", _I),
+        frozenset({"hotel", "venu"}),
+        "the venue",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),

@@ -134,6 +134,9 @@ _QUESTION_WORDS = frozenset(
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
 # "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
 _IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
+_ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
+                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 _IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 _ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
@@ -612,10 +615,11 @@ class AnswerEngine:
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
         match = _IDENTITY.match(question)
-        identity = match is not None or _IDENTITY_JA.search(question) is not None
+        fragment = None if match else _ROLE_FRAGMENT.search(question)  # "JLGC NY director?"
+        identity = match is not None or fragment is not None or _IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            role = token_pairs(match.group("rest"))[:1] if match else []
+            role = token_pairs(match.group("rest") if match else fragment.group(0) if fragment else "")[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
         return decide(ranked, identity_question=identity, says_who=says_who)

@@ -155,7 +155,8 @@ _HOW_MANY = re.compile(r"\b(?:how many|number of|total number of|total)\b")
 _DURATION = re.compile(r"\b(?:how long|(?:how many|number of) (?:days|weeks|months|years))\b")
 # "How many people have been on JET since it started?" asks how many, not when it started.
 _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the program)? ?"
-                    r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b")
+                    r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b"
+                    r"|\bsince the (?:start|beginning|outset)\b|\bto date\b|\bso far\b")
 # Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
 _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
                     r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b"
