@@ -486,7 +486,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 16)]
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 17)]
 
 
 def _judge(item: dict, matched: bool, text: str) -> bool:
@@ -505,7 +505,7 @@ def _judge(item: dict, matched: bool, text: str) -> bool:
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-15 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
+    """tuning4-16 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
     at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []
@@ -651,6 +651,7 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("ALTのベストプラクティス集はどこで読める？", "mic-alt-case-studies"),  # katakana + 集, every part known
         ("U20東京市長サミットはいつ開催されましたか", "u20-mayors-summit"),  # polite form, 開催 (held)
         ("ローカル・アイズ・ジャパンって何？", "local-eyes-japan"),  # a name with middle dots, word by word
+        ("JETの予算を出しているのはどの省？", "mic-jet-role"),  # who provides the budget is not "how much"
         ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
         ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],

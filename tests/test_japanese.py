@@ -22,6 +22,8 @@ from bot.knowledge.normalize import tokens
         ("クレアの職員は何年間派遣されるの？", ["clair", "staff", "duration", "second"]),
         ("ローカル・アイズ・ジャパンって何？", ["local", "eye", "japan"]),  # katakana loanwords, middle dots
         ("JETの説明会ってドイツでもあったの？", ["jet", "day", "germany"]),  # 説明会 whole, before 説明 is dropped
+        ("JETAAって何の団体？", ["jetaa"]),  # 何の団体 (what kind of organisation) asks what it is
+        ("JLGCニューヨークの提携団体は？", ["jlgc", "new", "york", "partner", "organization"]),
     ],
 )
 def test_japanese_words(text: str, expected: list[str]) -> None:

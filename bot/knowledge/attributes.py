@@ -30,7 +30,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
                    r"free (?:to|of charge|entry|admission)|"
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
-                   r"|いくら|費用|料金|予算|給料|給与|月給", _I),
+                   r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
                    r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
         frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn",
