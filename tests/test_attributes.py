@@ -29,6 +29,8 @@ from bot.knowledge import attributes
         ("how many days is the orientation?", "MOFA runs it before departure.", "how long it lasts"),
         ("what's the email for JLGC New York?", "It serves the US and Canada.", "an email address"),
         ("what's their email address?", "Write to mailbox@jlgc.org.uk.", None),
+        ("does the bot keep my email?", "It stores your newsletter subscription.", None),  # the member's own
+        ("can I change our email on the list?", "Subscribe again with another address.", None),
         ("what's the address of Japan House London?", "A feedback session was held there.", "a street address"),
         ("where is the office, what's the address?", "The office is at 15 Whitehall.", None),
         ("how many people attended the exchange?", "Officials visited councils and schools.", "how many took part"),

@@ -53,7 +53,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "email",
-        re.compile(r"\b(?:e-?mail|email address|e-mail address)\b|メール", _I),
+        # "does the bot keep my email?" is about the member's own address, not asking for one.
+        re.compile(r"(?<!\bmy )(?<!\bour )\b(?:e-?mail|email address|e-mail address)\b|(?<!私の)メール", _I),
         re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
         frozenset({"email", "mail", "address"}),
         "an email address",

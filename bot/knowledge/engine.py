@@ -59,7 +59,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge import attributes, spelling
+from bot.knowledge import attributes, scope, spelling
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
@@ -155,6 +155,7 @@ class Reason(StrEnum):
     NEAR_TIE = "near_tie"  # two entries fit about equally (partially)
     IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
     MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
+    OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
 
 
 @dataclass(frozen=True)
@@ -487,7 +488,8 @@ class AnswerEngine:
         parts = clauses(question or "")
         asking = question_clauses(question or "") if len(parts) > 1 else []
         small_talk = [p for p in parts if p not in asking]
-        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk)))
+        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk))
+                     and not any(_POINTS_BACK.search(a) for a in asking))
         if tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -508,7 +510,7 @@ class AnswerEngine:
             return self._agreeing(context, question)
         # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
         # about "that" is not answered on its own words alone.
-        refers_back = bool(context) and any(_REFERS_BACK.match(a) for a in asking)
+        refers_back = bool(context) and any(_REFERS_BACK.match(a) or _POINTS_BACK.search(a) for a in asking)
         if not tried and not refers_back:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -622,7 +624,15 @@ class AnswerEngine:
             role = token_pairs(match.group("rest") if match else fragment.group(0) if fragment else "")[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
-        return decide(ranked, identity_question=identity, says_who=says_who)
+        reason = decide(ranked, identity_question=identity, says_who=says_who)
+        if reason is None and self._about_other_organisation(ranked[0].index, pairs):
+            return Reason.OTHER_ORGANISATION
+        return reason
+
+    def _about_other_organisation(self, i: int, pairs: list[tuple[str, str]]) -> bool:
+        """Whether entry ``i`` is bot help and the question names an organisation it never mentions."""
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        return scope.foreign_organisation((tok for _, tok in pairs), self.entries[i].category, said) is not None
 
     def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:
         """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and
@@ -1021,6 +1031,11 @@ _VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |r
 _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
                           r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
                           re.IGNORECASE)
+# "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
+# the rest of the message says, so it is not answered on its own words first.
+_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do)\s+(?:that|this|it|them)\b"
+                          r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
+                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 

@@ -139,6 +139,12 @@ _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
 _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
+# "but now I'm going": "now" before the speaker's own news tells a story, it does not ask about the present.
+_NARRATIVE_NOW = re.compile(r"\bnow(?=,? (?:i|im|i'm|we|were|we're|it|its|it's|they|theyre|they're)\b)")
+# "how do I start/create/set up an event", "can we start a series": making something, not asking when it
+# began ("when did JET start" keeps its meaning).
+_MAKE = re.compile(r"\b(?P<ask>(?:how (?:do|can|would|should|to)|can|could|may) (?:i|we|you|u|one)?\s*"
+                   r"(?:\w+ ){0,2}?)(?:start|set up|create|launch)\b")
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
 _EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|beyond|except(?: for)?|excluding|not counting)"
@@ -271,6 +277,8 @@ def clean(text: str) -> str:
     text = _WHAT_DOSE.sub(r"\1 does", text)
     text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
+    text = _MAKE.sub(r"\g<ask>create", text)
+    text = _NARRATIVE_NOW.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
     text = _NOW.sub("current", text)
