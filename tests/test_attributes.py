@@ -30,6 +30,10 @@ from bot.knowledge import attributes
         ("what's the email for JLGC New York?", "It serves the US and Canada.", "an email address"),
         ("what's their email address?", "Write to mailbox@jlgc.org.uk.", None),
         ("does the bot keep my email?", "It stores your newsletter subscription.", None),  # the member's own
+        ("how do I subscribe to the calendar on my phone", "Paste the feed link.", None),  # a device
+        ("how much is karaoke night?", "Check in with the code at the event.", "the cost"),
+        ("what's the phone number for the JLGC?", "It is in London.", "a phone number"),
+        ("who can see my newsletter address", "Only organisers, in their export.", None),
         ("can I change our email on the list?", "Subscribe again with another address.", None),
         ("what's the address of Japan House London?", "A feedback session was held there.", "a street address"),
         ("where is the office, what's the address?", "The office is at 15 Whitehall.", None),

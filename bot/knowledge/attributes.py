@@ -30,6 +30,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
                    r"free (?:to|of charge|entry|admission)|"
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
+                   # "how much is karaoke night?" asks a price.
+                   r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
                    r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
                    r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
@@ -39,7 +41,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "phone",
-        re.compile(r"\b(?:phone|telephone|tel|fax|ring them|call them)\b", _I),
+        # "on my phone" is a device, not a number asked for.
+        re.compile(r"(?<!\bmy )(?<!\byour )(?<!\bthe )\b(?:phone|telephone|tel|fax|ring them|call them)\b(?!'?s\b)"
+                   r"|\bphone number\b", _I),
         re.compile(r"\b(?:phone|tel|telephone)\b|\+\d{1,3}[\s-]?\d|\b\d{2,5}[\s-]\d{3,4}[\s-]\d{3,4}\b", _I),
         frozenset({"phone", "telephon", "tel", "fax", "number", "ring", "call"}),
         "a phone number",
@@ -62,7 +66,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "address",
         # "What's the address of Japan House London?" asks for a street address, not a description.
-        re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
+        # "my newsletter address" is the member's own (an email address), not one asked for.
+        re.compile(r"(?<!e-mail )(?<!email )(?<!\bmy )(?<!\bour )(?<!newsletter )"
+                   r"\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
                    r"|\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
         re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
                    r"Whitehall)\b|\bpostcode\b|住所"),

@@ -66,7 +66,8 @@ whove whod wholl whatve whatll itll thatll theyd shouldve couldve wouldve mustve
 # join JETAA after I finish", "how old is JET", "best way to..."). They are not stopwords (they do
 # say something), but when the knowledge base does not know one, it should not weigh as much as
 # an unknown content word: "finish" is not a topic the way "tickets" or "capital" is. The engine
-# gives an unknown word from this list a fraction of an unknown word's weight (``LIGHT_W``).
+# gives an unknown word from this list a fraction of an unknown word's weight (``LIGHT_W``). The kinds
+# of chapter event ("the summer BBQ") are here too: they name an event, not a topic of their own.
 LIGHT_WORDS_RAW = """
 finish finished end ended stop stopped need want know find found help try use used take took keep put bring
 become became seem seems feel happen happens happened matter care love hate enjoy hope guess suppose expect
@@ -77,6 +78,7 @@ although because unless good best better great nice bad worse worst big bigger s
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
 general main whole entire full worth fair usual normal average certain specific same day today week people person
 guy way daily rest others nervous worried scared anxious excited stressed
+bbq barbecue picnic party parties quiz gala karaoke festival mixer
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
