@@ -9,6 +9,7 @@ import yaml
 
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
 from bot.knowledge.normalize import LIGHT_WORDS, clauses, question_clauses, stem, tokens, weak_abbreviations
+from bot.knowledge.scope import foreign_organisation
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
@@ -739,3 +740,11 @@ def test_a_tiny_chapter_knowledge_base_answers_and_declines() -> None:
     assert three.answer("pub quiz??").entry.id == "pub-quiz"  # type: ignore[union-attr]
     assert three.answer("who's on the committee").matched
     assert _chapter_kb([]).answer("anything").matched is False
+
+
+def test_bot_help_is_held_back_only_for_organisations_it_never_mentions() -> None:
+    said = frozenset({"waitlist", "event", "rsvp"})
+    assert foreign_organisation(["waitlist", "jet"], "bot", said) == "jet"
+    assert foreign_organisation(["waitlist", "jet"], "bot", said | {"jet"}) is None  # its text names JET
+    assert foreign_organisation(["waitlist", "jet"], "programme", said) is None  # not bot help
+    assert foreign_organisation(["waitlist", "event"], "bot", said) is None

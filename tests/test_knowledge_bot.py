@@ -228,6 +228,7 @@ def shipped_engine() -> AnswerEngine:
     ("can people bring guests to the party", "bot-event-guests"),
     ("set a capacity on the karaoke night", "bot-event-capacity"),
     ("can I switch from maybe to going", "bot-rsvp"),
+    ("待ちリストに入ってるけど、どうなる？", "bot-rsvp"),
     ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])
 def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, question: str, entry_id: str) -> None:
@@ -242,6 +243,8 @@ def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, qu
     "does JET have a calendar of events",
     "how do I unsubscribe from CLAIR emails",
     "does MEXT send a newsletter?",
+    "what time zone is Japan in",
+    "CLAIRのニュースレターを解除したい",
 ])
 def test_bot_help_does_not_answer_questions_about_an_organisation(shipped_engine: AnswerEngine, question: str) -> None:
     answer = shipped_engine.answer(question)
