@@ -133,7 +133,9 @@ _QUESTION_WORDS = frozenset(
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
 # "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# "Who is on the committee?" asks for the people in a group, like "who is the director?".
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
+                       r"(?P<rest>.*)", re.IGNORECASE)
 # A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
 _ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
                             r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
