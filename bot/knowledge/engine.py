@@ -513,7 +513,10 @@ class AnswerEngine:
         # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
         # about "that" is not answered on its own words alone.
         refers_back = bool(context) and any(_REFERS_BACK.match(a) or _POINTS_BACK.search(a) for a in asking)
-        if not tried and not refers_back:
+        # "the JETAA newsletter, how do I sign up": an asking clause that names nothing is about the
+        # topic its context names, so it is not answered on its own words.
+        elliptical = any(map(self._names_topic, context)) and not any(map(self._names_topic, asking))
+        if not tried and not refers_back and not elliptical:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
