@@ -229,6 +229,8 @@ def shipped_engine() -> AnswerEngine:
     ("set a capacity on the karaoke night", "bot-event-capacity"),
     ("can I switch from maybe to going", "bot-rsvp"),
     ("待ちリストに入ってるけど、どうなる？", "bot-rsvp"),
+    ("can I get my data wiped?", "bot-privacy"),
+    ("my mate wants to come too, can I bring him?", "bot-event-guests"),  # "bring him": read with the message
     ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])
 def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, question: str, entry_id: str) -> None:

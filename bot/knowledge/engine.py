@@ -1038,7 +1038,8 @@ _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were
                           re.IGNORECASE)
 # "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
 # the rest of the message says, so it is not answered on its own words first.
-_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do)\s+(?:that|this|it|them)\b"
+_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
+                          r"(?:that|this|it|them|her|him)\b"
                           r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
                           r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
