@@ -187,6 +187,7 @@ def test_create_is_not_when_something_began() -> None:
     ("I can't go anymore", ["cannot", "attend", "anymor"]),
     ("we had to call it off", ["cancel"]),
     ("who actually showed up", ["attend"]),
+    ("who showed up at last month's event", ["attend", "event"]),  # when it happened is not the topic
     ("which questions got no answer", ["unanswer"]),
     ("how many people signed up to the newsletter", ["number", "peopl", "subscrib", "newsletter"]),
     ("how many people signed up for JET", ["number", "peopl", "apply", "jet"]),  # elsewhere: applying
