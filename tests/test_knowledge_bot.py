@@ -230,6 +230,8 @@ def shipped_engine() -> AnswerEngine:
     ("can I switch from maybe to going", "bot-rsvp"),
     ("待ちリストに入ってるけど、どうなる？", "bot-rsvp"),
     ("can I get my data wiped?", "bot-privacy"),
+    ("not going anymore", "bot-rsvp"),
+    ("I can't come to the BBQ", "bot-rsvp"),
     ("my mate wants to come too, can I bring him?", "bot-event-guests"),  # "bring him": read with the message
     ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])
