@@ -232,6 +232,8 @@ def shipped_engine() -> AnswerEngine:
     ("can I get my data wiped?", "bot-privacy"),
     ("not going anymore", "bot-rsvp"),
     ("I can't come to the BBQ", "bot-rsvp"),
+    ("参加ボタンを押し間違えた", "bot-rsvp"),  # pressed by mistake (押す, 間違える)
+    ("ボットを更新したい", "bot-upgrade"),
     ("my mate wants to come too, can I bring him?", "bot-event-guests"),  # "bring him": read with the message
     ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])
