@@ -182,6 +182,8 @@ def test_create_is_not_when_something_began() -> None:
     ("can I start a recurring event", ["creat", "recur", "event"]),  # making something, not "when it began"
     ("how do we set up a monthly pub night", ["creat", "month", "pub", "night"]),
     ("when did JET start", ["jet", "begin"]),
+    ("we set up the quiz with 30 places", ["creat", "quiz", "30", "plac"]),  # the speaker made it
+    ("when did they set up JET", ["begin", "jet"]),
     ("I said maybe but now I'm going", ["mayb"]),  # "now I'm": telling, not asking about the present
     ("who is the director now", ["lead", "current"]),
     ("I can't go anymore", ["cannot", "attend", "anymor"]),

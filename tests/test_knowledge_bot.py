@@ -234,6 +234,8 @@ def shipped_engine() -> AnswerEngine:
     ("I can't come to the BBQ", "bot-rsvp"),
     ("参加ボタンを押し間違えた", "bot-rsvp"),  # pressed by mistake (押す, 間違える)
     ("ボットを更新したい", "bot-upgrade"),
+    ("I set up the quiz night with 30 places but now we've got a bigger room, can I add more spaces?",
+     "bot-event-capacity"),
     ("my mate wants to come too, can I bring him?", "bot-event-guests"),  # "bring him": read with the message
     ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])

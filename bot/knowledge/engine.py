@@ -1041,7 +1041,8 @@ _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were
 _POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
                           r"(?:that|this|it|them|her|him)\b"
                           r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
-                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b", re.IGNORECASE)
+                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
+                          r"|\bmake (?:it|them|that) stop\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
