@@ -757,7 +757,9 @@ class AnswerEngine:
         """The ``RESCORE`` entries with the most weighted overlap, over bounded posting lists."""
         acc: dict[int, float] = defaultdict(float)
         for r, w in q.known:
-            for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:  # type: ignore[index]
+            if r.vocab is None:  # known words always have one; this narrows the type
+                continue
+            for i, strength in self._postings[r.vocab][:MAX_POSTINGS]:
                 acc[i] += w * r.conf * strength
         return sorted(acc, key=lambda i: (-acc[i], i))[:RESCORE]
 

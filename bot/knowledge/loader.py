@@ -317,13 +317,13 @@ def _validate_entry(item: Any, item_line: int, col: _Collector, seen: dict[str, 
     aliases = col.list_field(item, "aliases", eid)
     refs = col.source_field(item, eid)
     citation = col.citation(item, eid, refs, sources, sources_shown) if refs is not None else None
-    values = (entry_id, title, category, answer, questions, aliases, refs, citation)
-    if any(v is None for v in values):
-        return None
+    if (entry_id is None or title is None or category is None or answer is None or questions is None
+            or aliases is None or refs is None or citation is None):
+        return None  # every problem was collected above; an entry with any of them is left out
     return Entry(
-        id=entry_id, title=title, category=category, answer=answer,  # type: ignore[arg-type]
-        questions=questions, aliases=aliases, source="; ".join(refs),  # type: ignore[arg-type]
-        file=path_shown, line=item.line, citation=citation,  # type: ignore[arg-type]
+        id=entry_id, title=title, category=category, answer=answer,
+        questions=questions, aliases=aliases, source="; ".join(refs),
+        file=path_shown, line=item.line, citation=citation,
     )
 
 
