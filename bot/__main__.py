@@ -95,9 +95,10 @@ async def run_bot(settings: Settings) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    lock = DatabaseLock(settings.database_path)
+    # Several processes may share a PostgreSQL database; a SQLite file belongs to one process.
+    lock = DatabaseLock(settings.database_path) if settings.database_url is None else None
     try:
-        if not lock.acquire():
+        if lock is not None and not lock.acquire():
             print(f"jetbot: another jetbot is already running on {settings.database_path}.", file=sys.stderr)
             return 1
     except OSError as exc:
@@ -105,9 +106,9 @@ async def run_bot(settings: Settings) -> int:
         return 1
     try:
         try:
-            db = await Database(settings.database_path).open()
+            db = await Database(settings.database).open()
         except (StorageError, sqlite3.Error, OSError) as exc:
-            print(f"jetbot: cannot open the database {settings.database_path}: {exc}. "
+            print(f"jetbot: cannot open the database {settings.database_shown}: {exc}. "
                   "Check its owner and permissions (`jetbot check`), or restore a backup.", file=sys.stderr)
             return 1
         try:
@@ -117,7 +118,8 @@ async def run_bot(settings: Settings) -> int:
             await db.close()
             log.info("stopped; database closed")
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_errors: tuple[type[BaseException], ...]
@@ -214,7 +216,7 @@ def load_settings(args: argparse.Namespace) -> Settings:
     if args.knowledge is not None:
         settings = dataclasses.replace(settings, knowledge_path=cwd / args.knowledge.expanduser())
     if args.db is not None:
-        settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser())
+        settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser(), database_url=None)
     return settings
 
 
@@ -284,6 +286,10 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args.command in ("check", "doctor"):
         return _check(settings)
+    if args.command in ("backup", "restore") and settings.database_url:
+        print(f"jetbot: {args.command} copies the SQLite file; this bot uses PostgreSQL "
+              f"({settings.database_shown}): use pg_dump / pg_restore there.", file=sys.stderr)
+        return 1
     if args.command == "backup":
         return _backup(settings, args.target)
     if args.command == "restore":

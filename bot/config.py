@@ -62,6 +62,16 @@ def _int_or_none(name: str, raw: str | None) -> int | None:
         raise ConfigError(f"{name} must be a number (a Discord id), got {raw!r}") from None
 
 
+def _database_url(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("JETBOT_DATABASE_URL must be a postgresql://user:password@host:port/database URL "
+                          "(leave it unset to use the SQLite file JETBOT_DB)")
+    return value
+
+
 def _port(raw: str | None) -> int | None:
     value = _int_or_none("JETBOT_WEB_PORT", raw)
     if value is not None and not 1 <= value <= 65535:
@@ -109,6 +119,8 @@ class Settings:
     token: Secret | None = None
     application_id: int | None = None
     database_path: Path = DEFAULT_DATABASE
+    # PostgreSQL instead of the SQLite file (several bot processes can share it); None means SQLite.
+    database_url: str | None = None
     knowledge_path: Path = DEFAULT_KNOWLEDGE
     log_level: str = "INFO"
     log_format: str = "text"  # one line per record; "json" for log collectors
@@ -123,6 +135,18 @@ class Settings:
     gateway_url: str | None = None
     env_file: Path | None = None  # the .env file read, if any (``jetbot check`` shows it)
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> str | Path:
+        """What ``Database()`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database for messages and logs (a URL's password hidden)."""
+        from bot.storage import redact_url
+
+        return redact_url(self.database_url) if self.database_url else str(self.database_path)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True, env_file: Path | None = None,
@@ -147,6 +171,7 @@ class Settings:
             token=Secret(token) if token else None,
             application_id=_int_or_none("DISCORD_APPLICATION_ID", env.get("DISCORD_APPLICATION_ID")),
             database_path=_path(env.get("JETBOT_DB"), DEFAULT_DATABASE, base),
+            database_url=_database_url(env.get("JETBOT_DATABASE_URL")),
             knowledge_path=_path(env.get("JETBOT_KNOWLEDGE"), DEFAULT_KNOWLEDGE, base),
             log_level=level,
             log_format=log_format,

@@ -57,6 +57,9 @@ def check_knowledge(settings: Settings) -> Check:
 
 
 def check_database(settings: Settings) -> list[Check]:
+    if settings.database_url:
+        return [Check(OK, "JETBOT_DATABASE_URL", f"PostgreSQL {settings.database_shown}: migrated and shared by "
+                                                 "every process at start (JETBOT_DB is not used)")]
     path = settings.database_path
     if not path.exists():
         folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("/"))

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from bot.storage import _dt, _iso
+from bot.storage.engine import Conn, Row
 
 if TYPE_CHECKING:
     from bot.storage import Database
@@ -193,7 +192,7 @@ def _roles(text: str) -> tuple[int, ...]:
     return tuple(int(r) for r in json.loads(text))
 
 
-def _event(row: aiosqlite.Row) -> EventRow:
+def _event(row: Row) -> EventRow:
     return EventRow(
         id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
         location=row["location"], start_at=_when(row["start_at"]), end_at=_when(row["end_at"]),
@@ -206,7 +205,7 @@ def _event(row: aiosqlite.Row) -> EventRow:
     )
 
 
-def _rsvp(row: aiosqlite.Row) -> RsvpRow:
+def _rsvp(row: Row) -> RsvpRow:
     answers = row["answers"]
     return RsvpRow(
         event_id=row["event_id"], guild_id=row["guild_id"], user_id=row["user_id"], status=row["status"],
@@ -215,7 +214,7 @@ def _rsvp(row: aiosqlite.Row) -> RsvpRow:
     )
 
 
-def _series(row: aiosqlite.Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
+def _series(row: Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
     return SeriesRow(
         id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
         location=row["location"], capacity=row["capacity"], channel_id=row["channel_id"],
@@ -238,7 +237,7 @@ class EventsRepo:
         async with self.db.transaction() as conn:
             return await self.create_in(conn, **fields)
 
-    async def create_in(self, conn: aiosqlite.Connection, *, guild_id: int, title: str, description: str,
+    async def create_in(self, conn: Conn, *, guild_id: int, title: str, description: str,
                         location: str, start_at: datetime, end_at: datetime, capacity: int | None,
                         channel_id: int | None, created_by: int | None, now: datetime, series_id: int | None = None,
                         occurrence_start: datetime | None = None, max_guests: int = 0,
@@ -266,7 +265,7 @@ class EventsRepo:
         )
         return None if row is None else _event(row)
 
-    async def _get(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> EventRow | None:
+    async def _get(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
         if not (0 < event_id < 2**63 and 0 < guild_id < 2**63):
             return None
         async with conn.execute(
@@ -275,7 +274,7 @@ class EventsRepo:
             row = await cur.fetchone()
         return None if row is None else _event(row)
 
-    async def get_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> EventRow | None:
+    async def get_in(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
         """Inside a transaction the service holds."""
         return await self._get(conn, guild_id, event_id)
 
@@ -291,7 +290,7 @@ class EventsRepo:
             (scheduled_event_id, guild_id, event_id),
         )
 
-    async def update_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, changes: dict[str, Any],
+    async def update_in(self, conn: Conn, guild_id: int, event_id: int, changes: dict[str, Any],
                         now: datetime) -> None:
         cols = [c for c in changes if c in EDITABLE]
         assert len(cols) == len(changes), f"not editable: {set(changes) - EDITABLE}"
@@ -312,7 +311,7 @@ class EventsRepo:
         )
         return changed > 0
 
-    async def cancel_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, now: datetime) -> bool:
+    async def cancel_in(self, conn: Conn, guild_id: int, event_id: int, now: datetime) -> bool:
         cur = await conn.execute(
             "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = ? "
             "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
@@ -353,7 +352,7 @@ class EventsRepo:
         )
         return [_rsvp(r) for r in rows]
 
-    async def rsvps_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> list[RsvpRow]:
+    async def rsvps_in(self, conn: Conn, guild_id: int, event_id: int) -> list[RsvpRow]:
         async with conn.execute(
             f"SELECT {_RSVP_COLS} FROM event_rsvps WHERE guild_id = ? AND event_id = ? ORDER BY seq",
             (guild_id, event_id),
@@ -371,7 +370,7 @@ class EventsRepo:
         out["places"] = sum(int(r["places"]) for r in rows if r["status"] == "going")
         return out
 
-    async def save_rsvps_in(self, conn: aiosqlite.Connection, rows: Sequence[RsvpRow]) -> None:
+    async def save_rsvps_in(self, conn: Conn, rows: Sequence[RsvpRow]) -> None:
         """Upsert the given rows (the service decided them from state read in the same transaction)."""
         if not rows:
             return
@@ -384,7 +383,7 @@ class EventsRepo:
               None if r.answers is None else _json_list(r.answers)) for r in rows],
         )
 
-    async def delete_rsvp_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_id: int) -> None:
+    async def delete_rsvp_in(self, conn: Conn, guild_id: int, event_id: int, user_id: int) -> None:
         await conn.execute(
             "DELETE FROM event_rsvps WHERE guild_id = ? AND event_id = ? AND user_id = ?",
             (guild_id, event_id, user_id),
@@ -428,7 +427,7 @@ class EventsRepo:
             [(event_id, guild_id, user_id, int(o), _iso(now)) for o in offsets],
         )
 
-    async def clear_reminders_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> None:
+    async def clear_reminders_in(self, conn: Conn, guild_id: int, event_id: int) -> None:
         """After the start time moves, reminders are due again for the new time."""
         await conn.execute("DELETE FROM event_reminders WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
 
@@ -502,7 +501,7 @@ class EventsRepo:
         assert row is not None
         return row
 
-    async def get_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> SeriesRow | None:
+    async def get_series_in(self, conn: Conn, guild_id: int, series_id: int) -> SeriesRow | None:
         if not (0 < series_id < 2**63 and 0 < guild_id < 2**63):
             return None
         async with conn.execute(
@@ -549,7 +548,7 @@ class EventsRepo:
             out.append(_series(r, tuple(_when(e[0]) for e in ex)))
         return out
 
-    async def update_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+    async def update_series_in(self, conn: Conn, guild_id: int, series_id: int,
                                changes: dict[str, Any], now: datetime) -> None:
         cols = list(changes)
         assert set(cols) <= SERIES_EDITABLE, f"not editable: {set(cols) - SERIES_EDITABLE}"
@@ -559,7 +558,7 @@ class EventsRepo:
             (*[_value(c, changes[c]) for c in cols], _iso(now), guild_id, series_id),
         )
 
-    async def add_exdate_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+    async def add_exdate_in(self, conn: Conn, guild_id: int, series_id: int,
                             occurrence_start: datetime, now: datetime) -> None:
         await conn.execute(
             "INSERT OR IGNORE INTO event_series_exdates (series_id, guild_id, occurrence_start) VALUES (?, ?, ?)",
@@ -570,14 +569,14 @@ class EventsRepo:
             (_iso(now), guild_id, series_id),
         )
 
-    async def occurrences_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> list[EventRow]:
+    async def occurrences_in(self, conn: Conn, guild_id: int, series_id: int) -> list[EventRow]:
         async with conn.execute(
             f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND series_id = ? ORDER BY occurrence_start",
             (guild_id, series_id),
         ) as cur:
             return [_event(r) for r in await cur.fetchall()]
 
-    async def set_series_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, series_id: int) -> None:
+    async def set_series_in(self, conn: Conn, guild_id: int, event_id: int, series_id: int) -> None:
         """Move an occurrence to another series (when a series is split at "this and following")."""
         await conn.execute(
             "UPDATE events SET series_id = ?, sequence = sequence + 1 WHERE guild_id = ? AND id = ?",
@@ -603,7 +602,7 @@ class EventsRepo:
         return [_event(r) for r in rows]
 
     # -- the DM outbox ----------------------------------------------------------------------------
-    async def add_outbox_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_ids: Iterable[int],
+    async def add_outbox_in(self, conn: Conn, guild_id: int, event_id: int, user_ids: Iterable[int],
                             kind: str, detail: str, now: datetime) -> None:
         await conn.executemany(
             "INSERT INTO event_outbox (guild_id, user_id, event_id, kind, detail, created_at) "
@@ -646,13 +645,13 @@ class EventsRepo:
         )
         return [_event(r) for r in rows]
 
-    async def member_event_ids_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    async def member_event_ids_in(self, conn: Conn, guild_id: int, user_id: int) -> list[int]:
         async with conn.execute(
             "SELECT event_id FROM event_rsvps WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
         ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
-    async def erase_member_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    async def erase_member_in(self, conn: Conn, guild_id: int, user_id: int) -> int:
         """Delete RSVPs and reminder rows, forget authorship; returns the number of records touched."""
         total = 0
         for sql in (
