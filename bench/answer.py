@@ -2,6 +2,7 @@
 
     python bench/answer.py            # a table
     python bench/answer.py --json     # the same numbers as JSON
+    python bench/answer.py --chapters # chapter knowledge: 100 servers x 500 entries over the shipped base
 
 Sizes: the shipped knowledge/ folder, then generated knowledge bases of 1,000 and 10,000 entries
 (plausible entries about fictional towns, chapters, festivals and exchanges, in the same vocabulary
@@ -162,11 +163,270 @@ def run(rounds: int) -> dict:
     }
 
 
+# -- chapter knowledge at scale --------------------------------------------------------------------------
+CHAPTER_TEMPLATES = [
+    ("{Town} {event}", ["When is the {town} {event}?", "{event} in {Town}: time and place",
+                        "how do I sign up for the {Town} {event}"], ["{Town} {event}"],
+     "The {Town} {event} is on the first {day} of the month at the {venue}, from 7pm. Sign up on the events channel."),
+    ("Membership fee for {Town} members",
+     ["Is there a membership fee in {Town}?", "how much does {town} membership cost", "do {Town} members pay dues"],
+     ["{Town} dues"],
+     "Members in {Town} pay no fee; some events at the {venue} charge a small amount at the door."),
+    ("{Town} committee roles", ["How do I join the {Town} committee?", "{town} committee elections",
+                                "who is on the {Town} committee"], ["{Town} committee"],
+     "The {Town} committee is elected every spring; nominations open a month before at the {venue}."),
+    ("{Town} Japanese lessons", ["Where do the {Town} Japanese lessons meet?", "{town} japanese class level",
+                                 "are the {Town} lessons free"], ["{Town} lessons", "{Town} nihongo"],
+     "Japanese lessons in {Town} meet every {day} at the {venue}; all levels, free for members."),
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+VENUES = ["Crown", "Swan", "library", "community centre", "town hall", "Red Lion", "university", "tea room"]
+
+
+def chapter_drafts(rng: random.Random, count: int) -> list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """``count`` plausible chapter entries (title, answer, questions, aliases) with unique titles."""
+    out: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {}
+    n = 0
+    while len(out) < count:
+        title, questions, aliases, answer = CHAPTER_TEMPLATES[n % len(CHAPTER_TEMPLATES)]
+        town = _town(rng)
+        v = {"Town": town, "town": town.lower(), "event": rng.choice(EVENTS), "day": rng.choice(DAYS),
+             "venue": rng.choice(VENUES)}
+        t = title.format(**v)[:100]
+        if t.casefold() not in out:
+            out[t.casefold()] = (t, answer.format(**v), tuple(q.format(**v) for q in questions),
+                                 tuple(a.format(**v) for a in aliases))
+        n += 1
+    return list(out.values())
+
+
+def _rss_mb() -> float:
+    """Resident memory now (not the peak), from /proc; 0 where there is none."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return 0.0
+    line = next(x for x in status.read_text().splitlines() if x.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    return {"median_ms": round(statistics.median(samples) * 1000, 3),
+            "p99_ms": round(samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000, 3),
+            "max_ms": round(samples[-1] * 1000, 3)}
+
+
+async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 11) -> dict:
+    """The shipped base plus ``servers`` chapters of ``per_server`` entries each, in one process and one
+    SQLite file, through the real services: overlay build time, memory (tracemalloc and resident),
+    per-question latency, and how long an add, edit or removal takes to answer differently."""
+    import tempfile
+    import tracemalloc
+
+    from bot.ask import AskService
+    from bot.chapter_kb import ChapterKnowledge, EntryDraft
+    from bot.clock import FakeClock
+    from bot.knowledge import KnowledgeService
+    from bot.storage import Database
+    from bot.storage.chapter_kb import EntryRow
+
+    class NoEvents:
+        async def answer_question(self, guild_id: int, question: str) -> None:
+            return None
+
+    rng = random.Random(seed)
+    items = yaml.safe_load(QUESTIONS.read_text(encoding="utf-8"))
+    knowledge = KnowledgeService.load(ROOT / "knowledge")
+    knowledge.answer("JETプログラムとは")  # Janome and the word list, once
+    shared_engine = knowledge.engine
+    clock = FakeClock()
+    guilds = [1000 + g for g in range(servers)]
+    with tempfile.TemporaryDirectory(prefix="jetbot-bench-") as tmp:
+        db = await Database(Path(tmp) / "bench.sqlite3").open()
+        try:
+            # Everything in the database first, as after months of use; no overlay is built yet.
+            drafts: dict[int, list[tuple[str, str, tuple[str, ...], tuple[str, ...]]]] = {}
+            for g in guilds:
+                drafts[g] = chapter_drafts(rng, per_server)
+                now = clock()
+                rows = [EntryRow(g, f"c-{i}", t, "chapter", a, q, al, 1, now, 1, now)
+                        for i, (t, a, q, al) in enumerate(drafts[g])]
+                await db.chapter_kb.replace_all(g, rows, keep_others=False)
+            service = ChapterKnowledge(db, knowledge, clock=clock, overlay_budget=servers * per_server)
+            ask = AskService(knowledge, NoEvents(), db, service)  # type: ignore[arg-type]
+
+            gc.collect()
+            rss_before = _rss_mb()
+            build: list[float] = []
+            for g in guilds:
+                t0 = time.perf_counter()
+                await service.ensure(g)
+                build.append(time.perf_counter() - t0)
+            gc.collect()
+            rss_after = _rss_mb()
+            t0 = time.perf_counter()
+            gc.collect()  # a full collection walks every object: what a gen-2 pause costs at this size
+            gc_full = time.perf_counter() - t0
+            # The same build again under tracemalloc (slower, so not timed): what the overlays hold.
+            for g in guilds:
+                knowledge.drop_overlay(g)
+            gc.collect()
+            tracemalloc.start()
+            for g in guilds:
+                await service.ensure(g)
+            traced_now, traced_peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+
+            # Questions: the shared test set and each chapter's own phrasings, asked in random servers.
+            shared_qs = [i["q"] for i in items]
+            local_qs = [(g, rng.choice(d[2])) for g in guilds for d in rng.sample(drafts[g], 5)]
+            overlays = knowledge._overlays  # the bench clears every engine's word cache, like above
+
+            def cold(g: int | None) -> None:
+                knowledge.engine._resolve_cache.clear()
+                overlay = overlays.get(g) if g is not None else None
+                if overlay is not None and overlay.engine is not None:
+                    overlay.engine._resolve_cache.clear()
+
+            alone, layered, own, full = [], [], [], []
+            right = 0
+            gc.collect()
+            gc.disable()
+            try:
+                for q in shared_qs:
+                    cold(None)
+                    t0 = time.perf_counter()
+                    knowledge.answer(q)
+                    alone.append(time.perf_counter() - t0)
+                    g = rng.choice(guilds)
+                    cold(g)
+                    t0 = time.perf_counter()
+                    knowledge.answer(q, g)
+                    layered.append(time.perf_counter() - t0)
+                for g, q in local_qs:
+                    cold(g)
+                    t0 = time.perf_counter()
+                    a = knowledge.answer(q, g)
+                    own.append(time.perf_counter() - t0)
+                    right += bool(a.matched and a.entry is not None and a.entry.id.startswith("c-"))
+                for g, q in local_qs[:200]:
+                    t0 = time.perf_counter()
+                    await ask.ask(g, q)  # the whole /ask path: counters and the database included
+                    full.append(time.perf_counter() - t0)
+            finally:
+                gc.enable()
+            inscope = [i for i in items if not i.get("oos")]
+            kept = sum(bool((a := knowledge.answer(i["q"], guilds[0])).matched and a.entry is not None
+                            and a.entry.id in i["ids"]) for i in inscope)
+            kept_alone = sum(bool((a := knowledge.answer(i["q"])).matched and a.entry is not None
+                                  and a.entry.id in i["ids"]) for i in inscope)
+
+            # Edits: from the organiser's submit until /ask gives the new text.
+            edits, removes, adds, cold_first = [], [], [], []
+            for n, g in enumerate(rng.sample(guilds, min(20, servers))):
+                title, answer, questions, aliases = drafts[g][n]
+                marker = f"changed-{n}"
+                t0 = time.perf_counter()
+                await service.edit(g, 2, f"c-{n}", EntryDraft(title, f"{answer} ({marker})", questions, aliases))
+                result = await ask.ask(g, questions[0])
+                edits.append(time.perf_counter() - t0)
+                assert result.answer is not None and result.answer.entry is not None
+                assert marker in result.answer.entry.answer, (g, questions[0], result.answer.entry.id)
+                t0 = time.perf_counter()
+                await service.remove(g, f"c-{n}")
+                gone = await ask.ask(g, questions[0])
+                removes.append(time.perf_counter() - t0)
+                assert gone.answer is None or gone.answer.entry is None or gone.answer.entry.id != f"c-{n}"
+                t0 = time.perf_counter()
+                row = await service.add(g, 2, EntryDraft(title, answer, questions, aliases))
+                back = await ask.ask(g, questions[0])
+                adds.append(time.perf_counter() - t0)
+                assert back.answer is not None and back.answer.entry is not None
+                assert back.answer.entry.id == row.entry_id
+                # A server whose overlay was dropped (over the budget): its next question builds it.
+                knowledge.drop_overlay(g)
+                t0 = time.perf_counter()
+                await ask.ask(g, questions[1])
+                cold_first.append(time.perf_counter() - t0)
+            assert knowledge.engine is shared_engine, "the shared index was rebuilt"
+        finally:
+            await db.close()
+    return {
+        "servers": servers, "entries_per_server": per_server, "chapter_entries": servers * per_server,
+        "shared_entries": len(knowledge.kb.entries),
+        "overlay_build_s": {"total": round(sum(build), 2), "median_ms": round(statistics.median(build) * 1000, 1),
+                            "max_ms": round(max(build) * 1000, 1)},
+        "memory": {"rss_before_overlays_mb": round(rss_before, 1), "rss_after_overlays_mb": round(rss_after, 1),
+                   "overlays_traced_mb": round(traced_now / 2**20, 1),
+                   "overlays_traced_peak_mb": round(traced_peak / 2**20, 1),
+                   "full_gc_ms": round(gc_full * 1000, 1)},
+        "question_shared_only": _ms(alone), "question_shared_in_a_chapter_server": _ms(layered),
+        "question_chapter_entry": _ms(own), "question_full_ask_path": _ms(full),
+        "chapter_questions_answered_by_their_entry": round(right / len(local_qs), 4),
+        "shared_in_scope_answered": {"without_overlay": round(kept_alone / len(inscope), 4),
+                                     "with_overlay": round(kept / len(inscope), 4)},
+        "edit_to_answer": _ms(edits), "remove_to_answer": _ms(removes), "add_to_answer": _ms(adds),
+        "first_question_after_overlay_dropped": _ms(cold_first),
+        "shared_index_rebuilt": False,
+    }
+
+
+def print_chapters(r: dict) -> None:
+    m = r["memory"]
+    print(f"{r['servers']} servers x {r['entries_per_server']} entries = {r['chapter_entries']:,} chapter entries "
+          f"over {r['shared_entries']} shared, one SQLite file")
+    b = r["overlay_build_s"]
+    print(f"overlays built: {b['total']:.1f} s in all; per server median {b['median_ms']:.0f} ms, "
+          f"max {b['max_ms']:.0f} ms")
+    print(f"memory: resident {m['rss_before_overlays_mb']:.0f} MB before the overlays, "
+          f"{m['rss_after_overlays_mb']:.0f} MB with all of them; tracemalloc: overlays hold "
+          f"{m['overlays_traced_mb']:.0f} MB (peak while building {m['overlays_traced_peak_mb']:.0f} MB); "
+          f"a full garbage collection then takes {m['full_gc_ms']:.0f} ms")
+    print(f"{'per question (cold word cache)':<44} {'median ms':>10} {'p99 ms':>8} {'max ms':>8}")
+    for key, label in (("question_shared_only", "shared question, no chapter"),
+                       ("question_shared_in_a_chapter_server", "shared question in a 500-entry server"),
+                       ("question_chapter_entry", "chapter question in its server"),
+                       ("question_full_ask_path", "/ask service path incl. SQLite writes"),
+                       ("edit_to_answer", "edit until /ask gives the new text"),
+                       ("remove_to_answer", "remove until /ask stops giving it"),
+                       ("add_to_answer", "add until /ask gives it"),
+                       ("first_question_after_overlay_dropped", "first question after its overlay was dropped")):
+        v = r[key]
+        print(f"{label:<44} {v['median_ms']:>10.2f} {v['p99_ms']:>8.2f} {v['max_ms']:>8.2f}")
+    s = r["shared_in_scope_answered"]
+    print(f"chapter questions answered by their own entry: {r['chapter_questions_answered_by_their_entry']:.1%}; "
+          f"shared in-scope accuracy {s['without_overlay']:.1%} alone, {s['with_overlay']:.1%} with a chapter's "
+          "500 entries; shared index rebuilt: never")
+
+
+def machine() -> dict:
+    import os
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--rounds", type=int, default=5, help="passes over the question set per size")
+    ap.add_argument("--chapters", action="store_true", help="only the chapter knowledge case (100 x 500)")
+    ap.add_argument("--servers", type=int, default=100, help="with --chapters: how many servers")
+    ap.add_argument("--per-server", type=int, default=500, help="with --chapters: entries in each")
     args = ap.parse_args()
+    if args.chapters:
+        import asyncio
+
+        chapters = asyncio.run(chapter_scale(args.servers, args.per_server))
+        chapters["machine"] = machine()
+        if args.json:
+            print(json.dumps(chapters, indent=2))
+        else:
+            m = chapters["machine"]
+            print(f"machine: {m['cpus']} CPUs, {m['cpu']}, Python {m['python']}")
+            print_chapters(chapters)
+        return 0
     result = run(args.rounds)
     if args.json:
         print(json.dumps(result, indent=2))

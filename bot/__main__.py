@@ -6,8 +6,10 @@
     jetbot ask "QUESTION"      answer one question (--json for machines, --batch FILE for many)
     jetbot kb check [PATH]     validate the knowledge base (exit 0 or 1)
     jetbot kb export --json    print every entry as JSON
+    jetbot kb proposals        phrasings chapters proposed for the shared knowledge base
     jetbot backup PATH         copy the live database consistently (a file, or a folder for a dated name)
     jetbot restore FILE        put a backup in place (refused while the bot runs on that database)
+    jetbot health              ask the running bot's /healthz (exit 0 if healthy: container health checks)
     jetbot invite-url          print the link that adds the bot to a server
 
 Global options, before or after the sub-command: --env-file FILE, --knowledge PATH, --db PATH.
@@ -83,7 +85,7 @@ async def run_bot(settings: Settings) -> int:
 
     from bot.client import JetBot
     from bot.knowledge import KnowledgeError, KnowledgeService
-    from bot.ops.backup import DatabaseLock
+    from bot.ops.backup import DatabaseLock, OpsError, latest_migration, prepare_upgrade
     from bot.services import build_services
     from bot.storage import Database, StorageError
 
@@ -106,11 +108,23 @@ async def run_bot(settings: Settings) -> int:
         return 1
     try:
         try:
+            # A SQLite file is copied before a migration (the file to roll back to); PostgreSQL has pg_dump.
+            kept = prepare_upgrade(settings.database_path) if settings.database_url is None else None
+        except OpsError as exc:
+            print(f"jetbot: {exc}", file=sys.stderr)
+            return 2  # a settings-level problem: a service manager should not retry
+        if kept is not None:
+            log.info("the database is upgraded to schema %d now; a copy from before is kept as %s",
+                     latest_migration(), kept)
+        try:
             db = await Database(settings.database).open()
         except (StorageError, sqlite3.Error, OSError) as exc:
             print(f"jetbot: cannot open the database {settings.database_shown}: {exc}. "
                   "Check its owner and permissions (`jetbot check`), or restore a backup.", file=sys.stderr)
             return 1
+        log.info("starting: settings from %s; knowledge %s (%d entries); database %s",
+                 settings.env_file or "the environment", settings.knowledge_path, len(knowledge.kb.entries),
+                 settings.database_shown)
         try:
             return await _serve(JetBot(build_services(settings, db, knowledge)), settings,
                                 discord=discord, network_errors=(aiohttp.ClientError, OSError))
@@ -197,11 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     export = kb_sub.add_parser("export", help="print every entry")
     _global_options(export, top=False)
     export.add_argument("--json", action="store_true", required=True, help="as a JSON array")
+    proposals = kb_sub.add_parser("proposals", help="phrasings chapters proposed for the shared knowledge base")
+    _global_options(proposals, top=False)
+    proposals.add_argument("--json", action="store_true", help="JSON instead of YAML")
 
     backup = command("backup", help="copy the live database safely (while the bot runs)")
     backup.add_argument("target", type=Path, help="file to write, or a folder for jetbot-YYYYMMDD-HHMMSS.sqlite3")
     restore = command("restore", help="replace the database with a backup (the bot must be stopped)")
     restore.add_argument("backup", type=Path, help="a file made by `jetbot backup`")
+
+    health = command("health", help="ask the running bot's /healthz; exit 0 if healthy, 1 if not")
+    health.add_argument("--url", help="default: http://127.0.0.1:JETBOT_WEB_PORT/healthz")
 
     inv = command("invite-url", help="print the link that adds the bot to a server")
     inv.add_argument("--application-id", type=int, help="default: DISCORD_APPLICATION_ID")
@@ -251,6 +271,38 @@ def _restore(settings: Settings, source: Path) -> int:
     return 0
 
 
+def health_url(settings: Settings) -> str | None:
+    """Where the running bot answers /healthz, seen from the same machine (None if the web server is off)."""
+    if settings.web_port is None:
+        return None
+    host = settings.web_host if settings.web_host not in ("", "0.0.0.0", "::") else "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.web_port}/healthz"
+
+
+def _health(settings: Settings, url: str | None) -> int:
+    import urllib.error
+    import urllib.request
+
+    url = url or health_url(settings)
+    if url is None:
+        print("jetbot: the web server is off, so there is no /healthz: set JETBOT_WEB_PORT", file=sys.stderr)
+        return 2
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through an HTTP proxy
+    try:
+        with opener.open(url, timeout=5) as response:
+            status, body = response.status, response.read()
+    except urllib.error.HTTPError as exc:  # 503: the bot answered, and it is not healthy
+        status, body = exc.code, exc.read()
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        print(f"jetbot: {url} is not answering ({reason}): is the bot running?", file=sys.stderr)
+        return 1
+    print(f"{status} {body.decode('utf-8', 'replace').strip()}")
+    return 0 if status == 200 else 1
+
+
 def _check(settings: Settings) -> int:
     from bot.ops.doctor import FAIL, format_checks, run_checks
 
@@ -294,6 +346,8 @@ def _main(argv: list[str] | None) -> int:
         return _backup(settings, args.target)
     if args.command == "restore":
         return _restore(settings, args.backup)
+    if args.command == "health":
+        return _health(settings, args.url)
     if running:
         return asyncio.run(run_bot(settings))
 
@@ -304,6 +358,10 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "kb":
         if args.kb_command == "check":
             return kcli.kb_check(Path.cwd() / args.path if args.path else settings.knowledge_path)
+        if args.kb_command == "proposals":
+            from bot.chapter_kb import proposals_command
+
+            return proposals_command(settings.database_path, settings.knowledge_path, as_json=args.json)
         return kcli.kb_export(settings.knowledge_path)
     # No subcommand and no token: let a person try the answer engine.
     return kcli.repl(settings.knowledge_path)

@@ -8,30 +8,37 @@
   members' clicks on suggestions become one-click approvals; Helpful / Not helpful votes and daily
   counters feed ``stats``.
 - Each server's overlay in ``KnowledgeService`` is built on its first question and rebuilt after each of
-  its edits, under a per-server lock so that two edits never leave an older overlay in place.
+  its edits, under a per-server lock so that two edits never leave an older overlay in place. Overlays are
+  a cache of the database: when together they hold more than ``OVERLAY_BUDGET`` entries, those of the
+  servers that asked least recently are dropped and built again on their next question (about 0.1 s for
+  500 entries), so memory stays bounded however many chapters share the process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+import sqlite3
+import sys
 import tempfile
 import unicodedata
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 
 from bot.clock import Clock, utcnow
 from bot.errors import NotFound, UserError
-from bot.knowledge.loader import ID_RE, load_knowledge
-from bot.knowledge.model import Entry, KnowledgeError
+from bot.knowledge.loader import ID_RE, display_path, load_knowledge
+from bot.knowledge.model import Entry, KnowledgeBase, KnowledgeError
 from bot.knowledge.service import CHAPTER_FILE, CHAPTER_SOURCE, KnowledgeService
-from bot.storage import Database
+from bot.storage import Database, StorageError
 from bot.storage.chapter_kb import ChoiceRow, EntryRow, UnansweredRow
 
 log = logging.getLogger("jetbot.chapter_kb")
@@ -42,6 +49,8 @@ MAX_QUESTIONS = 20
 MAX_ALIASES = 20
 MAX_PHRASING = 300
 MIN_CHOICES = 2  # a pairing clicked this often is offered for approval
+# Entries held in overlays across all servers (about 3.5 MB of memory per 500; see README, bench).
+OVERLAY_BUDGET = 25_000
 RETENTION = timedelta(days=30)  # after the bot leaves a server
 CHAPTER_CATEGORY = "chapter"
 PERIODS = {"7 days": 7, "30 days": 30, "90 days": 90, "365 days": 365}
@@ -129,12 +138,70 @@ def _str_repr(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
 _Block.add_representer(str, _str_repr)
 
 
+def shown_name(filename: str) -> str:
+    """An uploaded file's name as problems cite it (safe characters, a YAML suffix)."""
+    shown = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name) or "upload.yaml"
+    return shown if shown.endswith((".yaml", ".yml")) else shown + ".yaml"
+
+
+@dataclass(frozen=True)
+class RawEntry:
+    """One entry of an upload as written, for the chapter's own rules: its line, id, and each field's
+    line with its text values (whatever their type)."""
+
+    line: int
+    id: str
+    fields: dict[str, tuple[int, tuple[str, ...]]]
+
+    def values(self, name: str) -> tuple[str, ...]:
+        return self.fields.get(name, (0, ()))[1]
+
+    def line_of(self, name: str) -> int:
+        return self.fields.get(name, (self.line, ()))[0]
+
+
+def raw_entries(data: bytes) -> list[RawEntry]:
+    """The entries of an upload by YAML structure alone, so that the chapter's rules are reported with
+    the loader's even when the loader refuses the file; nothing when it is not YAML at all."""
+    try:
+        root = yaml.compose(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError):
+        return []
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    seq = next((v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == "entries"), None)
+    if not isinstance(seq, yaml.SequenceNode):
+        return []
+    out = []
+    for item in seq.value:
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        fields: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for key, value in item.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue
+            if isinstance(value, yaml.ScalarNode):
+                texts: tuple[str, ...] = (str(value.value),)
+            elif isinstance(value, yaml.SequenceNode):
+                texts = tuple(str(c.value) for c in value.value if isinstance(c, yaml.ScalarNode))
+            else:
+                texts = ()
+            fields[str(key.value)] = (key.start_mark.line + 1, texts)
+        ids = fields.get("id", (0, ("",)))[1]
+        out.append(RawEntry(item.start_mark.line + 1, ids[0] if ids else "", fields))
+    return out
+
+
+def _line_of(problem: str) -> float:
+    """For sorting problems by line: ``file:12: ...`` -> 12; problems without a line go last."""
+    parts = problem.split(":", 2)
+    return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else float("inf")
+
+
 def validate_yaml(data: bytes, filename: str) -> list[Entry]:
     """The entries of an uploaded file, checked by the loader itself (``jetbot kb check``); raises
     ``ImportProblems`` with every problem as ``filename:line: reason``."""
-    shown = re.sub(r"[^A-Za-z0-9._-]", "_", Path(filename).name) or "upload.yaml"
-    if not shown.endswith((".yaml", ".yml")):
-        shown += ".yaml"
+    shown = shown_name(filename)
     with tempfile.TemporaryDirectory(prefix="jetbot-kb-") as tmp:
         path = Path(tmp) / shown
         path.write_bytes(data)
@@ -155,19 +222,28 @@ def validate_yaml(data: bytes, filename: str) -> list[Entry]:
 
 
 class ChapterKnowledge:
-    def __init__(self, db: Database, knowledge: KnowledgeService, *, clock: Clock = utcnow) -> None:
+    def __init__(self, db: Database, knowledge: KnowledgeService, *, clock: Clock = utcnow,
+                 overlay_budget: int = OVERLAY_BUDGET) -> None:
         self.db = db
         self.knowledge = knowledge
         self.clock = clock
+        self.overlay_budget = overlay_budget
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Servers with an overlay in memory and its size in entries, least recently used first.
+        self._resident: OrderedDict[int, int] = OrderedDict()
 
     # -- the overlay -----------------------------------------------------------------------------
     async def ensure(self, guild_id: int) -> None:
-        """Make sure this server's overlay is in memory (built once, then only after edits)."""
-        if not self.knowledge.has_overlay(guild_id):
-            async with self._locks[guild_id]:
-                if not self.knowledge.has_overlay(guild_id):
-                    await self._rebuild(guild_id)
+        """Make sure this server's overlay is in memory (built once, then only after edits or after it
+        was dropped to stay within the budget). Callers read the overlay right after this returns,
+        before their next ``await``, so another server's build cannot drop it in between."""
+        if self.knowledge.has_overlay(guild_id):
+            if guild_id in self._resident:
+                self._resident.move_to_end(guild_id)
+            return
+        async with self._locks[guild_id]:
+            if not self.knowledge.has_overlay(guild_id):
+                await self._rebuild(guild_id)
 
     async def _rebuild(self, guild_id: int) -> None:
         rows = await self.db.chapter_kb.entries(guild_id)
@@ -175,6 +251,25 @@ class ChapterKnowledge:
         for p in await self.db.chapter_kb.phrasings(guild_id):
             phrasings[p.entry_id].append(p.phrasing)
         self.knowledge.set_overlay(guild_id, [_to_entry(r) for r in rows], phrasings)
+        self._resident[guild_id] = len(rows) + len(phrasings)
+        self._resident.move_to_end(guild_id)
+        self._evict(keep=guild_id)
+
+    def _evict(self, keep: int) -> None:
+        """Drop the least recently used overlays until the rest fit the budget (never ``keep``)."""
+        for gone in [g for g in self._resident if not self.knowledge.has_overlay(g)]:
+            del self._resident[gone]  # dropped elsewhere: a reload, the bot leaving the server
+        total = sum(self._resident.values())
+        while total > self.overlay_budget:
+            oldest = next(iter(self._resident))
+            if oldest == keep:
+                break
+            total -= self._resident.pop(oldest)
+            self.knowledge.drop_overlay(oldest)
+
+    def resident(self) -> dict[int, int]:
+        """Servers whose overlay is in memory, with its size in entries (least recently used first)."""
+        return dict(self._resident)
 
     async def entries(self, guild_id: int) -> list[EntryRow]:
         return await self.db.chapter_kb.entries(guild_id)
@@ -202,19 +297,51 @@ class ChapterKnowledge:
         return problems
 
     @staticmethod
-    def _chapter_rules(title: str, answer: str, questions: tuple[str, ...], aliases: tuple[str, ...]) -> list[str]:
+    def _field_rules(name: str, values: tuple[str, ...]) -> list[str]:
+        """The chapter's own rules on one field (the loader's are checked before)."""
+        problems = []
+        if any(PING_RE.search(v) for v in values):
+            problems.append(f"'{name}' tries to mention people (@everyone, @here, a role or a member): "
+                            "write the name without @")
+        limit = {"questions": MAX_QUESTIONS, "aliases": MAX_ALIASES}.get(name)
+        if limit is not None and len(values) > limit:
+            problems.append(f"'{name}' has {len(values)} items; the limit is {limit}")
+        if limit is not None and any(len(v) > MAX_PHRASING for v in values):
+            problems.append(f"each of the '{name}' must be under {MAX_PHRASING} characters")
+        return problems
+
+    @classmethod
+    def _chapter_rules(cls, title: str, answer: str, questions: tuple[str, ...], aliases: tuple[str, ...]) -> list[str]:
         problems = []
         for name, values in (("title", (title,)), ("answer", (answer,)), ("questions", questions),
                              ("aliases", aliases)):
-            if any(PING_RE.search(v) for v in values):
-                problems.append(f"'{name}' tries to mention people (@everyone, @here, a role or a member): "
-                                "write the name without @")
-        if len(questions) > MAX_QUESTIONS:
-            problems.append(f"'questions' has {len(questions)} items; the limit is {MAX_QUESTIONS}")
-        if len(aliases) > MAX_ALIASES:
-            problems.append(f"'aliases' has {len(aliases)} items; the limit is {MAX_ALIASES}")
-        if any(len(q) > MAX_PHRASING for q in (*questions, *aliases)):
-            problems.append(f"each question and alias must be under {MAX_PHRASING} characters")
+            problems += cls._field_rules(name, values)
+        return problems
+
+    def _import_rules(self, raw: list[RawEntry], shown: str, existing: dict[str, EntryRow],
+                      replace_all: bool) -> list[str]:
+        """The chapter's rules on an upload, each problem at the line of the field it concerns."""
+        problems: list[str] = []
+        titles: dict[str, str] = {}
+        if not replace_all:
+            titles = {r.title.casefold(): r.entry_id for r in existing.values()}
+        for e in raw:
+            where = f"entry {e.id!r}: "
+            if self.knowledge.kb.by_id.get(e.id) is not None:
+                problems.append(f"{shown}:{e.line_of('id')}: {where}this id is used by the shared knowledge base; "
+                                "choose another")
+            for name in ("title", "answer", "questions", "aliases"):
+                problems += [f"{shown}:{e.line_of(name)}: {where}{p}" for p in self._field_rules(name, e.values(name))]
+            title = " ".join(e.values("title")).strip()
+            other = titles.get(title.casefold())
+            if title and other is not None and other != e.id:
+                problems.append(f"{shown}:{e.line_of('title')}: {where}title {title!r} is already used by entry "
+                                f"{other!r}")
+            titles.setdefault(title.casefold(), e.id)
+        ids = {e.id for e in raw}
+        total = len(ids) + (0 if replace_all else len(set(existing) - ids))
+        if total > MAX_ENTRIES:
+            problems.append(f"{shown}: this would give the server {total} entries; the limit is {MAX_ENTRIES}")
         return problems
 
     def _new_id(self, title: str, taken: set[str]) -> str:
@@ -226,7 +353,10 @@ class ChapterKnowledge:
         return candidate
 
     # -- add, edit, remove -----------------------------------------------------------------------
-    async def add(self, guild_id: int, user_id: int, draft: EntryDraft) -> EntryRow:
+    async def add(self, guild_id: int, user_id: int, draft: EntryDraft, *, question_key: int | None = None
+                  ) -> EntryRow:
+        """Add an entry; ``question_key``: it was started from that unanswered question, which then
+        leaves the list."""
         async with self._locks[guild_id]:
             rows = await self.db.chapter_kb.entries(guild_id)
             if len(rows) >= MAX_ENTRIES:
@@ -244,6 +374,8 @@ class ChapterKnowledge:
                            draft.questions, draft.aliases, user_id, now, user_id, now)
             await self.db.chapter_kb.put_entry(row)
             await self._rebuild(guild_id)
+            if question_key is not None:
+                await self.db.chapter_kb.resolve_unanswered(guild_id, question_key)
         log.info("chapter kb: entry %s added in guild %s", entry_id, guild_id)
         return row
 
@@ -286,29 +418,19 @@ class ChapterKnowledge:
         if len(data) > MAX_UPLOAD_BYTES:
             raise UserError(f"That file is too big ({len(data) // 1024} KB); the limit is "
                             f"{MAX_UPLOAD_BYTES // 1024} KB.")
-        entries = validate_yaml(data, filename)
-        shown = entries[0].file if entries else filename
+        shown = shown_name(filename)
+        entries: list[Entry] = []
+        problems: list[str] = []
+        try:
+            entries = validate_yaml(data, filename)
+        except ImportProblems as exc:
+            problems = exc.problems
+        raw = raw_entries(data)
         async with self._locks[guild_id]:
             existing = {r.entry_id: r for r in await self.db.chapter_kb.entries(guild_id)}
-            problems: list[str] = []
-            titles: dict[str, str] = {}
-            if not replace_all:
-                titles = {r.title.casefold(): r.entry_id for r in existing.values()}
-            for e in entries:
-                where = f"{shown}:{e.line}: entry {e.id!r}: "
-                if self.knowledge.kb.by_id.get(e.id) is not None:
-                    problems.append(where + "this id is used by the shared knowledge base; choose another")
-                other = titles.get(e.title.casefold())
-                if other is not None and other != e.id:
-                    problems.append(where + f"title {e.title!r} is already used by entry {other!r}")
-                titles[e.title.casefold()] = e.id
-                problems += [where + p for p in self._chapter_rules(e.title, e.answer, e.questions, e.aliases)]
-            kept = 0 if replace_all else len(set(existing) - {e.id for e in entries})
-            if kept + len(entries) > MAX_ENTRIES:
-                problems.append(f"{shown}: this would give the server {kept + len(entries)} entries; "
-                                f"the limit is {MAX_ENTRIES}")
+            problems += self._import_rules(raw, shown, existing, replace_all)
             if problems:
-                raise ImportProblems(problems)
+                raise ImportProblems(sorted(dict.fromkeys(problems), key=_line_of))
             now = self.clock()
             rows = []
             for e in entries:
@@ -379,21 +501,41 @@ class ChapterKnowledge:
         await self.db.chapter_kb.dismiss_unanswered(guild_id, question.key)
         return question
 
-    async def question_text(self, guild_id: int, question_key: str | int) -> str:
-        return (await self._unanswered(guild_id, question_key)).example
+    async def question(self, guild_id: int, question_key: str | int) -> UnansweredRow:
+        return await self._unanswered(guild_id, question_key)
+
+    async def attach_candidates(self, guild_id: int, question_key: str | int, limit: int = 25
+                                ) -> tuple[UnansweredRow, list[Entry], list[Entry]]:
+        """Entries a missed question could be attached to: those the engine suggested for it, then the
+        server's own, then titles like it. Returns the question, the candidates, and the shared ones
+        among them (only those take proposals)."""
+        question = await self._unanswered(guild_id, question_key)
+        own_ids = [r.entry_id for r in await self.db.chapter_kb.entries(guild_id)]
+        await self.ensure(guild_id)
+        answer = self.knowledge.answer(question.example, guild_id)
+        ids = [s.entry_id for s in answer.suggestions] + own_ids
+        ids += [e.id for e in self.knowledge.complete(question.example, limit, guild_id)]
+        ids += [e.id for e in self.knowledge.kb.entries]  # then the rest of the shared base, in file order
+        found = (self.knowledge.get(i, guild_id) for i in dict.fromkeys(ids))
+        candidates = [e for e in found if e is not None][:limit]
+        shared = [e for e in dict.fromkeys(ids) if e not in own_ids]
+        shared_entries = [e for i in shared if (e := self.knowledge.kb.by_id.get(i)) is not None][:limit]
+        return question, candidates, shared_entries
 
     # -- members' choices and votes --------------------------------------------------------------
     async def record_choice(self, guild_id: int, question_key: int, entry_id: str) -> None:
         """A member clicked ``entry_id`` among the suggestions for a declined question: counted, no user id."""
         question = await self.db.chapter_kb.unanswered_by_key(guild_id, question_key)
+        await self.ensure(guild_id)
         if question is not None and self.knowledge.get(entry_id, guild_id) is not None:
             await self.db.chapter_kb.record_choice(guild_id, question.normalized, question.example, entry_id,
                                                    self.clock())
 
     async def pending_choices(self, guild_id: int, limit: int = 5) -> list[tuple[ChoiceRow, Entry]]:
+        rows = await self.db.chapter_kb.pending_choices(guild_id, MIN_CHOICES, limit * 2)
         await self.ensure(guild_id)
         out = []
-        for row in await self.db.chapter_kb.pending_choices(guild_id, MIN_CHOICES, limit * 2):
+        for row in rows:
             entry = self.knowledge.get(row.entry_id, guild_id)
             if entry is not None:
                 out.append((row, entry))
@@ -457,6 +599,22 @@ class ChapterKnowledge:
     async def guild_joined(self, guild_id: int) -> None:
         await self.db.chapter_kb.mark_returned(guild_id)
 
+    async def guilds_present(self, present: Collection[int], owns: Callable[[int], bool] = lambda _: True) -> None:
+        """At each connection, with the servers Discord lists: Discord does not tell a bot it was removed
+        while it was offline, nor that it was added back. Servers with chapter knowledge that are not
+        listed start their 30 days; listed ones that were marked are back. ``owns`` limits this to the
+        servers of this process's shards. An empty list proves nothing (a wrong token, say) and is ignored."""
+        if not present:
+            return
+        listed = set(present)
+        marked = await self.db.chapter_kb.removals()
+        for guild_id in sorted(await self.db.chapter_kb.guilds_with_data() - listed - set(marked)):
+            if owns(guild_id):
+                await self.guild_removed(guild_id)
+                log.info("chapter kb: guild %s is gone (left while offline); its knowledge is kept 30 days", guild_id)
+        for guild_id in sorted(listed & set(marked)):
+            await self.guild_joined(guild_id)
+
     async def purge_expired(self) -> list[int]:
         """Delete the chapter knowledge of servers the bot left more than ``RETENTION`` ago."""
         purged = []
@@ -470,11 +628,65 @@ class ChapterKnowledge:
     # -- proposals for the shared base (command line) --------------------------------------------
     async def proposals(self) -> dict[str, Any]:
         """Phrasings proposed for the shared base, across servers, without user or server ids."""
-        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for entry_id, phrasing, servers in await self.db.chapter_kb.proposals():
-            grouped[entry_id].append({"question": phrasing, "servers": servers})
-        return {"proposals": [{"id": k, "title": (e.title if (e := self.knowledge.kb.by_id.get(k)) else None),
-                               "questions": v} for k, v in grouped.items()]}
+        return group_proposals(await self.db.chapter_kb.proposals(), self.knowledge.kb)
+
+
+def group_proposals(rows: list[tuple[str, str, int]], kb: KnowledgeBase) -> dict[str, Any]:
+    """``(entry id, phrasing, servers)`` rows as the maintainers' review list: per shared entry, where it
+    is defined and the phrasings proposed for it, most servers first. Phrasings the entry already has
+    (a maintainer took them in) are left out; so is every user and server id."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry_id, phrasing, servers in rows:
+        entry = kb.by_id.get(entry_id)
+        if entry is not None and phrasing.casefold() in {q.casefold() for q in entry.questions}:
+            continue
+        grouped[entry_id].append({"question": phrasing, "servers": servers})
+    out = []
+    for entry_id, questions in grouped.items():
+        entry = kb.by_id.get(entry_id)
+        out.append({"id": entry_id, "title": entry.title if entry else None,
+                    "file": f"{display_path(Path(entry.file))}:{entry.line}" if entry else None,
+                    "questions": questions})
+    return {"proposals": out}
+
+
+def proposals_command(database: Path, knowledge: Path, *, as_json: bool, out: TextIO | None = None) -> int:
+    """``jetbot kb proposals``: print what chapters proposed for the shared knowledge base, for a
+    maintainer to review into ``knowledge/`` (YAML by default, ``--json`` for machines). Exit 0, or 1
+    with one line on stderr when the database or the knowledge base cannot be read."""
+    out = out or sys.stdout
+    if not database.is_file():
+        print(f"jetbot: no database at {display_path(database)} (has the bot run yet? see JETBOT_DB or --db)",
+              file=sys.stderr)
+        return 1
+    try:
+        kb = load_knowledge(knowledge)
+    except KnowledgeError as exc:
+        print(f"jetbot: the knowledge base has {len(exc.problems)} problem(s); run `jetbot kb check`",
+              file=sys.stderr)
+        return 1
+
+    async def read() -> list[tuple[str, str, int]]:
+        async with Database(database) as db:
+            return await db.chapter_kb.proposals()
+
+    try:
+        rows = asyncio.run(read())
+    except (StorageError, sqlite3.Error) as exc:
+        print(f"jetbot: cannot read {display_path(database)}: {exc}", file=sys.stderr)
+        return 1
+    report = group_proposals(rows, kb)
+    if as_json:
+        print(json.dumps(report, ensure_ascii=False, indent=2), file=out)
+        return 0
+    count = sum(len(p["questions"]) for p in report["proposals"])
+    entries = len(report["proposals"])
+    print(f"# {count} phrasing{'' if count == 1 else 's'} proposed by chapter organisers for {entries} shared "
+          f"entr{'y' if entries == 1 else 'ies'}.\n# Review each; add the good ones to that entry's `questions` "
+          "(see `file`), then run `jetbot kb check`.", file=out)
+    if report["proposals"]:
+        print(yaml.dump(report, Dumper=_Block, allow_unicode=True, sort_keys=False, width=100), end="", file=out)
+    return 0
 
 
 def valid_entry_id(entry_id: str) -> bool:

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import pkgutil
-import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -24,6 +23,7 @@ from discord.ext import commands
 from bot import tasks
 from bot.errors import UserError
 from bot.ops.sync_state import CommandSyncState
+from bot.storage import is_disk_full
 from bot.web import WebServer, start_web
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         return f"I couldn't understand {error.value!r} for that option.", False
     if isinstance(error, app_commands.CheckFailure):
         return (str(error) or "You can't use this command here."), False
-    if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+    if is_disk_full(error):
         return DISK_FULL, True  # "database or disk is full": the transaction was rolled back
     if isinstance(error, discord.Forbidden):
         return "I don't have permission to do that here. Ask a server admin to check my role.", True

@@ -1,9 +1,12 @@
-"""Chapter events: what organisers do, what members read, /ask about events, members' data. No Discord imports.
+"""Chapter events: what organisers do to an event, what members read, members' data. No Discord imports.
 
-The rules live beside this module, each in its own: ``bot/rsvp.py`` (the RSVP state machine with
-capacity, guests, waitlist and members-only, and the group-commit queue), ``bot/series.py`` (recurring
-events), ``bot/reminders.py`` (the reminder scheduler). ``EventService`` is the one object the Discord
-layer, the web server and the privacy service call; ``bot/storage/events.py`` returns typed rows.
+Everything else lives beside this module, each job in its own: ``bot/rsvp.py`` (the RSVP state machine
+with capacity, guests, waitlist and members-only, and the group-commit queue), ``bot/series.py``
+(recurring events), ``bot/attendance.py`` (check-in list, codes, history), ``bot/reminders.py`` (the
+reminder scheduler), ``bot/event_fields.py`` (limits and cleaning of what organisers type),
+``bot/event_questions.py`` (/ask about events). ``EventService`` is the one object the Discord layer, the
+web server and the privacy service call (``.series`` and ``.attendance`` reach the others);
+``bot/storage/events.py`` returns typed rows.
 
 Reading for the calendar feed and event pages: ``EventService.calendar(guild_id, start, end)`` (events of
 any status in a window, with the series they belong to: RRULE, exception dates, sequence numbers) and
@@ -13,8 +16,6 @@ any status in a window, with the series they belong to: RRULE, exception dates, 
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,24 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from bot.attendance import AttendanceEntry, AttendanceService, presence
 from bot.calendar import build_ics, ics_filename
 from bot.clock import Clock, utcnow
 from bot.csvfile import write_csv
 from bot.errors import NotFound, UserError
+from bot.event_fields import (
+    DESCRIPTION_MAX,
+    LOCATION_MAX,
+    TITLE_MAX,
+    clean_capacity,
+    clean_guests,
+    clean_questions,
+    clean_text,
+    message_url,
+)
+from bot.event_questions import EventAnswer, answer_event_question
 from bot.event_time import format_local, parse_end, parse_when, unix
-from bot.markdown import bold, escape
+from bot.markdown import escape
 from bot.reminders import Reminder, ReminderScheduler
 from bot.rsvp import (
     CHOICES,
@@ -46,14 +59,6 @@ from bot.storage.events import EventRow, OutboxRow, RsvpRow, SeriesRow
 
 log = logging.getLogger("jetbot.events")
 
-TITLE_MAX = 100  # Discord scheduled event name limit (embed titles allow 256)
-LOCATION_MAX = 100  # Discord scheduled event location limit
-DESCRIPTION_MAX = 1000  # Discord scheduled event description limit
-CAPACITY_MAX = 10_000
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread on a screen
-CODE_LENGTH = 6
-CHECKIN_EARLY = timedelta(hours=1)
-CHECKIN_LATE = timedelta(hours=1)
 UNSET: Any = object()
 
 
@@ -71,10 +76,7 @@ class Attendees:
 
     def presence(self, user_id: int, now: datetime) -> str:
         """attended | no-show | not checked in (a going member not marked once the event has ended is a no-show)."""
-        marked = self.attendance.get(user_id)
-        if marked is not None:
-            return "attended" if marked else "no-show"
-        return "no-show" if now >= self.event.end_at else "not checked in"
+        return presence("going", self.attendance.get(user_id), self.event, now)
 
 
 @dataclass(frozen=True)
@@ -102,20 +104,6 @@ class CalendarWindow:
     series: dict[int, SeriesRow]
 
 
-@dataclass(frozen=True)
-class AttendanceEntry:
-    event: EventRow
-    rsvp: str | None  # going | maybe | waitlist | no, or None (checked in without answering)
-    presence: str  # attended | no-show | not checked in | —
-
-
-@dataclass(frozen=True)
-class EventAnswer:
-    text: str
-    title: str
-    event_ids: tuple[int, ...] = ()
-
-
 ATTENDEES_HEADER = ("status", "position", "user_id", "display_name", "responded_at", "guests", "attendance")
 
 
@@ -134,84 +122,6 @@ def attendees_csv(attendees: Attendees, names: dict[int, str], now: datetime | N
     return write_csv((*ATTENDEES_HEADER, *a.event.questions), rows, bom=True)  # BOM: Excel shows non-ASCII right
 
 
-def message_url(event: EventRow) -> str | None:
-    if event.channel_id is None or event.message_id is None:
-        return None
-    return f"https://discord.com/channels/{event.guild_id}/{event.channel_id}/{event.message_id}"
-
-
-def clean_text(text: str | None, limit: int, what: str, *, required: bool = False) -> str:
-    value = (text or "").strip()
-    if required and not value:
-        raise UserError(f"The event needs a {what}.")
-    if len(value) > limit:
-        raise UserError(f"The {what} is {len(value)} characters long; Discord allows at most {limit}.")
-    return value
-
-
-def clean_capacity(value: int | None) -> int | None:
-    if value is None:
-        return None
-    if value < 1:
-        raise UserError("The capacity must be at least 1 (leave it empty for no limit).")
-    if value > CAPACITY_MAX:
-        raise UserError(f"The capacity can be at most {CAPACITY_MAX:,}.")
-    return value
-
-
-QUESTIONS_MAX = 3
-QUESTION_MAX = 45  # a modal label's limit: each question is shown as one
-
-
-def clean_questions(questions: Sequence[str]) -> tuple[str, ...]:
-    out = tuple(q for q in (" ".join((q or "").split()) for q in questions) if q)
-    if len(out) > QUESTIONS_MAX:
-        raise UserError(f"An event can ask at most {QUESTIONS_MAX} sign-up questions.")
-    for q in out:
-        if len(q) > QUESTION_MAX:
-            raise UserError(f"Keep each question to {QUESTION_MAX} characters (Discord's limit for a form label): "
-                            f"`{q[:60]}` is {len(q)}.")
-    return out
-
-
-def clean_guests(value: int) -> int:
-    if not 0 <= value <= GUESTS_MAX:
-        raise UserError(f"Members can bring between 0 and {GUESTS_MAX} guests.")
-    return value
-
-
-# -- questions about events -----------------------------------------------------------------------
-_WORD = re.compile(r"[a-z0-9']+")
-_STOP = frozenset(
-    "a an and at the of for to in on with our your my is are was be by from this that it its "
-    "jet jetaa jets chapter event events night".split()
-)
-_SCHEDULE_ASK = re.compile(
-    r"\b(when|what time|what day|which day|what date|where|date|time|next|upcoming|coming up|is there|are there|"
-    r"how long until|starts?|still on|any)\b"
-)
-_NOT_OURS = re.compile(
-    r"\b(how (do|can|should) (i|we|you)|how to|did|was|were|began|begin|founded|history|what is an?|"
-    r"what are|what kinds?|what sort|what events do|which events do)\b"
-)
-_GENERIC = re.compile(r"\b(next|upcoming|coming up|soon|this week|this month)\b")
-_EVENT_WORDS = re.compile(r"\b(events?|meet-?ups?|gatherings?|socials?|get-togethers?)\b")
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for t in _WORD.findall(text.lower()) if len(t) >= 3 and t not in _STOP]
-
-
-def title_match(title: str, question: str) -> float:
-    """0..1: the share of the title's distinctive words the question mentions (typos forgiven)."""
-    wanted = _tokens(title)
-    if not wanted:
-        return 0.0
-    asked = _WORD.findall(question.lower())
-    hits = sum(1 for w in wanted if any(fuzz.ratio(w, a) >= 85 for a in asked))
-    return hits / len(wanted)
-
-
 class EventService:
     def __init__(self, db: Database, *, clock: Clock = utcnow) -> None:
         self.db = db
@@ -219,6 +129,7 @@ class EventService:
         self.queue = RsvpQueue(db, clock)
         self.reminders = ReminderScheduler(db, clock)
         self.series = SeriesService(db, clock, self)
+        self.attendance = AttendanceService(db, clock)
 
     # -- reading ----------------------------------------------------------------------------------
     async def _require(self, guild_id: int, event_id: int) -> EventRow:
@@ -438,63 +349,6 @@ class EventService:
                 return r
         return None
 
-    # -- attendance -------------------------------------------------------------------------------
-    async def checkin_code(self, guild_id: int, event_id: int) -> tuple[EventRow, str]:
-        """The event's self check-in code (made on first use), for the organiser to show in the room."""
-        event = await self._require(guild_id, event_id)
-        if event.cancelled:
-            raise UserError("That event was cancelled.")
-        if event.checkin_code:
-            return event, event.checkin_code
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        async with self.db.transaction() as conn:
-            await self.db.events.update_in(conn, guild_id, event_id, {"checkin_code": code}, self.clock())
-        return event, code
-
-    async def check_in(self, guild_id: int, user_id: int, code: str) -> EventRow:
-        """A member checks themselves in with the code the organiser shows, from an hour before the start
-        until an hour after the end."""
-        now = self.clock()
-        cleaned = "".join(code.split()).upper()
-        if not cleaned or len(cleaned) > 20:
-            raise UserError("Type the check-in code the organisers are showing.")
-        events = [e for e in await self.db.events.by_checkin_code(guild_id, cleaned) if not e.cancelled]
-        if not events:
-            raise UserError("That code doesn't match any event here. Check it with an organiser.")
-        open_now = [e for e in events if e.start_at - CHECKIN_EARLY <= now <= e.end_at + CHECKIN_LATE]
-        if not open_now:
-            e = events[0]
-            raise UserError(f"Check-in for {bold(e.title)} is open from an hour before it starts until an hour "
-                            f"after it ends (<t:{unix(e.start_at - CHECKIN_EARLY)}:F> to "
-                            f"<t:{unix(e.end_at + CHECKIN_LATE)}:F>).")
-        event = open_now[0]
-        await self.db.events.mark_attendance(guild_id, event.id, user_id, True, "code", now)
-        return event
-
-    async def mark_attendance(self, guild_id: int, event_id: int, user_id: int, attended: bool) -> EventRow:
-        """An organiser marks a member as attended or no-show (from an hour before the start on)."""
-        event = await self._require(guild_id, event_id)
-        if self.clock() < event.start_at - CHECKIN_EARLY:
-            raise UserError("Attendance can be marked from an hour before the event starts.")
-        await self.db.events.mark_attendance(guild_id, event_id, user_id, attended, "organiser", self.clock())
-        return event
-
-    async def member_attendance(self, guild_id: int, user_id: int) -> list[AttendanceEntry]:
-        """A member's events in this server that have started (or they checked in at): what they answered
-        and whether they came."""
-        now = self.clock()
-        out = []
-        for event, status, attended in await self.db.events.member_attendance(guild_id, user_id):
-            if event.start_at > now and attended is None:  # not happened yet (an early check-in counts)
-                continue
-            if attended is None:
-                presence = "no-show" if status == "going" and now >= event.end_at else \
-                    ("not checked in" if status == "going" else "—")
-            else:
-                presence = "attended" if attended else "no-show"
-            out.append(AttendanceEntry(event, status, presence))
-        return out
-
     # -- DMs decided with the change that causes them (delivered by the cog, kept until sent) ---------
     async def pending_dms(self, limit: int = 100) -> list[tuple[OutboxRow, EventRow | None]]:
         """DMs not yet delivered (also those a shutdown interrupted), with their event."""
@@ -519,39 +373,8 @@ class EventService:
 
     # -- /ask -------------------------------------------------------------------------------------
     async def answer_question(self, guild_id: int, question: str) -> EventAnswer | None:
-        """An answer from this server's upcoming events, or None so that /ask falls back to the
-        knowledge base. Only questions about scheduling ("when/where/next ...") that name an upcoming
-        event, or ask about the next events in general, are taken; one indexed query."""
-        q = " ".join(question.lower().split())
-        if not q or _NOT_OURS.search(q) or not _SCHEDULE_ASK.search(q):
-            return None
-        generic = bool(_GENERIC.search(q) and _EVENT_WORDS.search(q))
-        events = await self.db.events.upcoming(guild_id, self.clock(), 25)
-        scored = [(title_match(e.title, q), e) for e in events]
-        best = max((s for s, _ in scored), default=0.0)
-        if best >= 0.6:
-            matches = [e for s, e in scored if s >= best - 0.01][:3]
-            title = matches[0].title
-        elif generic:
-            matches = events[:3]
-            title = "Upcoming events"
-        else:
-            return None
-        if not matches:
-            return EventAnswer("No upcoming events are scheduled in this server yet. Organisers can add one "
-                               "with `/event create`.", title, ())
-        return EventAnswer("\n\n".join(self._describe(e) for e in matches), title, tuple(e.id for e in matches))
-
-    @staticmethod
-    def _describe(event: EventRow) -> str:
-        start = unix(event.start_at)
-        lines = [bold(event.title), f"🗓️ <t:{start}:F> (<t:{start}:R>)"]
-        if event.location:
-            lines.append(f"📍 {event.location}")
-        url = message_url(event)
-        if url:
-            lines.append(f"[Details and RSVP]({url})")
-        return "\n".join(lines)
+        """An answer from this server's upcoming events, or None (``bot/event_questions.py``)."""
+        return await answer_event_question(self.db, guild_id, question, self.clock())
 
     # -- members' data rights (called by bot.privacy.PrivacyService) -------------------------------
     async def export_member(self, guild_id: int, user_id: int) -> list[dict[str, Any]]:
@@ -626,6 +449,7 @@ class EventService:
 
 
 __all__ = [
-    "CHOICES", "AttendanceEntry", "Attendees", "CalendarWindow", "CancelResult", "EditResult", "EventAnswer",
-    "EventService", "EventSummary", "Reminder", "RsvpResult", "attendees_csv", "message_url", "valid_id",
+    "CHOICES", "DESCRIPTION_MAX", "GUESTS_MAX", "LOCATION_MAX", "TITLE_MAX", "AttendanceEntry", "Attendees",
+    "CalendarWindow", "CancelResult", "EditResult", "EventAnswer", "EventService", "EventSummary", "Reminder",
+    "RsvpResult", "attendees_csv", "clean_guests", "clean_questions", "message_url", "valid_id",
 ]

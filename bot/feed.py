@@ -430,8 +430,7 @@ class FeedService:
         if found is None:
             return None
         event, rec, tz = found
-        summary = await self.events.summary(event.guild_id, event.id)
-        left = None if event.capacity is None else max(0, event.capacity - summary.going)
+        left = (await self.events.summary(event.guild_id, event.id)).places_left  # guests take places too
         page_url = self.page_url(rec.slug)
         return EventPage(event=event, timezone=tz, slug=rec.slug, places_left=left, page_url=page_url,
                          ics_url=self.page_ics_url(rec.slug), google_url=google_calendar_url(event, tz, page_url))

@@ -14,8 +14,14 @@ RECURRENCE-ID), even when that one occurrence is moved.
 **Changes.** Skip one: an EXDATE, and if it was posted it is cancelled and its members told. Move or
 edit one: an ordinary event edit (members told). Edit "this and following": the series is split — the
 old one ends (UNTIL) before that occurrence, a new series continues from it with the new details, and
-occurrences already posted from then on move to the new series and are updated (members told). End:
-no further occurrences are posted; those already posted stay (cancel them one by one if needed).
+occurrences already posted from then on move to the new series and are updated (members told).
+
+**Ending.** What a chapter means by "we're stopping the Thursday class" is that no more dates take
+place: ending a series posts nothing more, and cancels the occurrences already posted that have not
+started yet, telling everyone who answered them (as a skip does). An organiser who wants the dates
+already announced to go ahead ("this month's are the last") ends it with ``keep_posted``: those stay, and
+the series' rule ends after the last of them. Occurrences that have started or are over are never
+touched: their RSVPs and attendance are history.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from dateutil.rrule import rrulestr
 
 from bot.clock import Clock
 from bot.errors import NotFound, UserError
+from bot.event_fields import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_capacity, clean_questions, clean_text
 from bot.event_time import MAX_AHEAD, parse_when, zone
 from bot.markdown import escape
 from bot.storage import Database
@@ -148,6 +155,14 @@ class SkipResult:
 
 
 @dataclass(frozen=True)
+class EndResult:
+    series: SeriesRow
+    cancelled: tuple[EventRow, ...]  # posted occurrences still to come, now cancelled (their members told)
+    kept: tuple[EventRow, ...]  # posted occurrences still to come that go ahead (``keep_posted``)
+    notify: int  # DMs queued
+
+
+@dataclass(frozen=True)
 class SplitResult:
     old: SeriesRow
     new: SeriesRow
@@ -175,8 +190,6 @@ class SeriesService:
                      until: str | None = None, location: str = "", description: str = "",
                      capacity: int | None = None, post_ahead_days: int = 14, max_guests: int = 0,
                      questions: Sequence[str] = (), allowed_roles: Sequence[int] = ()) -> SeriesRow:
-        from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_capacity, clean_questions, clean_text
-
         title = clean_text(title, TITLE_MAX, "title", required=True)
         location = clean_text(location, LOCATION_MAX, "location")
         description = clean_text(description, DESCRIPTION_MAX, "description")
@@ -277,22 +290,44 @@ class SeriesService:
             raise NotFound(f"The series has no occurrence on {day:%Y-%m-%d}.")
         return starts[0]
 
-    async def end(self, guild_id: int, series_id: int) -> SeriesRow:
+    async def end(self, guild_id: int, series_id: int, *, keep_posted: bool = False) -> EndResult:
+        """End a series: no occurrence is posted any more. Occurrences already posted that have not started
+        are cancelled and everyone who answered them is told (``keep_posted``: they go ahead instead, and
+        the series ends after the last of them). Occurrences that started or are over stay as they were."""
         series = await self.get(guild_id, series_id)
         if not series.active:
             raise UserError("That series has already ended.")
         now = self.clock()
+        cancelled: list[EventRow] = []
+        kept: list[EventRow] = []
+        told = 0
         async with self.db.transaction() as conn:
+            upcoming = [e for e in await self.db.events.occurrences_in(conn, guild_id, series.id)
+                        if not e.cancelled and e.start_at > now]
+            last = now
+            if keep_posted:
+                kept = upcoming
+                last = max([now, *(e.occurrence_start or e.start_at for e in kept)])
+            else:
+                for e in upcoming:
+                    await self.db.events.cancel_in(conn, guild_id, e.id, now)
+                    rows = await self.db.events.rsvps_in(conn, guild_id, e.id)
+                    notify = [r.user_id for r in rows if r.status in ("going", "maybe", "waitlist")]
+                    await self.db.events.add_outbox_in(conn, guild_id, e.id, notify, "cancelled",
+                                                       "The series it belonged to has ended.", now)
+                    told += len(notify)
+                    row = await self.db.events.get_in(conn, guild_id, e.id)
+                    assert row is not None
+                    cancelled.append(row)
             await self.db.events.update_series_in(conn, guild_id, series.id,
-                                                  {"status": "ended", "rrule": with_until(series.rrule, now)}, now)
-        log.info("series %s in guild %s ended", series.id, guild_id)
-        return await self.get(guild_id, series.id)
+                                                  {"status": "ended", "rrule": with_until(series.rrule, last)}, now)
+        log.info("series %s in guild %s ended: %d posted occurrence(s) cancelled, %d kept", series.id, guild_id,
+                 len(cancelled), len(kept))
+        return EndResult(await self.get(guild_id, series.id), tuple(cancelled), tuple(kept), told)
 
     async def edit_following(self, guild_id: int, event_id: int, *, title: str, start: str, end: str,
                              location: str, description: str) -> SplitResult:
         """Edit an occurrence and every later one: split the series there (see the module docstring)."""
-        from bot.events import DESCRIPTION_MAX, LOCATION_MAX, TITLE_MAX, clean_text
-
         event = await self.db.events.get(guild_id, event_id)
         if event is None or event.series_id is None or event.occurrence_start is None:
             raise NotFound("That event is not an occurrence of a series. Use `/event edit` for a one-off event.")
@@ -356,9 +391,7 @@ class SeriesService:
                 if description != e.description:
                     changes["description"] = description
                     lines.append("**Description** updated")
-                await self.db.events.set_series_in(conn, guild_id, e.id, new.id)
-                await conn.execute("UPDATE events SET occurrence_start = ? WHERE guild_id = ? AND id = ?",
-                                   (moved.isoformat(timespec="microseconds"), guild_id, e.id))
+                await self.db.events.set_series_in(conn, guild_id, e.id, new.id, occurrence_start=moved)
                 if changes:
                     await self.db.events.update_in(conn, guild_id, e.id, changes, now)
                     if "start_at" in changes:
@@ -390,6 +423,6 @@ def _parse_until(text: str, tz_name: str, start_at: datetime) -> datetime:
 
 
 __all__ = [
-    "DEFAULT_POST_AHEAD", "PATTERNS", "SeriesService", "SkipResult", "SplitResult", "build_rrule", "describe_rule",
-    "expand", "first_start", "series_occurrences", "with_until",
+    "DEFAULT_POST_AHEAD", "PATTERNS", "EndResult", "SeriesService", "SkipResult", "SplitResult", "build_rrule",
+    "describe_rule", "expand", "first_start", "series_occurrences", "with_until",
 ]

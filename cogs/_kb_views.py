@@ -29,7 +29,7 @@ from bot.knowledge.service import is_chapter_entry
 if TYPE_CHECKING:
     from bot.knowledge import Entry
     from bot.services import Services
-    from bot.storage.chapter_kb import EntryRow
+    from bot.storage.chapter_kb import EntryRow, UnansweredRow
 
 COLOUR = discord.Colour.from_rgb(188, 0, 45)
 CHAPTER_COLOUR = discord.Colour.teal()
@@ -75,12 +75,14 @@ def row_embed(row: EntryRow, server_name: str) -> discord.Embed:
 class EntryModal(JetModal):
     """Add or edit a chapter entry: the YAML fields an organiser writes (id, category, source are set)."""
 
-    def __init__(self, services: Services, *, entry: EntryRow | None = None, question: str = "") -> None:
+    def __init__(self, services: Services, *, entry: EntryRow | None = None, question: str = "",
+                 question_key: int | None = None) -> None:
         editing = entry is not None
         super().__init__(title="Edit chapter entry" if editing else "New chapter entry", timeout=1800,
                          custom_id=f"jetbot:kbform:{entry.entry_id if entry else 'new'}"[:100])
         self.services = services
         self.entry_id = entry.entry_id if entry else None
+        self.question_key = question_key  # started from this unanswered question
         self.title_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
             label="Title", custom_id="title", max_length=MAX_TITLE, default=entry.title if entry else None,
             placeholder="e.g. Pub night")
@@ -107,7 +109,7 @@ class EntryModal(JetModal):
         guild_id = await require_organiser(interaction)
         service = self.services.chapter_kb
         if self.entry_id is None:
-            row = await service.add(guild_id, interaction.user.id, self.draft())
+            row = await service.add(guild_id, interaction.user.id, self.draft(), question_key=self.question_key)
             text = f"Added. Members asking here now get this answer (id `{row.entry_id}`)."
         else:
             row = await service.edit(guild_id, interaction.user.id, self.entry_id, self.draft())
@@ -182,3 +184,111 @@ class ChoiceButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         else:
             text = f"Dismissed: “{question}”."
         await send_ephemeral(interaction, text, allowed_mentions=NO_MENTIONS)
+
+
+# -- acting on what members missed ---------------------------------------------------------------------
+def unanswered_line(row: UnansweredRow) -> str:
+    return (f"**{row.count}×** {discord.utils.escape_markdown(row.example)[:120]} · "
+            f"last <t:{int(row.last_asked.timestamp())}:R>")
+
+
+def pick_view(rows: list[UnansweredRow]) -> discord.ui.View:
+    """Under /kb unanswered: choose a question to act on."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(UnansweredPick([discord.SelectOption(label=f"{r.count}× {r.example}"[:100], value=str(r.key))
+                                  for r in rows[:25]]))
+    return view
+
+
+class UnansweredPick(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"jetbot:kbu:pick"):
+    """Which missed question to act on; the answer offers the actions for it."""
+
+    def __init__(self, options: list[discord.SelectOption]) -> None:
+        super().__init__(discord.ui.Select(custom_id="jetbot:kbu:pick", placeholder="Act on a question…",
+                                           options=options or [discord.SelectOption(label="-")]))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> UnansweredPick:
+        return cls(list(item.options) if isinstance(item, discord.ui.Select) else [])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        guild_id = await require_organiser(interaction)
+        [key] = self.item.values
+        question, candidates, shared = await services_of(interaction).chapter_kb.attach_candidates(guild_id, key)
+        view = discord.ui.View(timeout=None)
+        if candidates:
+            view.add_item(UnansweredAttach(question.key, propose=False, entries=candidates))
+        if shared:
+            view.add_item(UnansweredAttach(question.key, propose=True, entries=shared))
+        view.add_item(UnansweredButton(question.key, "new"))
+        view.add_item(UnansweredButton(question.key, "dismiss"))
+        await send_ephemeral(interaction, unanswered_line(question) + "\nAttach it to the entry that answers it, "
+                                          "start a new entry from it, or dismiss it as noise.", view=view)
+
+
+class UnansweredAttach(discord.ui.DynamicItem[discord.ui.Select[Any]],
+                       template=r"jetbot:kbu:(?P<key>\d{1,18}):(?P<scope>here|propose)"):
+    """Attach the question to the chosen entry: this server only, or also proposed for the shared base."""
+
+    def __init__(self, key: int, *, propose: bool, entries: list[Entry] | None = None,
+                 options: list[discord.SelectOption] | None = None) -> None:
+        if options is None:
+            options = [discord.SelectOption(label=e.title[:100], value=e.id,
+                                            description="this server's own" if is_chapter_entry(e) else None)
+                       for e in (entries or [])[:25]]
+        placeholder = ("Attach, and propose it for the shared knowledge base…" if propose
+                       else "Attach to an entry (this server only)…")
+        super().__init__(discord.ui.Select(custom_id=f"jetbot:kbu:{key}:{'propose' if propose else 'here'}",
+                                           placeholder=placeholder,
+                                           options=options or [discord.SelectOption(label="-")]))
+        self.key = key
+        self.propose = propose
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> UnansweredAttach:
+        options = list(item.options) if isinstance(item, discord.ui.Select) else []
+        return cls(int(match["key"]), propose=match["scope"] == "propose", options=options)
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        guild_id = await require_organiser(interaction)
+        [entry_id] = self.item.values
+        asked, target = await services_of(interaction).chapter_kb.attach(
+            guild_id, interaction.user.id, self.key, entry_id, propose=self.propose)
+        esc = discord.utils.escape_markdown
+        extra = " It is also proposed for the shared knowledge base." if self.propose else ""
+        await send_ephemeral(interaction, f"Done: “{esc(asked.example)}” now gets **{esc(target.title)}** "
+                                          f"in this server.{extra}")
+
+
+class UnansweredButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
+                       template=r"jetbot:kbu:(?P<key>\d{1,18}):(?P<action>new|dismiss)"):
+    """Start a chapter entry with the question filled in, or dismiss the question as noise."""
+
+    def __init__(self, key: int, action: str) -> None:
+        super().__init__(discord.ui.Button(
+            label="New entry from it" if action == "new" else "Dismiss (noise)",
+            style=discord.ButtonStyle.primary if action == "new" else discord.ButtonStyle.secondary,
+            custom_id=f"jetbot:kbu:{key}:{action}"))
+        self.key = key
+        self.action = action
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Item[Any],
+                             match: re.Match[str], /) -> UnansweredButton:
+        return cls(int(match["key"]), match["action"])
+
+    @guarded
+    async def callback(self, interaction: discord.Interaction) -> None:
+        guild_id = await require_organiser(interaction)
+        services = services_of(interaction)
+        if self.action == "new":
+            question = await services.chapter_kb.question(guild_id, self.key)
+            await interaction.response.send_modal(EntryModal(services, question=question.example,
+                                                             question_key=question.key))
+            return
+        row = await services.chapter_kb.dismiss(guild_id, self.key)
+        await send_ephemeral(interaction, f"Dismissed “{discord.utils.escape_markdown(row.example)}”.")

@@ -32,6 +32,7 @@ from bot.events import (
     message_url,
 )
 from bot.markdown import bold, escape
+from cogs._checkin_views import CheckinButton, CheckinPageButton, display_names, show_list
 from cogs._event_views import (
     CHANGED_MIND,
     EventForm,
@@ -60,11 +61,11 @@ class EventsCog(commands.Cog):
         self.reminder_loop.change_interval(seconds=reminder_interval)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(RsvpButton, IcsButton)
+        self.bot.add_dynamic_items(RsvpButton, IcsButton, CheckinButton, CheckinPageButton)
 
     async def cog_unload(self) -> None:
         self.reminder_loop.cancel()
-        self.bot.remove_dynamic_items(RsvpButton, IcsButton)
+        self.bot.remove_dynamic_items(RsvpButton, IcsButton, CheckinButton, CheckinPageButton)
 
     # -- background work ----------------------------------------------------------------------------
     async def drain(self) -> None:
@@ -237,7 +238,7 @@ class EventsCog(commands.Cog):
     async def attendees(self, interaction: discord.Interaction, event: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)  # names may need a gateway look-up
         a = await self.service.attendees(guild_id_of(interaction), event)
-        names = await self.display_names(interaction.guild, [r.user_id for rows in (a.going, a.maybe, a.waitlist,
+        names = await display_names(interaction.guild, [r.user_id for rows in (a.going, a.maybe, a.waitlist,
                                                                                       a.no) for r in rows])
 
         def name(user_id: int) -> str:
@@ -265,31 +266,6 @@ class EventsCog(commands.Cog):
         data = attendees_csv(a, names, now)
         file = discord.File(io.BytesIO(data), filename=f"event-{a.event.id}.csv")
         await send_ephemeral(interaction, text[:2000], file=file)
-
-    @staticmethod
-    async def display_names(guild: discord.Guild | None, user_ids: list[int]) -> dict[int, str]:
-        """Names for the attendee CSV. Without the privileged members intent the cache holds almost nobody,
-        so ask the gateway for exactly these members (100 a request; allowed without that intent). Members
-        who left, or a slow gateway, leave the id in place of the name."""
-        if guild is None:
-            return {}
-        names: dict[int, str] = {}
-        missing = []
-        for uid in dict.fromkeys(user_ids):
-            member = guild.get_member(uid)
-            if member is not None:
-                names[uid] = member.display_name
-            else:
-                missing.append(uid)
-        for i in range(0, len(missing), 100):
-            try:
-                found = await asyncio.wait_for(guild.query_members(user_ids=missing[i:i + 100], limit=100,
-                                                                   cache=False), 5)
-            except (TimeoutError, discord.ClientException, RuntimeError) as exc:
-                log.warning("could not look up attendee names in guild %s: %r", guild.id, exc)
-                break
-            names.update({m.id: m.display_name for m in found})
-        return names
 
     @event.command(name="signup", description="Change the sign-up questions or guests of an event")
     @app_commands.describe(event="The event", questions="Up to 3 questions asked at Going, separated by | "
@@ -325,31 +301,37 @@ class EventsCog(commands.Cog):
     @app_commands.describe(event="The event")
     @organiser_only("manage_events")
     async def checkin_code(self, interaction: discord.Interaction, event: int) -> None:
-        e, code = await self.service.checkin_code(guild_id_of(interaction), event)
+        e, code = await self.service.attendance.checkin_code(guild_id_of(interaction), event)
         await send_ephemeral(interaction, f"Check-in code for {bold(e.title)}: **`{code}`**\nShow it in the room; "
                                           "members type `/checkin` with it, from an hour before the start until an "
                                           "hour after the end. `/event attendees` then shows who came.")
+
+    @event.command(name="checkin-list", description="Tick off going members as they arrive (only you see it)")
+    @app_commands.describe(event="The event")
+    @organiser_only("manage_events")
+    async def checkin_list(self, interaction: discord.Interaction, event: int) -> None:
+        await show_list(interaction, event)
 
     @event.command(name="mark", description="Mark whether a member came (attendance)")
     @app_commands.describe(event="The event", member="The member", came="Did they come?")
     @organiser_only("manage_events")
     async def mark(self, interaction: discord.Interaction, event: int, member: discord.Member,
                    came: bool = True) -> None:
-        e = await self.service.mark_attendance(guild_id_of(interaction), event, member.id, came)
+        e = await self.service.attendance.mark(guild_id_of(interaction), event, member.id, came)
         await send_ephemeral(interaction, f"{member.mention}: {'attended' if came else 'no-show'} at {bold(e.title)}.")
 
     @app_commands.command(name="checkin", description="Check in at an event with the code the organisers show")
     @app_commands.describe(code="The code shown in the room")
     @app_commands.guild_only()
     async def checkin(self, interaction: discord.Interaction, code: str) -> None:
-        e = await self.service.check_in(guild_id_of(interaction), interaction.user.id, code)
+        e = await self.service.attendance.check_in(guild_id_of(interaction), interaction.user.id, code)
         await send_ephemeral(interaction, f"Checked in at {bold(e.title)}. Enjoy!")
 
     @member.command(name="attendance", description="A member's event attendance in this server (only you see it)")
     @app_commands.describe(member="The member")
     @organiser_only("manage_events")
     async def attendance(self, interaction: discord.Interaction, member: discord.Member) -> None:
-        history = await self.service.member_attendance(guild_id_of(interaction), member.id)
+        history = await self.service.attendance.history(guild_id_of(interaction), member.id)
         if not history:
             await send_ephemeral(interaction, f"{member.mention} has no events so far in this server.")
             return
@@ -379,6 +361,7 @@ class EventsCog(commands.Cog):
     @attendees.autocomplete("event")
     @ics.autocomplete("event")
     @checkin_code.autocomplete("event")
+    @checkin_list.autocomplete("event")
     @mark.autocomplete("event")
     async def _any_autocomplete(self, interaction: discord.Interaction, current: str
                                 ) -> list[app_commands.Choice[int]]:
@@ -510,7 +493,26 @@ class EventsCog(commands.Cog):
             log.warning("could not post event %s in channel %s: %s", event_id, channel_id, exc.status)
             return None
         await self.service.attach_message(guild_id, event_id, message.channel.id, message.id)
+        # Mirrored in the server's Events tab like a one-off event: occurrences are posted only a couple of
+        # weeks ahead, so a server stays far under Discord's 100 scheduled events.
+        url = f"https://discord.com/channels/{guild_id}/{message.channel.id}/{message.id}"
+        await self.create_scheduled(self.bot.get_guild(guild_id), summary, url)
         return message
+
+    @commands.Cog.listener()
+    async def on_jetbot_event_rescheduled(self, guild_id: int, event_ids: list[int]) -> None:
+        """Occurrences moved, edited or cancelled by a series change: bring their Events-tab entries along."""
+        for event_id in event_ids:
+            background.spawn(self.sync_scheduled(guild_id, event_id),
+                             purpose=f"update the scheduled event of event {event_id}")
+
+    async def sync_scheduled(self, guild_id: int, event_id: int) -> None:
+        summary = await self.service.summary(guild_id, event_id)
+        guild = self.bot.get_guild(guild_id)
+        if summary.event.cancelled:
+            await self.cancel_scheduled(guild, summary)
+        else:
+            await self.update_scheduled(guild, summary)
 
     @staticmethod
     def reminder_text(reminder: Reminder) -> str:

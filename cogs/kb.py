@@ -12,17 +12,30 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.chapter_kb import PERIODS, ImportProblems
+from bot.chapter_kb import MAX_UPLOAD_BYTES, PERIODS, ImportProblems
 from bot.client import NO_MENTIONS, JetBot, organiser_only, send_ephemeral
 from bot.errors import UserError
 from bot.knowledge import KnowledgeError
-from cogs._kb_views import CHAPTER_COLOUR, ChoiceButton, EntryModal, VoteButton, guild_id_of, row_embed
+from cogs._kb_views import (
+    CHAPTER_COLOUR,
+    ChoiceButton,
+    EntryModal,
+    UnansweredAttach,
+    UnansweredButton,
+    UnansweredPick,
+    VoteButton,
+    guild_id_of,
+    pick_view,
+    row_embed,
+    unanswered_line,
+)
 
 log = logging.getLogger("jetbot.kb")
 
 MESSAGE_LIMIT = 2000
 UNSURE_COLOUR = discord.Colour.light_grey()
 CLEANUP_EVERY_HOURS = 6.0
+COMPONENTS = (VoteButton, ChoiceButton, UnansweredPick, UnansweredAttach, UnansweredButton)
 
 
 def problems_text(intro: str, problems: list[str]) -> str:
@@ -45,12 +58,12 @@ class KbCog(commands.Cog):
         self.services = bot.services
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(VoteButton, ChoiceButton)
+        self.bot.add_dynamic_items(*COMPONENTS)
         self.cleanup.start()
 
     async def cog_unload(self) -> None:
         self.cleanup.cancel()
-        self.bot.remove_dynamic_items(VoteButton, ChoiceButton)
+        self.bot.remove_dynamic_items(*COMPONENTS)
 
     # -- autocomplete ------------------------------------------------------------------------------
     async def own_entries(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -89,10 +102,11 @@ class KbCog(commands.Cog):
     @app_commands.autocomplete(question=missed)
     @organiser_only("manage_guild")
     async def add(self, interaction: discord.Interaction, question: str | None = None) -> None:
-        text = ""
-        if question:
-            text = await self.services.chapter_kb.question_text(guild_id_of(interaction), question)
-        await interaction.response.send_modal(EntryModal(self.services, question=text))
+        if not question:
+            await interaction.response.send_modal(EntryModal(self.services))
+            return
+        row = await self.services.chapter_kb.question(guild_id_of(interaction), question)
+        await interaction.response.send_modal(EntryModal(self.services, question=row.example, question_key=row.key))
 
     @kb.command(name="edit", description="Edit one of this server's own entries (a form opens)")
     @app_commands.autocomplete(entry=own_entries)
@@ -149,8 +163,6 @@ class KbCog(commands.Cog):
     @organiser_only("manage_guild")
     async def import_(self, interaction: discord.Interaction, file: discord.Attachment,
                       mode: Literal["merge", "replace"] = "merge") -> None:
-        from bot.chapter_kb import MAX_UPLOAD_BYTES
-
         if file.size > MAX_UPLOAD_BYTES:
             raise UserError(f"That file is too big ({file.size // 1024} KB); "
                             f"the limit is {MAX_UPLOAD_BYTES // 1024} KB.")
@@ -179,12 +191,11 @@ class KbCog(commands.Cog):
         if not rows:
             await send_ephemeral(interaction, "No unanswered questions in this server so far.")
             return
-        esc = discord.utils.escape_markdown
-        lines = [f"**{r.count}×** {esc(r.example)[:120]} · last <t:{int(r.last_asked.timestamp())}:R>" for r in rows]
-        await send_ephemeral(interaction, embed=discord.Embed(
-            title="Questions I couldn't answer here", description="\n".join(lines)[:4096], colour=UNSURE_COLOUR,
-        ).set_footer(text="Act on one: /kb attach (add it to an entry), /kb add question: (new entry), "
-                          "/kb dismiss (noise)."))
+        await send_ephemeral(interaction, view=pick_view(rows), embed=discord.Embed(
+            title="Questions I couldn't answer here", description="\n".join(map(unanswered_line, rows))[:4096],
+            colour=UNSURE_COLOUR,
+        ).set_footer(text="Pick one below to attach it to an entry, start a new entry from it, or dismiss it. "
+                          "(Also: /kb attach, /kb add question:, /kb dismiss.)"))
 
     @kb.command(name="attach", description="Teach me a missed question: it gets an existing entry's answer")
     @app_commands.describe(question="A question from /kb unanswered", entry="The entry that answers it",
@@ -251,6 +262,18 @@ class KbCog(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_join(self, guild: discord.Guild) -> None:
         await self.services.chapter_kb.guild_joined(guild.id)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        await self.services.chapter_kb.guilds_present([g.id for g in self.bot.guilds], owns=self._owns)
+
+    def _owns(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` belongs to a shard this process runs (all of them when not sharded)."""
+        count = self.bot.shard_count
+        if not count or count <= 1:
+            return True
+        ids = getattr(self.bot, "shard_ids", None) or [self.bot.shard_id]
+        return (guild_id >> 22) % count in ids
 
     @tasks.loop(hours=CLEANUP_EVERY_HOURS)
     async def cleanup(self) -> None:

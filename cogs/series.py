@@ -32,8 +32,10 @@ class SeriesCog(commands.Cog):
         self.service: EventService = bot.services.events
 
     def _changed(self, guild_id: int, event_ids: list[int]) -> None:
-        """Refresh these posts and deliver the DMs the change queued (the events cog does both)."""
+        """Refresh these posts and their entries in the server's Events tab, and deliver the DMs the change
+        queued (the events cog does all three)."""
         self.bot.dispatch("jetbot_event_changed", guild_id, event_ids)
+        self.bot.dispatch("jetbot_event_rescheduled", guild_id, event_ids)
 
     @series.command(name="create", description="Create a recurring event (opens a form for the first one)")
     @app_commands.describe(
@@ -132,13 +134,27 @@ class SeriesCog(commands.Cog):
         await interaction.response.send_modal(EventForm(None, heading="Edit this and following", defaults=defaults,
                                                         tz=tz, guild_id=guild_id, action=submit))
 
-    @series.command(name="end", description="End a series: no further occurrences are posted")
-    @app_commands.describe(series="The series")
+    @series.command(name="end", description="End a series; dates already posted are cancelled unless you keep them")
+    @app_commands.describe(series="The series", keep_posted="Let the dates already posted go ahead (default: cancel "
+                                                           "them and tell who answered)")
     @organiser_only("manage_events")
-    async def end(self, interaction: discord.Interaction, series: int) -> None:
-        ended = await self.service.series.end(guild_id_of(interaction), series)
-        await send_ephemeral(interaction, f"Ended {bold(ended.title)}: no further occurrences will be posted. Those "
-                                          "already posted stay; cancel any of them with `/event cancel`.")
+    async def end(self, interaction: discord.Interaction, series: int, keep_posted: bool = False) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        guild_id = guild_id_of(interaction)
+        result = await self.service.series.end(guild_id, series, keep_posted=keep_posted)
+        title = bold(result.series.title)
+        if result.cancelled:
+            self._changed(guild_id, [e.id for e in result.cancelled])
+            dates = ", ".join(f"<t:{unix(e.start_at)}:d>" for e in result.cancelled)
+            text = (f"Ended {title}. Cancelled the {len(result.cancelled)} date(s) already posted ({dates}); telling "
+                    f"{result.notify} member(s) who answered, by DM.")
+        elif result.kept:
+            last = max(e.start_at for e in result.kept)
+            text = (f"Ended {title}: the {len(result.kept)} date(s) already posted go ahead, the last on "
+                    f"<t:{unix(last)}:F>; nothing more will be posted.")
+        else:
+            text = f"Ended {title}: nothing more will be posted."
+        await send_ephemeral(interaction, text)
 
     @skip.autocomplete("series")
     @end.autocomplete("series")

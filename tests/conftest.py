@@ -29,15 +29,20 @@ KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 BOTH_ENGINES = frozenset({
     "test_storage", "test_storage_engines", "test_events_rsvp", "test_events_service", "test_events_series",
     "test_events_outbox", "test_events_security", "test_chapter", "test_chapter_kb", "test_newsletter",
-    "test_feed", "test_feed_series", "test_privacy", "test_privacy_transaction", "test_reminders_claim",
-    "test_rsvp_processes",
+    "test_feed", "test_feed_series", "test_privacy", "test_privacy_transaction", "test_multiprocess",
+    "test_reminder_claims",
 })
 ENGINES = ("sqlite", "postgresql")
 TEMPLATE = "jetbot_template"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: in a BOTH_ENGINES module, a test about the SQLite file itself")
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES:
+    if ("engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES
+            and metafunc.definition.get_closest_marker("sqlite_only") is None):
         metafunc.parametrize("engine", ENGINES, indirect=True)
 
 

@@ -25,6 +25,11 @@ class PostgresUnavailable(Exception):
 
 
 def _bin_dir() -> Path:
+    override = os.environ.get("JETBOT_PG_BIN")  # a folder with initdb and pg_ctl, e.g. another version's
+    if override:
+        if not (Path(override) / "initdb").exists():
+            raise PostgresUnavailable(f"JETBOT_PG_BIN={override} has no initdb; {INSTALL_HINT}")
+        return Path(override)
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[4]))
     if found:
         return Path(found[-1]).parent

@@ -18,6 +18,14 @@ from bot.knowledge import attributes
         ("when is the application deadline?", "Apply through the embassy.", "a deadline"),
         ("what happened in 2019?", "In 2018 the office moved.", "anything for 2019"),
         ("what is the JST feedback session", "A debrief in London.", None),  # "feedback" is not a fee
+        ("how many people live in Tsu?", "Eight visitors saw a biomass plant in Tsu.", "a population figure"),
+        ("when is the next U20 summit?", "Tokyo hosted it in May 2019.", "the date of the next one"),
+        ("when's the next JST?", "The next tour is planned for January 2021.", None),
+        ("how many people work at JLGC London?", "It covers the UK and Ireland.", "a headcount"),
+        ("how many staff does the office have?", "About 20 staff work there.", None),
+        ("what questions do they ask at the interview?", "MOFA runs the interviews.", "the questions asked"),
+        ("what sports do SEAs coach?", "SEAs coach athletes and run sports projects.", "which sports"),
+        ("which sport does she coach?", "She coaches judo.", None),
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

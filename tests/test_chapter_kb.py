@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -9,7 +14,14 @@ import pytest
 import yaml
 
 from bot.ask import AskService
-from bot.chapter_kb import MAX_ENTRIES, ChapterKnowledge, EntryDraft, ImportProblems, validate_yaml
+from bot.chapter_kb import (
+    MAX_ENTRIES,
+    ChapterKnowledge,
+    EntryDraft,
+    ImportProblems,
+    proposals_command,
+    validate_yaml,
+)
 from bot.clock import FakeClock
 from bot.errors import NotFound, UserError
 from bot.knowledge import KnowledgeService
@@ -162,6 +174,36 @@ async def test_a_server_holds_at_most_max_entries(service: ChapterKnowledge, db:
         await service.add(G1, ORG, PUB)
 
 
+async def test_edits_never_rebuild_the_shared_index(service: ChapterKnowledge, ask: AskService,
+                                                     knowledge: KnowledgeService) -> None:
+    shared = knowledge.engine
+    await service.add(G1, ORG, PUB)
+    await service.edit(G1, ORG, "pub-night", FEE)
+    await ask.ask(G1, "is there a membership fee?")
+    await ask.ask(G2, "what does a CIR do?")
+    assert knowledge.engine is shared
+
+
+async def test_overlays_past_the_budget_are_dropped_and_rebuilt_when_asked(db: Database, knowledge: KnowledgeService,
+                                                                          clock: FakeClock) -> None:
+    service = ChapterKnowledge(db, knowledge, clock=clock, overlay_budget=3)
+    ask = AskService(knowledge, NoEvents(), db, service)  # type: ignore[arg-type]
+    for guild in (G1, G2):
+        await service.add(guild, ORG, PUB)
+        await service.add(guild, ORG, FEE)
+    assert list(service.resident()) == [G2]  # G1's two entries went when G2's made four
+    assert knowledge.has_overlay(G2) and not knowledge.has_overlay(G1)
+    here = await ask.ask(G1, "when is pub night?")  # built again from the database
+    assert here.answer is not None and here.answer.entry is not None and here.answer.entry.id == "pub-night"
+    assert service.resident() == {G1: 2}
+    assert (await ask.ask(G2, "is there a membership fee?")).matched
+    assert service.resident() == {G2: 2}
+    # A server whose overlay alone is over the budget keeps it while it is the one asking.
+    await service.add(G1, ORG, EntryDraft("Lessons", "Tuesdays.", ("where are japanese lessons?",), ("lessons",)))
+    await service.add(G1, ORG, EntryDraft("Committee", "Email us.", ("how do I join the committee?",), ("committee",)))
+    assert service.resident() == {G1: 4} and (await ask.ask(G1, "how do I join the committee?")).matched
+
+
 # -- export and import ------------------------------------------------------------------------------
 async def test_export_is_valid_for_the_loader_and_round_trips(service: ChapterKnowledge, tmp_path: Path) -> None:
     await service.add(G1, ORG, PUB)
@@ -282,9 +324,58 @@ async def test_proposals_are_counted_across_servers_without_ids(service: Chapter
         missed = await ask.ask(guild, "best ramen near the Sapporo office?")
         await service.attach(guild, ORG, missed.question_key or 0, "cir-role", propose=True)
     out = await service.proposals()
-    assert out == {"proposals": [{"id": "cir-role", "title": "Coordinator for International Relations (CIR)",
-                                  "questions": [{"question": "best ramen near the Sapporo office?", "servers": 2}]}]}
+    [proposal] = out["proposals"]
+    assert proposal["file"].endswith("shared.yaml:2")  # where a maintainer adds it
+    assert {k: v for k, v in proposal.items() if k != "file"} == {
+        "id": "cir-role", "title": "Coordinator for International Relations (CIR)",
+        "questions": [{"question": "best ramen near the Sapporo office?", "servers": 2}]}
     assert str(ORG) not in str(out) and str(G1) not in str(out)
+
+
+def run_cli(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JETBOT_", "DISCORD_"))}
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
+
+
+@pytest.mark.sqlite_only  # the command line reads the SQLite file (--db)
+async def test_jetbot_kb_proposals_prints_them_for_review(service: ChapterKnowledge, ask: AskService,
+                                                          db: Database, knowledge: KnowledgeService) -> None:
+    """The command line a maintainer runs, in a subprocess against the bot's database file."""
+    for guild, question in ((G1, "best ramen near the Sapporo office?"), (G2, "best ramen near the Sapporo office?"),
+                            (G2, "what does the clair do for towns?")):
+        missed = await ask.ask(guild, question)
+        await service.attach(guild, ORG, missed.question_key or 0, "clair" if "clair" in question else "cir-role",
+                             propose=True)
+    local = await ask.ask(G1, "who pours the tea at the office?")
+    await service.attach(G1, ORG, local.question_key or 0, "alt-role")  # this server only: not proposed
+    command = [sys.executable, "-m", "bot", "kb", "proposals", "--db", str(db.path), "--knowledge",
+               str(knowledge.path)]
+    done = await asyncio.to_thread(run_cli, command, db.path.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# 2 phrasings proposed by chapter organisers for 2 shared entries.")
+    report = yaml.safe_load(done.stdout)
+    assert [(p["id"], [(q["question"], q["servers"]) for q in p["questions"]]) for p in report["proposals"]] == [
+        ("cir-role", [("best ramen near the Sapporo office?", 2)]),
+        ("clair", [("what does the clair do for towns?", 1)])]
+    assert "tea" not in done.stdout and str(ORG) not in done.stdout and str(G1) not in done.stdout
+    as_json = await asyncio.to_thread(run_cli, [*command, "--json"], db.path.parent)
+    assert json.loads(as_json.stdout) == report
+
+
+def test_jetbot_kb_proposals_without_a_database_says_so(tmp_path: Path, knowledge: KnowledgeService,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nowhere.sqlite3"
+    assert proposals_command(missing, knowledge.path, as_json=False) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not missing.exists()  # nothing created by looking
+
+
+async def test_proposals_a_maintainer_took_in_are_not_listed_again(service: ChapterKnowledge,
+                                                                   db: Database) -> None:
+    await db.chapter_kb.add_phrasing(G1, "cir-role", "What does a CIR do?", "proposed", ORG, service.clock())
+    await db.chapter_kb.add_phrasing(G1, "gone-entry", "an entry since removed?", "proposed", ORG, service.clock())
+    out = await service.proposals()
+    assert [(p["id"], p["title"], p["file"]) for p in out["proposals"]] == [("gone-entry", None, None)]
 
 
 async def test_dismiss_and_unknown_keys(service: ChapterKnowledge, ask: AskService) -> None:
@@ -367,6 +458,32 @@ async def test_returning_within_30_days_keeps_everything(service: ChapterKnowled
     clock.advance(days=10)
     await service.guild_joined(G1)
     clock.advance(days=40)
+    assert await service.purge_expired() == []
+    assert len(await service.entries(G1)) == 1
+
+
+async def test_a_server_missing_at_start_up_starts_its_30_days(service: ChapterKnowledge, clock: FakeClock) -> None:
+    """Removed while the bot was offline: no GUILD_DELETE ever comes, the server is just not listed."""
+    await service.add(G1, ORG, PUB)
+    await service.add(G2, ORG, PUB)
+    await service.guilds_present([])  # proves nothing: ignored
+    await service.guilds_present([G2], owns=lambda g: g != G1)  # another process's shard: not ours to judge
+    clock.advance(days=31)
+    assert await service.purge_expired() == []
+    await service.guilds_present([G2])
+    clock.advance(days=29)
+    await service.guilds_present([G2])  # listed again and again: the first date counts
+    clock.advance(days=2)
+    assert await service.purge_expired() == [G1]
+    assert await service.entries(G1) == [] and len(await service.entries(G2)) == 1
+
+
+async def test_a_server_listed_again_at_start_up_is_kept(service: ChapterKnowledge, clock: FakeClock) -> None:
+    await service.add(G1, ORG, PUB)
+    await service.guilds_present([G2])
+    clock.advance(days=10)
+    await service.guilds_present([G1, G2])  # invited back while the bot was offline
+    clock.advance(days=30)
     assert await service.purge_expired() == []
     assert len(await service.entries(G1)) == 1
 

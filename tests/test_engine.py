@@ -283,6 +283,10 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert question_clauses("quick q: do CIRs translate") == ["do CIRs translate"]
     assert question_clauses("I'm on JET, where can I buy a bike?") == ["where can I buy a bike?"]
     assert question_clauses("what does a CIR do") == []  # one clause: nothing to pick from
+    # A question inside a sentence is asked; a plea ("help?") and a split-off "??" are not questions.
+    assert question_clauses("hey, my grandma asked me what CLAIR even is. help?") == ["what is CLAIR"]
+    assert question_clauses("no idea what a CIR does, sorry") == ["what a CIR does"]  # read as "what does a CIR do"
+    assert clauses("chapters in 16 countries?? is that right") == ["chapters in 16 countries??", "is that right"]
 
 
 @pytest.mark.parametrize(
@@ -290,6 +294,14 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     [
         ("what is the JLGC? saw it mentioned in a newsletter", "jlgc-overview"),  # context clause ignored
         ("who does the interviews and selection for JET, the embassy?", "jet-applying"),
+        # the asking clause's "their" points at the topic the context names; "professor" is chatter
+        ("Not sure if this is the right channel, sorry! My professor keeps mentioning MEXT when I talk about "
+         "JET. what is their role exactly?", "mext-role"),
+        ("hey hey, random q but my grandma asked me what CLAIR even is when I told her I'm applying, and I "
+         "honestly couldn't explain it lol. help?", "clair"),
+        # a figure the asker quotes is a claim to check, not an unknown topic
+        ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
+         "what do the rest do", "alt-role"),
     ],
 )
 def test_the_asking_clause_is_answered_when_the_whole_is_mixed(shipped: AnswerEngine, question: str,
@@ -455,6 +467,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     [
         ("which ministry foots the bill for the JET programme?", "mic-jet-role"),  # thesaurus: foots the bill -> fund
         ("the CIR gig, what is it", "cir-role"),  # gig -> role
+        ("is there any JET job that isn't teaching english in a school?", "jet-positions"),  # "that isn't X"
     ],
 )
 def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: str, entry_id: str) -> None:
@@ -469,6 +482,9 @@ def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: s
         ("wht is teh jet programm", "jet-programme"),
         ("cordinater for internashonal relashuns", "cir-role"),  # written as it sounds
         ("jlgc newyork", "jlgc-new-york"),  # two known words run together
+        ("wen did the jet programm begin", "jet-history"),  # "wen" is rare next to "when"
+        ("whos the sponser of JETAA", "jetaa-clair-support"),  # the nearest English word, then the thesaurus
+        ("clair overseas ofices how many", "clair-offices"),
     ],
 )
 def test_badly_misspelt_questions_are_answered(shipped: AnswerEngine, question: str, entry_id: str) -> None:
@@ -482,6 +498,11 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
     assert spelling.is_english("partner") and spelling.is_english("hours") and not spelling.is_english("relashuns")
     assert shipped._resolve("hour", "hours").vocab != "house"
     assert shipped._resolve("salt").vocab is None
+    assert spelling.correct("partner") is None and spelling.correct("sponser") == "sponsor"
+    typos = spelling.question_word_typos()
+    assert typos["mnay"] == "many" and typos["wen"] == "when"
+    # Real words and the knowledge base's short names stay what they are.
+    assert not {"were", "dose", "ho", "jet", "alt", "sea", "cir", "mic", "mext", "mofa", "jlgc"} & typos.keys()
 
 
 @pytest.mark.parametrize(
@@ -491,6 +512,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("what's the phone number for CLAIR's head office in Tokyo?", "clair-offices", "phone number"),
         ("how many JETAA chapters are there in the UK?", "jetaa-chapters", "UK"),
         ("when is the 2031 Japan Study Tour?", "japan-study-tour", "2031"),
+        ("how many people live in Tsu City?", "jst-2020", "population"),
+        ("when is the next U20 summit?", "u20-mayors-summit", "next"),
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -548,6 +571,9 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("クレアの役割って何？", "clair"),  # katakana name + 役割 (role)
         ("JETの募集と選考ってどこがやってるの？", "jet-applying"),  # 募集 (recruit) and 選考 (select)
         ("CLAIRの海外事務所はいくつ？", "clair-offices"),  # a compound split into overseas + office
+        ("CLAIR fellowshipって何日間？", "clair-fellowship"),  # mixed, 何日間 asks how long
+        ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
+        ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
 )
 def test_japanese_questions_are_answered_from_the_same_entries(shipped: AnswerEngine, question: str,
@@ -564,7 +590,12 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
 
 
 @pytest.mark.parametrize("question", ["who is the director general of JLGC New York?", "how do I get to Tokyo",
-                                      "what visa do JET participants get?"])
+                                      "what visa do JET participants get?",
+                                      "who is the director of JLGC New York?",  # an alias, and a role it never names
+                                      "JLGCニューヨークの所長は誰？",  # the same in Japanese
+                                      "who is the director general of JLGC Sydney?",  # a name no entry knows
+                                      "how many sister cities does Manchester have in Japan?",  # no figure for it
+                                      "hey what's up everyone"])
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

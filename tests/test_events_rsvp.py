@@ -136,22 +136,22 @@ async def test_check_in_with_a_code_within_the_window_and_organiser_marks(servic
     event_id = await make(service, capacity=10)  # 2026-12-05 18:30-20:30 UTC
     for uid in (1, 2, 3):
         await service.rsvp(G1, event_id, uid, "going")
-    _, code = await service.checkin_code(G1, event_id)
-    assert (await service.checkin_code(G1, event_id))[1] == code and len(code) == 6
+    _, code = await service.attendance.checkin_code(G1, event_id)
+    assert (await service.attendance.checkin_code(G1, event_id))[1] == code and len(code) == 6
     with pytest.raises(UserError, match="open from an hour before"):
-        await service.check_in(G1, 1, code)  # weeks early
+        await service.attendance.check_in(G1, 1, code)  # weeks early
     clock.now = datetime(2026, 12, 5, 18, 0, tzinfo=UTC)
-    assert (await service.check_in(G1, 1, code.lower())).id == event_id  # case and spaces forgiven
+    assert (await service.attendance.check_in(G1, 1, code.lower())).id == event_id  # case and spaces forgiven
     with pytest.raises(UserError, match="doesn't match"):
-        await service.check_in(G1, 2, "WRONG1")
+        await service.attendance.check_in(G1, 2, "WRONG1")
     with pytest.raises(UserError, match="doesn't match"):
-        await service.check_in(2, 2, code)  # another server
-    await service.mark_attendance(G1, event_id, 2, False)
+        await service.attendance.check_in(2, 2, code)  # another server
+    await service.attendance.mark(G1, event_id, 2, False)
     att = await service.attendees(G1, event_id)
     assert [att.presence(u, clock()) for u in (1, 2, 3)] == ["attended", "no-show", "not checked in"]
     clock.now = datetime(2026, 12, 5, 21, 0, tzinfo=UTC)
     assert att.presence(3, clock()) == "no-show"  # the event is over
-    history = await service.member_attendance(G1, 1)
+    history = await service.attendance.history(G1, 1)
     assert [(h.event.id, h.rsvp, h.presence) for h in history] == [(event_id, "going", "attended")]
     export = await service.export_member(G1, 1)
     assert export[0]["attendance"] == "attended"

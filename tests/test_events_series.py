@@ -160,10 +160,46 @@ async def test_end_stops_posting_and_calendar_window_shows_series(service: Event
     s = window.series[series_id]
     assert s.rrule.startswith("FREQ=MONTHLY") and s.exdates == (utc(2027, 1, 1, 19),) and s.sequence >= 1
     assert s.timezone == "Europe/London" and s.dtstart_local == datetime(2026, 12, 4, 19, 0)
-    ended = await service.series.end(G1, series_id)
+    ended = (await service.series.end(G1, series_id)).series
     assert not ended.active and "UNTIL=" in ended.rrule
     clock.now = utc(2027, 1, 25)
     assert await service.series.materialize() == []
     with pytest.raises(UserError, match="already ended"):
         await service.series.end(G1, series_id)
     assert timedelta(0) < s.duration
+
+
+async def test_end_cancels_the_dates_already_posted_and_tells_who_answered(service: EventService, db: Database,
+                                                                           clock: FakeClock) -> None:
+    series_id = await _monthly(service, db, post_ahead_days=45)
+    clock.now = utc(2026, 11, 25)
+    december, january = await service.series.materialize()
+    await service.rsvp(G1, december.id, 1, "going")
+    await service.rsvp(G1, january.id, 2, "maybe")
+    await service.rsvp(G1, january.id, 3, "no")
+    clock.now = utc(2026, 12, 4, 20)  # December's is under way: it stays as it is
+    result = await service.series.end(G1, series_id)
+    assert [e.id for e in result.cancelled] == [january.id] and result.kept == () and result.notify == 1
+    assert not (await service.summary(G1, december.id)).event.cancelled
+    assert (await service.summary(G1, january.id)).event.cancelled
+    outbox = [(row.user_id, row.kind, row.detail) for row, _ in await service.pending_dms()]
+    assert outbox == [(2, "cancelled", "The series it belonged to has ended.")]  # not the one who said no
+    assert result.series.rrule.endswith("UNTIL=20261204T200000Z") and not result.series.active
+    clock.now = utc(2027, 2, 1)
+    assert await service.series.materialize() == []
+
+
+async def test_end_keeping_the_posted_dates_ends_the_rule_after_the_last(service: EventService, db: Database,
+                                                                         clock: FakeClock) -> None:
+    series_id = await _monthly(service, db, post_ahead_days=45)
+    clock.now = utc(2026, 11, 25)
+    posted = await service.series.materialize()
+    await service.rsvp(G1, posted[1].id, 2, "going")
+    result = await service.series.end(G1, series_id, keep_posted=True)
+    assert result.cancelled == () and [e.id for e in result.kept] == [e.id for e in posted] and result.notify == 0
+    assert await service.pending_dms() == []
+    assert [(await service.summary(G1, e.id)).event.cancelled for e in posted] == [False, False]
+    series = result.series
+    assert series.rrule.endswith("UNTIL=20270101T190000Z")  # the January occurrence, 19:00 GMT, is the last
+    assert expand(series.rrule, series.dtstart_local, series.timezone, after=utc(2026, 1, 1),
+                  before=utc(2028, 1, 1)) == [e.start_at for e in posted]

@@ -163,12 +163,12 @@ async def test_page_link_of_another_servers_event_is_not_found(services: Service
 
 
 async def test_places_left_and_no_member_data_on_the_page(services: Services, feed: FeedService) -> None:
-    event_id = await make_event(services, "Dinner", "2026-12-10 19:00", capacity=3)
-    for user in (424242, 434343):
-        await services.events.rsvp(GUILD, event_id, user, "going")
+    event_id = await make_event(services, "Dinner", "2026-12-10 19:00", capacity=5, max_guests=2)
+    await services.events.rsvp(GUILD, event_id, 424242, "going")
+    await services.events.rsvp(GUILD, event_id, 434343, "going", guests=2)  # a party of three
     slug = (await feed.page_link(GUILD, event_id)).rsplit("/", 1)[1]
     page = await feed.page(slug)
-    assert page is not None and page.places_left == 1
+    assert page is not None and page.places_left == 1  # guests take places too
     assert "424242" not in repr(page) and "434343" not in repr(page)
     assert page.google_url.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert "dates=20261210T190000Z%2F20261210T210000Z" in page.google_url

@@ -132,7 +132,7 @@ async def test_ended_series_stops_after_its_last_posted_occurrence(services: Ser
                                         start="2026-11-25 18:00", end="1h", pattern="weekly", count=20)
     posted = await events.series.materialize()
     assert len(posted) == 2  # two weeks ahead
-    await events.series.end(guild, series.id)
+    await events.series.end(guild, series.id, keep_posted=True)
     body = (await feed.calendar(guild)).body
     [(uid, [master])] = by_uid(body).items()
     dates = expand_icalendar(master)
@@ -140,3 +140,23 @@ async def test_ended_series_stops_after_its_last_posted_occurrence(services: Ser
     clock.advance(days=200)  # long after: nothing of it is left in the window
     assert by_uid((await feed.calendar(guild)).body) == {}
     assert clock.now - timedelta(days=90) > max(dates)
+
+
+async def test_ended_series_shows_the_posted_dates_it_cancelled_as_cancelled(services: Services,
+                                                                             clock: FakeClock) -> None:
+    feed, guild = await series_feed(services, "Europe/London")
+    events = services.events
+    series = await events.series.create(guild, created_by=1, channel_id=5, title="Japanese class",
+                                        start="2026-11-25 18:00", end="1h", pattern="weekly", count=20)
+    posted = await events.series.materialize()
+    await feed.calendar(guild)  # a subscriber has already seen both dates
+    result = await events.series.end(guild, series.id)
+    assert [e.id for e in result.cancelled] == [e.id for e in posted]
+    body = (await feed.calendar(guild)).body
+    [(uid, vevents)] = by_uid(body).items()
+    [master] = [v for v in vevents if "RECURRENCE-ID" not in v]
+    overrides = {v.decoded("recurrence-id").astimezone(UTC): v for v in vevents if "RECURRENCE-ID" in v}
+    # The rule reaches exactly the dates subscribers saw, and each is there as cancelled, so calendars drop them.
+    assert expand_icalendar(master) == expand_vobject(body, uid) == [e.start_at for e in posted]
+    assert set(overrides) == {e.start_at for e in posted}
+    assert {str(v["STATUS"]) for v in overrides.values()} == {"CANCELLED"}

@@ -16,6 +16,10 @@ from bot.knowledge.normalize import tokens
         ("国際交流員って何ですか", ["国際交流員"]),
         ("JETプログラムはいつ始まりましたか", ["jet", "program", "begin"]),  # verbs count only when mapped
         ("クレアの役割って何？", ["clair", "role"]),
+        ("CLAIR fellowshipって何日間？", ["clair", "fellowship", "duration"]),  # 何 + counter + 間: how long
+        ("ALTは参加者全体の何パーセント？", ["alt", "participant", "percentag"]),  # 全体 is scaffolding
+        ("JETの参加国は何か国？", ["jet", "participant", "country", "number"]),  # every part has an English word
+        ("クレアの職員は何年間派遣されるの？", ["clair", "staff", "duration", "second"]),
     ],
 )
 def test_japanese_words(text: str, expected: list[str]) -> None:

@@ -191,3 +191,35 @@ def test_a_second_bot_on_the_same_database_is_refused(tmp_path: Path) -> None:
         holder.wait()
     assert result.returncode == 1 and "already running" in result.stderr
     no_traceback(result)
+
+
+def test_health_reports_the_answer_of_healthz_and_its_exit_code(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    class Unhealthy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"status": "unhealthy", "gateway_connected": false}'
+            self.send_response(503 if self.path == "/healthz" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Unhealthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = str(server.server_address[1])
+        sick = jetbot("health", cwd=tmp_path, env=clean_env(JETBOT_WEB_PORT=port, JETBOT_WEB_HOST="0.0.0.0"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sick.returncode == 1 and sick.stdout.startswith("503 ") and '"gateway_connected": false' in sick.stdout
+    off = jetbot("health", cwd=tmp_path)
+    assert off.returncode == 2 and "set JETBOT_WEB_PORT" in off.stderr
+    down = jetbot("health", "--url", f"http://127.0.0.1:{port}/healthz", cwd=tmp_path)
+    assert down.returncode == 1 and "is not answering" in down.stderr
+    for result in (sick, off, down):
+        no_traceback(result)

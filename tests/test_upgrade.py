@@ -3,13 +3,20 @@ data in every table is opened by this jetbot, migrated to the latest schema, and
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
-from bot.ops.backup import backup, inspect, latest_migration
+from bot.ops.backup import backup, inspect, latest_migration, prepare_upgrade
 from bot.storage import MIGRATIONS_DIR, Database, discover_migrations
 
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ROOT / "tests" / "data" / "kb_small"
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GAbCdE.abcdefghijklmnopqrstuvwxyz0123456789AB"  # shaped like one, not real
 RELEASED = 3  # migrations 0001-0003 shipped in the previous release
 NOW = "2026-01-01T00:00:00+00:00"
 
@@ -72,3 +79,47 @@ async def test_previous_release_upgrades_to_the_latest_schema_without_losing_any
     assert inspect(path).integrity == "ok"
     # Rolling back = the backup made before upgrading: still the released schema and the same rows.
     assert safety.schema_version == RELEASED and sum(safety.row_counts.values()) == sum(map(len, before.values()))
+
+
+def test_prepare_upgrade_keeps_a_copy_only_when_a_migration_is_due(tmp_path: Path) -> None:
+    path = tmp_path / "jetbot.sqlite3"
+    before = released_database(path, tmp_path)
+    kept = prepare_upgrade(path)
+    assert kept is not None and kept.name.startswith("jetbot.sqlite3.before-upgrade-schema3-")
+    report = inspect(kept)
+    assert report.schema_version == RELEASED and report.row_counts["events"] == len(before["events"])
+    assert prepare_upgrade(tmp_path / "absent.sqlite3") is None  # a first start: nothing to keep
+
+
+def jetbot_run(tmp_path: Path, db: Path) -> subprocess.CompletedProcess[str]:
+    with socket.socket() as s:  # Discord "down": the start fails after the database is opened
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "JETBOT_"))}
+    env.update(PYTHONPATH=str(ROOT), DISCORD_TOKEN=TOKEN, JETBOT_DB=str(db), JETBOT_KNOWLEDGE=str(SMALL),
+               JETBOT_DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10")
+    return subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+
+
+def test_starting_on_an_old_database_migrates_it_and_keeps_the_old_one(tmp_path: Path) -> None:
+    path = tmp_path / "jetbot.sqlite3"
+    released_database(path, tmp_path)
+    result = jetbot_run(tmp_path, path)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert f"upgraded to schema {latest_migration()} now; a copy from before is kept as" in result.stdout
+    [kept] = tmp_path.glob("jetbot.sqlite3.before-upgrade-schema3-*")
+    assert inspect(kept).schema_version == RELEASED and inspect(path).schema_version == latest_migration()
+    again = jetbot_run(tmp_path, path)  # current now: no second copy
+    assert "a copy from before" not in again.stdout and len(list(tmp_path.glob("*.before-upgrade-*"))) == 1
+
+
+def test_a_database_from_a_newer_jetbot_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "jetbot.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {latest_migration() + 1}")
+    conn.close()
+    result = jetbot_run(tmp_path, path)
+    assert result.returncode == 2  # the systemd unit does not retry it (RestartPreventExitStatus=2)
+    [line] = result.stderr.strip().splitlines()
+    assert "used by a newer jetbot" in line and "restore the backup made before upgrading" in line

@@ -1,13 +1,11 @@
-"""The public event page in a real headless browser: Debian's chromium, driven by Playwright.
+"""The public event page in a real headless browser: Debian's chromium, driven by Playwright (``tests/browser.py``).
 
-Nothing is downloaded: Playwright's own browser builds are never installed; it drives /usr/bin/chromium
-(``.ci/run`` installs it with apt). Without chromium the test is skipped on a developer's machine, and fails
-in CI (where ``CI`` is set), so it can never silently stop running there.
+Nothing is downloaded. Without chromium the test is skipped on a developer's machine and fails in CI (where
+``CI`` is set), so it can never silently stop running there.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from unittest.mock import MagicMock
@@ -20,19 +18,11 @@ from bot.knowledge import KnowledgeService
 from bot.services import Services, build_services
 from bot.storage import Database
 from bot.web import WebServer, start_web
+from tests import browser
+from tests.browser import phone_page, require_chromium, screenshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTEFACTS = Path(__file__).resolve().parent.parent / "tmp" / "artefacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 GUILD = 111
 MEMBERS = (515151515151, 525252525252, 535353535353)
-
-if not CHROMIUM.exists():
-    if os.environ.get("CI"):
-        pytest.fail(f"{CHROMIUM} is missing in CI: .ci/run must install Debian's chromium", pytrace=False)
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test",
-                allow_module_level=True)
 
 
 @pytest.fixture
@@ -47,9 +37,18 @@ async def server(db: Database, clock: FakeClock) -> AsyncIterator[tuple[Services
         await web.stop()
 
 
-async def test_event_page_in_chromium(server: tuple[Services, WebServer]) -> None:
-    from playwright.async_api import async_playwright
+def test_without_chromium_ci_fails_and_a_developer_is_told(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI must run the browser tests"):
+        require_chromium()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        require_chromium()
 
+
+async def test_event_page_in_chromium(server: tuple[Services, WebServer]) -> None:
+    require_chromium()
     services, web = server
     summary = await services.events.create_event(
         GUILD, created_by=MEMBERS[0], channel_id=5, title="Bōnenkai <end-of-year> party",
@@ -61,45 +60,33 @@ async def test_event_page_in_chromium(server: tuple[Services, WebServer]) -> Non
         await services.events.rsvp(GUILD, event_id, member, "going")
     url = await web.feed.page_link(GUILD, event_id)
 
-    ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    shot = ARTEFACTS / "event-page.png"
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            # A phone-sized viewport: the page must read well there.
-            context = await browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
-                                                is_mobile=True, has_touch=True)
-            page = await context.new_page()
-            outside: list[str] = []
-            page.on("request", lambda r: None if r.url.startswith(web.feed.public_url or "") else outside.append(r.url))
-            response = await page.goto(url, wait_until="load")
-            assert response is not None and response.status == 200
-            await page.screenshot(path=str(shot), full_page=True)
+    async with phone_page(web.feed.public_url or "") as (page, outside):
+        response = await page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200
+        shot = await screenshot(page, "event-page.png")
 
-            assert await page.title() == "Bōnenkai <end-of-year> party"
-            heading = page.locator("h1")
-            assert await heading.inner_text() == "Bōnenkai <end-of-year> party"  # shown as typed, not as markup
-            text = await page.locator("main").inner_text()
-            assert "Saturday 12 December 2026, 19:00–23:00 GMT (Europe/London)" in text
-            assert "Hanabi, 12 Dean St" in text and "37 of 40" in text
-            assert "Dietary needs: tell us on Discord." in text
-            for member in MEMBERS:
-                assert str(member) not in await page.content()
-            assert await page.locator("script").count() == 0
-            assert outside == []  # nothing fetched from anywhere else
+        assert await page.title() == "Bōnenkai <end-of-year> party"
+        heading = page.locator("h1")
+        assert await heading.inner_text() == "Bōnenkai <end-of-year> party"  # shown as typed, not as markup
+        text = await page.locator("main").inner_text()
+        assert "Saturday 12 December 2026, 19:00–23:00 GMT (Europe/London)" in text
+        assert "Hanabi, 12 Dean St" in text and "37 of 40" in text
+        assert "Dietary needs: tell us on Discord." in text
+        for member in MEMBERS:
+            assert str(member) not in await page.content()
+        assert await page.locator("script").count() == 0
+        assert outside == []  # nothing fetched from anywhere else
 
-            og = {p: await page.locator(f'meta[property="og:{p}"]').get_attribute("content")
-                  for p in ("title", "type", "description", "url")}
-            assert og["title"] == "Bōnenkai <end-of-year> party" and og["type"] == "website" and og["url"] == url
-            assert og["description"] and og["description"].startswith("Saturday 12 December 2026")
+        og = {p: await page.locator(f'meta[property="og:{p}"]').get_attribute("content")
+              for p in ("title", "type", "description", "url")}
+        assert og["title"] == "Bōnenkai <end-of-year> party" and og["type"] == "website" and og["url"] == url
+        assert og["description"] and og["description"].startswith("Saturday 12 December 2026")
 
-            # Fits a phone: no sideways scrolling.
-            width = await page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390
-            ics_link = page.get_by_role("link", name="Add to calendar (.ics)")
-            assert await ics_link.get_attribute("href") == url + ".ics"
-            google = await page.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
-            assert google and google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
-        finally:
-            await browser.close()
+        # Fits a phone: no sideways scrolling.
+        width = await page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        ics_link = page.get_by_role("link", name="Add to calendar (.ics)")
+        assert await ics_link.get_attribute("href") == url + ".ics"
+        google = await page.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
+        assert google and google.startswith("https://calendar.google.com/calendar/render?action=TEMPLATE")
     assert shot.stat().st_size > 10_000

@@ -48,6 +48,46 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         frozenset({"deadlin", "clos", "date", "due", "cutoff", "cut"}),
         "a deadline",
     ),
+    Attribute(
+        "headcount",
+        # "How many people work at JLGC London?" asks for a headcount, not what the office does.
+        re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
+        re.compile(r"\b\d[\d,]*\s+(?:staff|employees|people work|officials)\b", _I),
+        frozenset({"staff", "employe", "worker", "work", "peopl"}),
+        "a headcount",
+    ),
+    Attribute(
+        "questions asked",
+        # "What questions do they ask at the JET interview?" asks for the questions themselves.
+        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b", _I),
+        re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
+        frozenset(),
+        "the questions asked",
+    ),
+    Attribute(
+        "sports",
+        # "What sports do SEAs coach?" asks for a list the documents would have to name.
+        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b", _I),
+        re.compile(r"\b(?:football|soccer|baseball|rugby|basketball|judo|kendo|karate|tennis|swimming|athletics|"
+                   r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
+        frozenset(),
+        "which sports",
+    ),
+    Attribute(
+        "population",
+        re.compile(r"\b(?:population|populous|inhabitants|how many (?:people|residents) live)\b", _I),
+        re.compile(r"\bpopulation\b|\binhabitants\b|\bresidents\b", _I),
+        frozenset({"population", "popul", "inhabit", "resident", "live", "peopl"}),
+        "a population figure",
+    ),
+    Attribute(
+        "next",
+        # "When is the next U20 summit?" asks for a date the documents would have to announce.
+        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b", _I),
+        re.compile(r"\bnext\b|\bupcoming\b|\bplanned\b", _I),
+        frozenset({"next", "upcom"}),
+        "the date of the next one",
+    ),
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 

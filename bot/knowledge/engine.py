@@ -78,6 +78,8 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
+UNKNOWN_NAME_W = 2.0
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
 TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
 SHORT_TYPO_CONF = 0.6  # three- and four-letter words have many neighbours: trust less
@@ -118,8 +120,9 @@ _QUESTION_WORDS = frozenset(
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b", re.IGNORECASE)
-_ASKS_WHO = re.compile(r"\bwho\b", re.IGNORECASE)
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+_IDENTITY_JA = re.compile(r"(?:は|って|の)誰")
+_ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
 _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
 
@@ -241,6 +244,9 @@ class AnswerEngine:
                 df[tok] += 1
         # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
         self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
+        self._figure_sentences: list[list[frozenset[str]]] = [
+            [frozenset(tokens(s)) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)]
+            for e in self.entries]
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -310,7 +316,8 @@ class AnswerEngine:
     def _unknown(self, tok: str) -> float:
         """The weight of a word the knowledge base does not know: that of a word found in one entry,
         or a fraction of it for an everyday word."""
-        return self.unknown_weight * LIGHT_W if tok in LIGHT_WORDS else self.unknown_weight
+        light = tok in LIGHT_WORDS or _FIGURE.fullmatch(tok) is not None
+        return self.unknown_weight * LIGHT_W if light else self.unknown_weight
 
     # -- resolving query tokens ----------------------------------------------------------------
     def _resolve(self, tok: str, raw: str = "") -> _Resolved:
@@ -335,7 +342,7 @@ class AnswerEngine:
             return _Resolved(tok, None, 0.0)
         english = tok in self._answer_vocab or spelling.is_english(raw) or spelling.is_english(tok)
         if not english:  # a typo before another ending: "internashonal" is not "internal"
-            typo = self._typo(tok)
+            typo = self._english_typo(tok, raw) or self._typo(tok)
             if typo is not None:
                 return typo
         if len(tok) >= 5:
@@ -356,6 +363,19 @@ class AnswerEngine:
                 if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
                     best = cand
         return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
+
+    def _english_typo(self, tok: str, raw: str) -> _Resolved | None:
+        """A misspelt English word, read as the word it most likely is ("sponser" -> sponsor -> fund,
+        "ofices" -> office): when that word is a knowledge-base word, or a stopword ("whos")."""
+        word = spelling.correct(raw)
+        if word is None:
+            return None
+        folded = tokens(word)
+        if not folded:
+            return _Resolved(tok, None, 0.0, ignore=True)
+        if len(folded) == 1 and folded[0] in self.idf:
+            return _Resolved(tok, folded[0], TYPO_CONF)
+        return None
 
     def _typo(self, tok: str) -> _Resolved | None:
         """The known word ``tok`` is a misspelling of, if one is close enough and clearly the closest."""
@@ -443,7 +463,25 @@ class AnswerEngine:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
+        if asking and small_talk and full.reason != Reason.MISSING_ATTRIBUTE:
+            # "My professor keeps mentioning MEXT. What is their role?": the asking clause points back
+            # at a topic the context names; the context's chatter ("professor") is left out.
+            topic = self._context_topic(small_talk)
+            if topic:
+                picked = self._agreeing([f"{a} {topic}" for a in asking], question)
+                if picked is not None:
+                    return picked
         return full
+
+    def _context_topic(self, context: list[str]) -> str:
+        """The words of context clauses that the knowledge base knows and that say something specific
+        (not "new", "japanese", "role"): the topic an asking clause's "it" or "their" refers to."""
+        words_known = []
+        for raw, tok in self._pairs(" ".join(context)):
+            r = self._resolve(tok, raw)
+            if r.vocab is not None and r.conf == 1.0 and r.vocab not in self._common:
+                words_known.append(raw)
+        return " ".join(dict.fromkeys(words_known))
 
     def _names_topic(self, text: str) -> bool:
         """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC") or a name
@@ -508,13 +546,26 @@ class AnswerEngine:
         return self._decline(normalized, ranked, reason)
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
-        identity = bool(_IDENTITY.match(question))
+        match = _IDENTITY.match(question)
+        identity = match is not None or _IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            best = ranked[0].index
-            toks = {tok for _, tok in pairs}
-            says_who = self._answers_who[best] or any(a <= toks for a in self._alias_sets[best])
+            role = token_pairs(match.group("rest"))[:1] if match else []
+            asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
+            says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
         return decide(ranked, identity_question=identity, says_who=says_who)
+
+    def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:
+        """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and
+        nothing more specific ("who is the famous Akira Matsutani"), or its phrasings ask
+        "who" and it names that role ("director" for the London directors, not for JLGC New York,
+        whose page names no one)."""
+        for alias in self._alias_sets[i]:
+            if alias <= toks and toks - alias <= self._common:
+                return True
+        if not self._answers_who[i]:
+            return False
+        return role is None or role in self._entry_tokens[i] or role in self._answer_tokens[i]
 
     def _topic_without_attribute(self, question: str, pairs: list[tuple[str, str]], weak: frozenset[str],
                                  names: dict[str, tuple[str, frozenset[str]]], normalized: str) -> Answer | None:
@@ -563,7 +614,10 @@ class AnswerEngine:
         for r in resolved:
             if r.vocab is None:
                 if r.token not in seen:
-                    unknown.append((r.token, self._unknown(r.token)))
+                    # A name the knowledge base never mentions ("JLGC Sydney") is what the question
+                    # is about: the entries on its neighbours do not answer it.
+                    w = self._unknown(r.token) * (UNKNOWN_NAME_W if names and r.token in names else 1.0)
+                    unknown.append((r.token, w))
                     seen.add(r.token)
             elif r.vocab not in seen:
                 known.append((r, self.idf[r.vocab]))
@@ -665,9 +719,18 @@ class AnswerEngine:
         if "number" not in {tok for _, tok in pairs}:
             return None
         for tok, (name, toks) in names.items():
-            if tok in self.idf and tok not in self._generic and not self._says_name(i, toks):
+            if tok in self.idf and tok not in self._generic and not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
         return None
+
+    def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
+        """Whether entry ``i`` has a figure for a name: its phrasings say the name, or one sentence of
+        its answer says the name and a number ("455 with the US"; Manchester, named only among
+        partnerships, has no figure of its own)."""
+        fields = self._entry_tokens[i]
+        if all(t in fields for t in name):
+            return True
+        return any(name <= sentence for sentence in self._figure_sentences[i])
 
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
@@ -789,6 +852,9 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_DIGIT = re.compile(r"\d")
+# A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
+_FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 
 

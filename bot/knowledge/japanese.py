@@ -52,8 +52,7 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             if compound and compound[-1][0] == "何" and pos[2] == "助数詞":
                 compound.pop()
                 flush()
-                if surface != "年":  # 何年: "what year" asks when, not how many
-                    out.append("number")
+                out.extend(_counter(surface))
                 continue
             compound.append((surface, pos[1]))
             continue
@@ -64,17 +63,28 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
     return out
 
 
+def _counter(surface: str) -> list[str]:
+    """What 何 + a counter asks: 何日間/何年間 a duration, 何パーセント a share, 何年 when (no token),
+    anything else (何人, 何か国, 何ヶ所) a number."""
+    if surface.endswith("間"):
+        return ["duration"]
+    if surface in ("パーセント", "割", "%"):
+        return ["percentage"]
+    return [] if surface == "年" else ["number"]
+
+
 def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None], stop: frozenset[str]) -> list[str]:
-    whole = "".join(s for s, _ in parts)
+    kept = [(s, d) for s, d in parts if s not in stop] or parts  # 参加者全体: 全体 ("whole") is scaffolding
+    whole = "".join(s for s, _ in kept)
     mapped = lookup(whole)
     if mapped:
         return mapped.split()
-    if len(parts) > 1 and any(detail in ("固有名詞", "接尾") for _, detail in parts):
-        return [whole]  # a name: 文部科学省, 国際交流員, 自治体国際化協会
+    # A name (文部科学省, 国際交流員, 自治体国際化協会) is kept whole, unless every part has its own
+    # English word (参加国 = participant + country).
+    if len(kept) > 1 and any(d in ("固有名詞", "接尾") for _, d in kept) and not all(lookup(s) for s, _ in kept):
+        return [whole]
     out: list[str] = []
-    for surface, _ in parts:
-        if surface in stop:
-            continue
+    for surface, _ in kept:
         english = lookup(surface)
         out.extend(english.split() if english else [surface])
     return out

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from bot.knowledge import japanese
+from bot.knowledge import japanese, spelling
 from bot.knowledge.thesaurus import load_or_empty
 
 # Words that say nothing about the topic. Question words are here on purpose: "who runs JET" and
@@ -47,7 +47,7 @@ not no yes ok okay please pls thanks thank hi hello hey dear
 tell explain explanation describe mean meaning means meant stand stands define definition
 know knew let lets give show say said get got want wanna like would
 info information detail details question questions answer anyone someone something anything
-kind sort thing things stuff exactly actually basically generally anyway
+kind sort thing things stuff everyone everybody exactly actually basically generally anyway
 far out up once ever even still already guys folks anybody somebody available
 go goes going gone went come comes coming one ones
 wondering curious wonder think thinking thought considering quick acronym abbreviation abbreviated
@@ -139,7 +139,9 @@ _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of toda
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
 _EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|except(?: for)?|excluding|not counting)"
-                     r"(?:\s+[^\s,.;:?!]+){0,3}")
+                     r"(?:\s+[^\s,.;:?!]+){0,3}"
+                     # "a JET job that isn't teaching English in a school": everything to the clause end.
+                     r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
 # "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
 _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
@@ -228,12 +230,21 @@ def _country(match: re.Match[str]) -> str:
     return "uk" if "k" in match.group(0).lower() or "brit" in match.group(0).lower() else "usa"
 
 
+_ASCII_WORD = re.compile(r"\b[a-z]{3,6}\b")
+
+
+def _question_word(match: re.Match[str]) -> str:
+    """"wen" -> "when", "mnay" -> "many": a misspelt question word, before the phrases are read."""
+    return spelling.question_word_typos().get(match.group(0), match.group(0))
+
+
 def clean(text: str) -> str:
     """NFKC, lower case, apostrophes and digit separators removed; punctuation is kept here."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isupper():  # in "TELL US ABOUT JET", US is a pronoun
         text = _COUNTRY_CASED.sub(_country, text)
     text = text.lower()
+    text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
@@ -308,26 +319,44 @@ def weak_abbreviations(text: str) -> frozenset[str]:
 # and "but"/"so" right before a question word ("sorry if dumb question but what's a CIR").
 _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|"
                    r"hows|how's|which")
-_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=\S)|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)",
-                           re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
+                           rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(
     rf"^\W*(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|"
     r"explain)\b",
     re.IGNORECASE)
 
 
+# "my grandma asked me what CLAIR even is", "no idea what a CIR does": a question inside a sentence.
+_EMBEDDED = re.compile(r"\b(?:what|who)\s+((?:an?\s+|the\s+)?[\w&-]+(?:\s+[\w&-]+){0,3}?)\s+"
+                       r"(?:even\s+|actually\s+|really\s+)?(is|are|does|do|means?)\b", re.IGNORECASE)
+
+
+# "help?", "any ideas?": a plea, not a question of its own.
+_PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|thoughts|anyone|someone)\W*$",
+                   re.IGNORECASE)
+
+
 def clauses(text: str) -> list[str]:
-    """Every clause of a message, asking or not (see ``question_clauses``)."""
-    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and p.strip()]
+    """Every clause of a message, asking or not (see ``question_clauses``). A clause of punctuation
+    only ("??" split off "16 countries??") is not one."""
+    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and re.search(r"\w", p)]
 
 
 def question_clauses(text: str) -> list[str]:
     """The clauses of a chatty, multi-part message that ask something ("what is the JLGC? saw it in a
-    newsletter" -> ["what is the JLGC?"]). Empty when the message is a single clause."""
+    newsletter" -> ["what is the JLGC?"]), and questions said inside another sentence ("my grandma
+    asked what CLAIR even is" -> "what is CLAIR"). Empty when the message is a single clause."""
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    return [p for p in parts if p.endswith("?") or _QUESTION_START.match(p)]
+    asking = [p for p in parts if (p.endswith("?") or _QUESTION_START.match(p)) and not _PLEA.match(p)]
+    for p in parts:
+        m = _EMBEDDED.search(p)
+        if m and not _QUESTION_START.match(p):
+            verb = m.group(2).lower()
+            asking.append(f"what {m.group(1)} {verb}" if verb.startswith("do") else f"what {verb} {m.group(1)}")
+    return asking
 
 
 LIGHT_WORDS = frozenset(fold_word(w) for w in LIGHT_WORDS_RAW)

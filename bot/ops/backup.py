@@ -168,6 +168,35 @@ def backup(database: Path, target: Path) -> DatabaseReport:
     return DatabaseReport(final, report.schema_version, report.integrity, report.row_counts)
 
 
+def schema_version_of(database: Path) -> int:
+    """``PRAGMA user_version`` of a database file, read-only (no integrity check: quick at every start)."""
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def prepare_upgrade(database: Path, now: datetime | None = None) -> Path | None:
+    """Before the bot opens (and so migrates) ``database``: refuse one made by a newer jetbot, and copy
+    one that is about to be migrated to ``<name>.before-upgrade-schemaN-<time>``, the file to restore
+    to roll back. Returns that copy, or None when no migration is due."""
+    if not database.is_file():
+        return None
+    try:
+        version = schema_version_of(database)
+    except sqlite3.DatabaseError:
+        return None  # not a database: opening it reports that
+    latest = latest_migration()
+    if version > latest:
+        raise OpsError(f"{database} has schema {version}, but this jetbot knows only up to {latest}: it was "
+                       "used by a newer jetbot. Upgrade again, or restore the backup made before upgrading")
+    if version in (0, latest):
+        return None
+    stamp = (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+    return backup(database, database.with_name(f"{database.name}.before-upgrade-schema{version}-{stamp}")).path
+
+
 def restore(backup_file: Path, database: Path, now: datetime | None = None) -> tuple[DatabaseReport, Path | None]:
     """Replace ``database`` with ``backup_file``: refused while a bot runs on it, for a damaged backup,
     or for one from a newer jetbot (its migrations are unknown here). The current database is kept as

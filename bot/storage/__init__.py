@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -70,6 +71,14 @@ def is_postgres_url(target: str | Path) -> bool:
 def redact_url(url: str) -> str:
     """A database URL fit for logs and messages: the password replaced by ***."""
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether a write failed because the disk (SQLite file or PostgreSQL server) is full; the transaction
+    was rolled back, so nothing was half-written."""
+    if isinstance(error, sqlite3.OperationalError):
+        return "full" in str(error)
+    return getattr(error, "sqlstate", None) == "53100"  # PostgreSQL disk_full
 
 
 def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:

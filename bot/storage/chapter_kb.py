@@ -1,8 +1,8 @@
 """SQL for chapter knowledge: a server's own entries and phrasings, votes, suggestion choices, daily counters,
 unanswered-question actions and the clean-up after the bot leaves a server. Reached as ``Database.chapter_kb``.
 
-Every query filters on ``guild_id`` except the two bot-wide ones that say so (``proposals`` for the
-maintainers' review and ``removed_before`` for the clean-up).
+Every query filters on ``guild_id`` except the bot-wide ones that say so (``proposals`` for the
+maintainers' review; ``removals``, ``guilds_with_data`` and ``removed_before`` for the clean-up).
 """
 
 from __future__ import annotations
@@ -325,6 +325,16 @@ class ChapterKbRepo:
 
     async def mark_returned(self, guild_id: int) -> bool:
         return await self.db.execute("DELETE FROM kb_guild_removals WHERE guild_id = ?", (guild_id,)) > 0
+
+    async def removals(self) -> dict[int, datetime]:
+        """Bot-wide, for the start-up check: servers the bot was removed from, and when."""
+        rows = await self.db.fetchall("SELECT guild_id, removed_at FROM kb_guild_removals")
+        return {int(r["guild_id"]): _dt(r["removed_at"]) for r in rows}  # type: ignore[misc]
+
+    async def guilds_with_data(self) -> set[int]:
+        """Bot-wide, for the start-up check: every server that has chapter knowledge stored."""
+        sql = " UNION ".join(f"SELECT DISTINCT guild_id FROM {table}" for table in _GUILD_TABLES)
+        return {int(r[0]) for r in await self.db.fetchall(sql)}
 
     async def removed_before(self, cutoff: datetime) -> list[int]:
         """Bot-wide, for the clean-up: servers the bot left before ``cutoff``."""

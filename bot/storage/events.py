@@ -266,13 +266,29 @@ class EventsRepo:
         return None if row is None else _event(row)
 
     async def _get(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
+        """Inside a transaction an event is read to decide something (capacity, promotions): on PostgreSQL
+        its row stays locked until the transaction ends, so another process deciding about the same event
+        waits for this one's outcome."""
         if not (0 < event_id < 2**63 and 0 < guild_id < 2**63):
             return None
         async with conn.execute(
-            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id)
+            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?{conn.for_update()}", (guild_id, event_id)
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else _event(row)
+
+    async def lock_in(self, conn: Conn, keys: Iterable[tuple[int, int]]) -> None:
+        """Lock these events, given as (guild_id, event_id), in id order before deciding about several at
+        once: two processes locking overlapping sets in the same order cannot deadlock. A no-op on SQLite,
+        whose transaction already holds the one write lock."""
+        lock = conn.for_update()
+        wanted = sorted({(g, e) for g, e in keys if 0 < g < 2**63 and 0 < e < 2**63}, key=lambda k: k[1])
+        if not lock or not wanted:
+            return
+        where = " OR ".join("(guild_id = ? AND id = ?)" for _ in wanted)
+        async with conn.execute(f"SELECT id FROM events WHERE {where} ORDER BY id{lock}",
+                                [v for k in wanted for v in k]):
+            pass
 
     async def get_in(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
         """Inside a transaction the service holds."""
@@ -323,7 +339,8 @@ class EventsRepo:
 
     async def delete(self, guild_id: int, event_id: int) -> None:
         async with self.db.transaction() as conn:
-            for table in ("event_reminders", "event_rsvps", "event_attendance", "event_outbox"):
+            for table in ("event_reminders", "event_reminder_claims", "event_rsvps", "event_attendance",
+                          "event_outbox"):
                 await conn.execute(f"DELETE FROM {table} WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
             await conn.execute("DELETE FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id))
 
@@ -421,11 +438,49 @@ class EventsRepo:
 
     async def mark_reminders_sent(self, guild_id: int, event_id: int, user_id: int, offsets: Iterable[int],
                                   now: datetime) -> None:
+        """Record the reminder as sent and drop the claim on it, in one transaction: whoever claims it next
+        (after this claim) finds it sent."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO event_reminders (event_id, guild_id, user_id, offset_minutes, sent_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(event_id, guild_id, user_id, int(o), _iso(now)) for o in offsets],
+            )
+            await conn.execute("DELETE FROM event_reminder_claims WHERE guild_id = ? AND event_id = ? AND user_id = ?",
+                               (guild_id, event_id, user_id))
+
+    async def claim_reminders(self, keys: Sequence[tuple[int, int, int]], owner: str, now: datetime,
+                              until: datetime) -> set[tuple[int, int]]:
+        """Claim the reminders of these (guild_id, event_id, user_id) members for ``owner`` until ``until``;
+        returns the (event_id, user_id) claimed. A live claim of another process is skipped (the upsert
+        changes nothing and returns no row); an expired one is taken over. Claimed in one transaction in
+        key order, so two processes claiming the same reminders wait for each other, never deadlock."""
+        claimed: set[tuple[int, int]] = set()
+        if not keys:
+            return claimed
+        async with self.db.transaction() as conn:
+            for guild_id, event_id, user_id in sorted(set(keys), key=lambda k: (k[1], k[2])):
+                async with conn.execute(
+                    "INSERT INTO event_reminder_claims (event_id, guild_id, user_id, claimed_by, expires_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id, user_id) DO UPDATE SET "
+                    "claimed_by = excluded.claimed_by, expires_at = excluded.expires_at "
+                    "WHERE event_reminder_claims.expires_at <= ? RETURNING user_id",
+                    (event_id, guild_id, user_id, owner, _iso(until), _iso(now)),
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        claimed.add((event_id, user_id))
+        return claimed
+
+    async def release_reminder_claims(self, keys: Iterable[tuple[int, int, int]], owner: str) -> None:
+        """Drop this owner's claims on (guild_id, event_id, user_id) reminders it will not send after all."""
         await self.db.executemany(
-            "INSERT OR IGNORE INTO event_reminders (event_id, guild_id, user_id, offset_minutes, sent_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(event_id, guild_id, user_id, int(o), _iso(now)) for o in offsets],
+            "DELETE FROM event_reminder_claims WHERE guild_id = ? AND event_id = ? AND user_id = ? AND claimed_by = ?",
+            [(g, e, u, owner) for g, e, u in keys],
         )
+
+    async def purge_reminder_claims(self, expired_before: datetime) -> int:
+        """Forget claims long expired (their event was cancelled or moved before they were sent)."""
+        return await self.db.execute("DELETE FROM event_reminder_claims WHERE expires_at < ?", (_iso(expired_before),))
 
     async def clear_reminders_in(self, conn: Conn, guild_id: int, event_id: int) -> None:
         """After the start time moves, reminders are due again for the new time."""
@@ -576,11 +631,14 @@ class EventsRepo:
         ) as cur:
             return [_event(r) for r in await cur.fetchall()]
 
-    async def set_series_in(self, conn: Conn, guild_id: int, event_id: int, series_id: int) -> None:
-        """Move an occurrence to another series (when a series is split at "this and following")."""
+    async def set_series_in(self, conn: Conn, guild_id: int, event_id: int, series_id: int, *,
+                            occurrence_start: datetime) -> None:
+        """Move an occurrence to another series (when a series is split at "this and following"), where the
+        new rule puts it at ``occurrence_start``."""
         await conn.execute(
-            "UPDATE events SET series_id = ?, sequence = sequence + 1 WHERE guild_id = ? AND id = ?",
-            (series_id, guild_id, event_id),
+            "UPDATE events SET series_id = ?, occurrence_start = ?, sequence = sequence + 1 "
+            "WHERE guild_id = ? AND id = ?",
+            (series_id, _iso(occurrence_start), guild_id, event_id),
         )
 
     async def unposted(self, limit: int = 50) -> list[EventRow]:
@@ -647,7 +705,7 @@ class EventsRepo:
 
     async def member_event_ids_in(self, conn: Conn, guild_id: int, user_id: int) -> list[int]:
         async with conn.execute(
-            "SELECT event_id FROM event_rsvps WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT event_id FROM event_rsvps WHERE guild_id = ? AND user_id = ? ORDER BY event_id", (guild_id, user_id)
         ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
@@ -657,6 +715,7 @@ class EventsRepo:
         for sql in (
             "DELETE FROM event_rsvps WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_reminders WHERE guild_id = ? AND user_id = ?",
+            "DELETE FROM event_reminder_claims WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_attendance WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_outbox WHERE guild_id = ? AND user_id = ?",
             "UPDATE event_series SET created_by = NULL WHERE guild_id = ? AND created_by = ?",

@@ -4,6 +4,9 @@ restart keep everything; the other server never sees any of it."""
 
 from __future__ import annotations
 
+import asyncio
+import textwrap
+
 FEE_QUESTION = "is there a membership fee?"
 MISSED = "how do I join the committee?"  # the shared knowledge base does not answer it
 UNCOVERED = "which alumni group is closest to Leeds?"  # declined, with suggestions
@@ -103,6 +106,11 @@ async def test_an_organiser_teaches_the_bot_and_it_sticks(discord, world, jetbot
     assert after.response.embeds[0]["title"] == "Membership fee"
     assert (await discord.slash("ask", question=MISSED, user=world.member)).response.embeds[0]["title"] \
         == "Membership fee"
+    approved_still = await discord.slash("ask", question=UNCOVERED, user=world.member)
+    assert "not sure" not in approved_still.response.embeds[0]["title"]
+    assert (await discord.slash("ask", question=FEE_QUESTION, user=world.other_member)).response.embeds[0]["title"] \
+        == "Membership fee"
+    assert "Membership fee" in (await discord.slash("kb list", user=world.other_organiser)).text
     old_vote = await discord.click(here.original, vote_yes, user=world.helper)  # a button from before
     assert "👍 2" in old_vote.text
     stats = await discord.slash("kb stats", period="7 days", user=world.organiser)
@@ -118,3 +126,171 @@ async def test_bad_input_gets_a_clear_message_and_members_are_refused(discord, w
     }, user=world.organiser)
     assert pinged.response.ephemeral and "Nothing was saved" in pinged.text and "mention" in pinged.text
     assert "Pub night" not in (await discord.slash("kb list", user=world.organiser)).text
+
+
+def entry_yaml(entry_id: str, title: str, answer: str, question: str) -> str:
+    return textwrap.dedent(f"""\
+          - id: {entry_id}
+            title: {title}
+            category: chapter
+            answer: "{answer}"
+            questions: ["{question}"]
+            aliases: ["{title.lower()}"]
+            source: us
+        """)
+
+
+def upload(*entries: str) -> bytes:
+    return ("entries:\n" + "".join(entries)).encode()
+
+
+COMMITTEE = entry_yaml("committee", "Committee", "Elections are every April; email the secretary.",
+                       "how do I join the committee?")
+FEE = entry_yaml("fee", "Membership fee", "Joining is free.", "is there a membership fee?")
+
+
+async def test_import_merges_replaces_and_refuses_bad_files_changing_nothing(discord, world):
+    def listed(result) -> str:
+        return result.response.embeds[0]["description"] if result.response.embeds else result.text
+
+    merged = await discord.slash("kb import", file=("faq.yaml", upload(FEE)), user=world.organiser)
+    assert "1 added, 0 updated, 0 removed" in merged.text
+    merged = await discord.slash("kb import", file=("faq.yaml", upload(COMMITTEE)), mode="merge",
+                                 user=world.organiser)
+    assert "1 added, 0 updated, 0 removed" in merged.text
+    before = listed(await discord.slash("kb list", user=world.organiser))
+    assert "Committee" in before and "Membership fee" in before
+    assert (await discord.slash("ask", question="how do I join the committee?", user=world.member)
+            ).response.embeds[0]["title"] == "Committee"
+
+    # Several problems: every one as file:line: reason, and nothing changes.
+    bad = upload(COMMITTEE.replace("Elections are every April", "Ask @everyone"),
+                 entry_yaml("Bad Id", "Pub", "Fridays.", "when is pub night?"),
+                 entry_yaml("lessons", "Lessons", "Ask <@&42> for the room.", "where are the lessons?"),
+                 entry_yaml("cir-role", "Ours", "Shadowing a shared id.", "what is ours?"))
+    refused = await discord.slash("kb import", file=("faq.yaml", bad), mode="replace", user=world.organiser)
+    assert "4 problem(s), so nothing was changed" in refused.text
+    for line, reason in ((5, "'answer' tries to mention"), (9, "id must be lower-case"),
+                         (19, "'answer' tries to mention"), (23, "used by the shared knowledge base")):
+        assert any(f"faq.yaml:{line}:" in row and reason in row for row in refused.text.splitlines()), (line, reason)
+    not_yaml = await discord.slash("kb import", file=("photo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+                                   user=world.organiser)
+    assert "nothing was changed" in not_yaml.text and "not UTF-8" in not_yaml.text
+    prose = await discord.slash("kb import", file=("notes.txt", b"Pub night is on Fridays.\n"), user=world.organiser)
+    assert "nothing was changed" in prose.text and "top level must be a mapping" in prose.text
+    assert listed(await discord.slash("kb list", user=world.organiser)) == before
+
+    # Replace: the file becomes the whole list.
+    replaced = await discord.slash("kb import", file=("faq.yaml", upload(COMMITTEE)), mode="replace",
+                                   user=world.organiser)
+    assert "0 added, 1 updated, 1 removed" in replaced.text
+    after = listed(await discord.slash("kb list", user=world.organiser))
+    assert "Committee" in after and "Membership fee" not in after
+
+    # Export, then import the export: the same entries, nothing added or removed.
+    exported = await discord.slash("kb export", user=world.organiser)
+    [file] = discord.files_of(exported.original)
+    again = await discord.slash("kb import", file=(file["filename"], file["content"]), mode="replace",
+                                user=world.organiser)
+    assert "0 added, 1 updated, 0 removed" in again.text
+    assert listed(await discord.slash("kb list", user=world.organiser)) == after
+
+
+async def wait_for(check, what: str, within: float = 5.0) -> None:
+    """Poll an async condition the bot brings about in its own time (a gateway event handled)."""
+    for _ in range(int(within / 0.02)):
+        if await check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def test_removing_the_bot_keeps_a_servers_entries_30_days(discord, world, jetbot):
+    for organiser in (world.organiser, world.other_organiser):
+        done = await discord.slash("kb import", file=("faq.yaml", upload(COMMITTEE)), user=organiser)
+        assert "1 added" in done.text
+
+    async def marked(guild) -> bool:
+        return guild.id in await jetbot.services.db.chapter_kb.removals()
+
+    # Removed from the first server, invited back 10 days later: nothing is lost.
+    await discord.remove_bot(world.guild)
+    await wait_for(lambda: marked(world.guild), "the first server to be marked as left")
+    jetbot.clock.advance(days=10)
+    await discord.add_bot(world.guild)
+    await wait_for(lambda: _not(marked(world.guild)), "the first server to be marked as back")
+
+    # Removed from the other server for good; the bot restarts in between (READY no longer lists it).
+    await discord.remove_bot(world.other_guild)
+    await wait_for(lambda: marked(world.other_guild), "the other server to be marked as left")
+    jetbot.clock.advance(days=29)
+    await jetbot.restart()
+    cog = discord.bot.get_cog("KbCog")
+    assert cog.cleanup.is_running()
+    repo = jetbot.services.db.chapter_kb  # the new process's database connection
+    await cog.cleanup()  # what the job runs every few hours
+    assert [r.entry_id for r in await repo.entries(world.other_guild.id)] == ["committee"]
+    jetbot.clock.advance(days=2)
+    await cog.cleanup()
+    assert await repo.entries(world.other_guild.id) == []
+    assert await repo.guilds_with_data() == {world.guild.id}
+    kept = await discord.slash("ask", question="how do I join the committee?", user=world.member)
+    assert kept.response.embeds[0]["title"] == "Committee"
+
+
+async def _not(check) -> bool:
+    return not await check
+
+
+def modal_value(modal: dict, custom_id: str) -> str:
+    for row in modal["components"]:
+        for comp in row.get("components") or [row.get("component") or {}]:
+            if comp.get("custom_id") == custom_id:
+                return comp.get("value") or ""
+    raise AssertionError(f"no field {custom_id}")
+
+
+async def test_acting_on_unanswered_questions_from_the_list(discord, world, jetbot):
+    for question in (MISSED, "jet ski rental prices?", UNCOVERED):
+        declined = await discord.slash("ask", question=question, user=world.member)
+        assert "not sure" in declined.response.embeds[0]["title"]
+    listing = await discord.slash("kb unanswered", user=world.organiser)
+    assert listing.response.ephemeral and "1×" in listing.text and "jet ski" in listing.text
+    pick = "jetbot:kbu:pick"
+    [select] = [c for row in listing.original["components"] for c in row["components"] if c["custom_id"] == pick]
+    keys = {o["label"].split("× ", 1)[1]: o["value"] for o in select["options"]}
+    assert "only organisers" in (await discord.click(listing.original, pick, values=[keys[MISSED]],
+                                                     user=world.member)).text
+
+    # A new entry started from the question: the form has it filled in; afterwards it is answered.
+    actions = await discord.click(listing.original, pick, values=[keys[MISSED]], user=world.organiser)
+    assert actions.response.ephemeral and MISSED in actions.text
+    opened = await discord.click(actions.original, f"jetbot:kbu:{keys[MISSED]}:new", user=world.organiser)
+    assert modal_value(opened.modal, "questions") == MISSED
+    added = await discord.submit_modal(opened.modal["custom_id"], {
+        "title": "Joining the committee", "answer": "Elections are every April; email the secretary to stand.",
+        "questions": modal_value(opened.modal, "questions"), "aliases": "committee"}, user=world.organiser)
+    assert "Added" in added.text
+    assert (await discord.slash("ask", question=MISSED, user=world.member)).response.embeds[0]["title"] \
+        == "Joining the committee"
+
+    # Dismiss noise.
+    noise = await discord.click(listing.original, pick, values=[keys["jet ski rental prices?"]], user=world.organiser)
+    dismissed = await discord.click(noise.original, f"jetbot:kbu:{keys['jet ski rental prices?']}:dismiss",
+                                    user=world.organiser)
+    assert "Dismissed" in dismissed.text
+
+    # Attach, proposing it for the shared base; the options survive a restart of the bot.
+    leeds = await discord.click(listing.original, pick, values=[keys[UNCOVERED]], user=world.organiser)
+    propose = f"jetbot:kbu:{keys[UNCOVERED]}:propose"
+    [menu] = [c for row in leeds.original["components"] for c in row["components"] if c["custom_id"] == propose]
+    target = menu["options"][0]
+    await jetbot.restart()
+    attached = await discord.click(leeds.original, propose, values=[target["value"]], user=world.organiser)
+    assert "Done" in attached.text and "proposed" in attached.text
+    answered = await discord.slash("ask", question=UNCOVERED, user=world.member)
+    assert answered.response.embeds[0]["title"] == target["label"]
+    proposals = (await jetbot.services.chapter_kb.proposals())["proposals"]
+    assert [(p["id"], p["questions"][0]["question"]) for p in proposals] == [(target["value"], UNCOVERED)]
+    left = await discord.slash("kb unanswered", user=world.organiser)
+    assert "No unanswered questions" in left.text

@@ -126,6 +126,22 @@ class FakeBase:
         if self._sockets:
             await self.dispatch("GUILD_MEMBER_UPDATE", {**self.bot_member(guild).payload(), "guild_id": str(guild.id)})
 
+    async def remove_bot(self, guild: FakeGuild) -> None:
+        """An admin removes the bot: it gets GUILD_DELETE (no ``unavailable``: not an outage), and READY
+        no longer lists the server after a restart."""
+        del self.guilds[guild.id]
+        if self._sockets:
+            await self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+
+    async def add_bot(self, guild: FakeGuild) -> None:
+        """An admin invites the bot (back): GUILD_CREATE for a server it was not in. Discord leaves out
+        ``unavailable`` there (``false`` would mean a server back from an outage, not a join)."""
+        self.guilds[guild.id] = guild
+        if self._sockets:
+            payload = guild.payload(self.bot_member(guild))
+            payload.pop("unavailable", None)
+            await self.dispatch("GUILD_CREATE", payload)
+
     def _find_member(self, guild_id: int, user_id: int) -> FakeMember:
         guild = self.guilds.get(guild_id)
         if guild is None:

@@ -1,5 +1,7 @@
 """The fake's gateway websocket: HELLO, IDENTIFY → READY → GUILD_CREATE (or close 4004 / 4014),
-heartbeats, REQUEST_GUILD_MEMBERS, and ``dispatch`` for events a test sends the bot."""
+RESUME → RESUMED (or op 9 when the session cannot be resumed), heartbeats, REQUEST_GUILD_MEMBERS,
+``dispatch`` for events a test sends the bot, and the accidents of a real connection: ``drop_connections``
+(Discord closes the socket) and ``refuse_connections`` (Discord unreachable for a while)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,16 @@ from tests.fakediscord.core import PRIVILEGED_INTENTS, FakeBase
 
 
 class Gateway(FakeBase):
-    """One websocket per connected bot (``_sockets``); resume is not supported (op 9 asks to identify)."""
+    """One websocket per connected bot (``_sockets``). A session from READY can be resumed on a new socket
+    (``resumes`` lists them) unless ``resumable`` is False, when op 9 asks the bot to identify again."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.resumable = True
+        self.resumes: list[str] = []  # session ids the bot resumed
+        self.refused_connections = 0  # gateway connections answered 503 so far
+        self._refuse_next = 0
+        self._sessions: set[str] = set()
 
     async def _send(self, ws: web.WebSocketResponse, op: int, d: Any, t: str | None = None) -> None:
         payload: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
@@ -22,7 +33,12 @@ class Gateway(FakeBase):
             payload["s"] = self._seq[id(ws)]
         await ws.send_str(json.dumps(payload))
 
-    async def _serve_gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _serve_gateway(self, request: web.Request) -> web.StreamResponse:
+        if self._refuse_next > 0:
+            self._refuse_next -= 1
+            self.refused_connections += 1
+            await self._notify()
+            return web.Response(status=503, text="Service Unavailable")
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self._sockets.append(ws)
@@ -37,8 +53,8 @@ class Gateway(FakeBase):
                     await self._send(ws, 11, None)
                 elif op == 2:
                     await self._identify(ws, data.get("d") or {})
-                elif op == 6:  # resume: not supported, ask for a fresh IDENTIFY
-                    await self._send(ws, 9, False)
+                elif op == 6:
+                    await self._resume(ws, data.get("d") or {})
                 elif op == 8:
                     await self._request_members(ws, data.get("d") or {})
         finally:
@@ -58,10 +74,12 @@ class Gateway(FakeBase):
             self.gateway_closes.append(4014)
             await ws.close(code=4014, message=b"Disallowed intent(s).")
             return
+        session_id = secrets.token_hex(16)
+        self._sessions.add(session_id)
         ready = {
             "v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False},
             "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
-            "session_id": secrets.token_hex(16), "resume_gateway_url": self.gateway_url,
+            "session_id": session_id, "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
             "relationships": [], "user_settings": {}, "guild_join_requests": [], "presences": [],
         }
@@ -69,6 +87,34 @@ class Gateway(FakeBase):
         for guild in self.guilds.values():
             await self._send(ws, 0, guild.payload(self.bot_member(guild)), "GUILD_CREATE")
         await self._notify()
+
+    async def _resume(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
+        """RESUME on a new socket: the session goes on where it was (same sequence, no READY); an unknown
+        session, or any while ``resumable`` is False, gets op 9 ``false``: identify again."""
+        session = str(d.get("session_id"))
+        if d.get("token") != self.token:
+            self.gateway_closes.append(4004)
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        if not self.resumable or session not in self._sessions:
+            self._sessions.discard(session)
+            await self._send(ws, 9, False)
+            return
+        self._seq[id(ws)] = int(d.get("seq") or 0)
+        self.resumes.append(session)
+        await self._send(ws, 0, {}, "RESUMED")
+        await self._notify()
+
+    async def drop_connections(self, code: int = 4000) -> None:
+        """Discord closes every bot's socket (4000: unknown error, reconnect), as on a network blip or
+        a gateway restart; the bot is expected to connect again and resume."""
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=b"Unknown error.")
+        await self.wait_until(lambda: not self._sockets, 5.0, "the dropped socket to close")
+
+    def refuse_connections(self, count: int) -> None:
+        """Answer the next ``count`` gateway connections with 503, as when Discord cannot be reached."""
+        self._refuse_next = count
 
     async def _request_members(self, ws: web.WebSocketResponse, d: dict[str, Any]) -> None:
         """REQUEST_GUILD_MEMBERS by ``user_ids`` (allowed without the members intent): one

@@ -4,6 +4,7 @@ token check, recording every request, and Discord-shaped errors. The routes them
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -37,6 +38,7 @@ class RestApi(FakeBase):
     """Answers ``/api/v10/...`` from ``self._routes``; an unknown route is 404 and kept in ``unknown_routes``."""
 
     _routes: list[Route]
+    latency = 0.0  # seconds before each request is answered (set on a fake): a slow Discord keeps work in flight
 
     def route(self, method: str, pattern: str) -> Callable[[Handler], Handler]:
         """Add a route to this fake only (a decorator); shared routes belong in ``routes.py``."""
@@ -73,6 +75,9 @@ class RestApi(FakeBase):
         body, files = await self._read_body(request)
         rec = RecordedRequest(request.method, path, dict(request.query), body, files)
         self.requests.append(rec)
+        if self.latency:
+            await self._notify()  # a test can see the request arrive before it is answered
+            await asyncio.sleep(self.latency)
         try:
             for row in self._routes:
                 m = row.regex.match(path)

@@ -1,0 +1,157 @@
+"""knowledge/bot.yaml tells members which commands to type: every command, sub-command and option it
+names must exist, so renaming a command or an option without updating the answers fails here.
+
+Slash commands are collected the way the bot loads them: every public module in ``cogs/``, every
+``commands.Cog`` in it, and the app commands and groups declared on the class. ``jetbot ...`` command
+lines are checked against the command line's own parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.__main__ import build_parser
+from bot.knowledge import load_knowledge
+
+BOT_YAML = Path(__file__).resolve().parents[1] / "knowledge" / "bot.yaml"
+# Paths of the bot's own web server, written like commands in the hosting answers.
+WEB_PATHS = frozenset({"healthz", "cal", "e"})
+
+# "/event create", "/checkin": a slash, a command name, and maybe a sub-command (lower case, hyphens).
+SLASH = re.compile(r"(?<![\w/.<@-])/([a-z][a-z-]*)(?: ([a-z][a-z-]*))?")
+# A code span: `...`.
+CODE = re.compile(r"`([^`\n]+)`")
+# In a code span that starts with a command: <option>, [option], option:value.
+OPTION = re.compile(r"[<\[]([a-z_]+)[>\]]|(?<![\w/])([a-z_]+):")
+# A code span that is an option on its own: `capacity:0`, `came: False`.
+LONE_OPTION = re.compile(r"^([a-z_]+): ?\S+$")
+# A code span that is a command line: `jetbot backup <file or folder>`, `jetbot kb check`.
+CLI = re.compile(r"^jetbot ((?:kb )?[a-z][a-z-]*)")
+
+
+def registered_commands() -> dict[str, set[str]]:
+    """Every registered slash command ("event create", "ask") with its option names; a group maps to
+    the empty set and its sub-commands are listed under their full names."""
+    found: dict[str, set[str]] = {}
+
+    def walk(command: app_commands.Command[Any, ..., Any] | app_commands.Group, prefix: str = "") -> None:
+        name = prefix + command.name
+        if isinstance(command, app_commands.Group):
+            found[name] = set()
+            for sub in command.commands:
+                walk(sub, name + " ")
+        else:
+            found[name] = {p.name for p in command.parameters}
+
+    for module_info in pkgutil.iter_modules(cogs.__path__):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"cogs.{module_info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, commands.Cog) and cls.__module__ == module.__name__:
+                for command in cls.__cog_app_commands__:
+                    walk(command)
+    return found
+
+
+def cli_commands() -> set[str]:
+    """``jetbot`` sub-commands ("backup", "kb check") from the command line's parser."""
+    names: set[str] = set()
+
+    def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        for action in parser._actions:  # argparse keeps sub-parsers only here
+            if isinstance(action, argparse._SubParsersAction):
+                return dict(action.choices)
+        return {}
+
+    for name, sub in subcommands(build_parser()).items():
+        names.add(name)
+        names.update(f"{name} {inner}" for inner in subcommands(sub))
+    return names
+
+
+@pytest.fixture(scope="module")
+def bot_entries() -> list[tuple[str, str]]:
+    kb = load_knowledge(BOT_YAML)
+    return [(e.id, e.answer) for e in kb.entries]
+
+
+@pytest.fixture(scope="module")
+def slash() -> dict[str, set[str]]:
+    found = registered_commands()
+    assert {"ask", "events", "event create", "newsletter subscribe", "privacy delete"} <= found.keys()
+    return found
+
+
+def is_group(name: str, known: dict[str, set[str]]) -> bool:
+    return any(k.startswith(name + " ") for k in known)
+
+
+def named_commands(text: str, known: dict[str, set[str]]) -> list[str]:
+    """The commands a text names: "/event create" when that is a sub-command, else "/event"."""
+    out = []
+    for match in SLASH.finditer(text):
+        top, sub = match.group(1), match.group(2)
+        out.append(f"{top} {sub}" if sub and f"{top} {sub}" in known else top)
+    return out
+
+
+def test_every_slash_command_in_the_answers_exists(bot_entries: list[tuple[str, str]],
+                                                   slash: dict[str, set[str]]) -> None:
+    problems = []
+    for entry_id, answer in bot_entries:
+        for match in SLASH.finditer(answer):
+            top, sub = match.group(1), match.group(2)
+            if top in WEB_PATHS:
+                continue
+            if top not in slash:
+                problems.append(f"{entry_id}: /{top} is not a command")
+            elif sub and is_group(top, slash) and f"{top} {sub}" not in slash:
+                # "/series skip" must be a real sub-command; "/series" alone names the group.
+                problems.append(f"{entry_id}: /{top} {sub} is not a sub-command of /{top}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_option_written_after_a_command_exists(bot_entries: list[tuple[str, str]],
+                                                     slash: dict[str, set[str]]) -> None:
+    every_option = set().union(*slash.values())
+    problems = []
+    for entry_id, answer in bot_entries:
+        for span in CODE.findall(answer):
+            if span.startswith("/"):
+                command = named_commands(span, slash)[0]
+                options = [m.group(1) or m.group(2) for m in OPTION.finditer(span)]
+                problems += [f"{entry_id}: `{span}`: {o} is not an option of /{command}"
+                             for o in options if o not in slash.get(command, set())]
+            elif (lone := LONE_OPTION.match(span)) and lone.group(1) not in every_option:
+                problems.append(f"{entry_id}: `{span}`: {lone.group(1)} is not an option of any command")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_jetbot_command_line_exists(bot_entries: list[tuple[str, str]]) -> None:
+    known = cli_commands()
+    lines = [(entry_id, CLI.match(span)) for entry_id, answer in bot_entries for span in CODE.findall(answer)]
+    problems = [f"{entry_id}: jetbot {m.group(1)}" for entry_id, m in lines if m and m.group(1) not in known]
+    assert len([m for _, m in lines if m]) >= 5  # the hosting answers do name command lines
+    assert not problems, "not jetbot commands:\n" + "\n".join(problems)
+
+
+def test_the_checks_catch_a_renamed_command(slash: dict[str, set[str]]) -> None:
+    """The patterns above really find commands and options (a check that finds nothing passes vacuously)."""
+    text = "Use **`/event create capacity:20`** or `/series skip <series>`, then `/ask` or `/nosuch thing`."
+    assert named_commands(text, slash) == ["event create", "series skip", "ask", "nosuch"]
+    span = CODE.findall(text)[0]
+    assert [m.group(1) or m.group(2) for m in OPTION.finditer(span)] == ["capacity"]
+    assert LONE_OPTION.match("came: False") and not LONE_OPTION.match("Europe/London")
+    assert "kb check" in cli_commands() and "backup" in cli_commands()
