@@ -203,6 +203,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
     ask.add_argument("--batch", metavar="FILE", help="one question per line; one JSON object per line out")
 
+    db = command("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy every row into an empty database (SQLite to PostgreSQL, or back)")
+    _global_options(copy, top=False)
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="sqlite:///path/to/jetbot.sqlite3 or postgresql://user:password@host/database")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="the empty database to fill")
+
     kb = command("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_sub.add_parser("check", help="validate the knowledge base (exit 0 if valid, 1 if not)")
@@ -303,6 +311,30 @@ def _health(settings: Settings, url: str | None) -> int:
     return 0 if status == 200 else 1
 
 
+def _db_copy(source_text: str, target_text: str) -> int:
+    """``jetbot db copy``: one line per table, then the total; one line on stderr if anything fails."""
+    from bot.storage import Database, StorageError, redact_url
+    from bot.storage.copy import copy_database, parse_target
+
+    async def run() -> int:
+        source_at, target_at = parse_target(source_text), parse_target(target_text)
+        if isinstance(source_at, Path) and not source_at.is_file():
+            raise StorageError(f"no database at {source_at}")
+        async with Database(source_at) as source, Database(target_at) as target:
+            report = await copy_database(source, target)
+        for table in report:
+            print(f"{table.table}: {table.rows} rows, verified")
+        print(f"copied {sum(t.rows for t in report)} rows in {len(report)} tables from {redact_url(source_text)} "
+              f"to {redact_url(target_text)}; every row read back matches. Set JETBOT_DATABASE_URL to switch over.")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        print(f"jetbot: db copy failed: {redact_url(str(exc))}", file=sys.stderr)
+        return 1
+
+
 def _check(settings: Settings) -> int:
     from bot.ops.doctor import FAIL, format_checks, run_checks
 
@@ -338,6 +370,8 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args.command in ("check", "doctor"):
         return _check(settings)
+    if args.command == "db":
+        return _db_copy(args.source, args.target)
     if args.command in ("backup", "restore") and settings.database_url:
         print(f"jetbot: {args.command} copies the SQLite file; this bot uses PostgreSQL "
               f"({settings.database_shown}): use pg_dump / pg_restore there.", file=sys.stderr)
