@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, shard_settings
 from bot.ops.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ async def run_bot(settings: Settings) -> int:
     import aiohttp
     import discord
 
-    from bot.client import JetBot
+    from bot.client import make_bot
     from bot.knowledge import KnowledgeError, KnowledgeService
     from bot.ops.backup import DatabaseLock, OpsError, latest_migration, prepare_upgrade
     from bot.services import build_services
@@ -126,7 +126,7 @@ async def run_bot(settings: Settings) -> int:
                  settings.env_file or "the environment", settings.knowledge_path, len(knowledge.kb.entries),
                  settings.database_shown)
         try:
-            return await _serve(JetBot(build_services(settings, db, knowledge)), settings,
+            return await _serve(make_bot(build_services(settings, db, knowledge)), settings,
                                 discord=discord, network_errors=(aiohttp.ClientError, OSError))
         finally:
             await db.close()
@@ -195,7 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, top=False)
         return p
 
-    command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--shard-ids", metavar="IDS", help="run only these Discord shards, e.g. 0,1 (JETBOT_SHARD_IDS)")
+    run.add_argument("--shard-count", metavar="N", help="how many shards the bot has in all (JETBOT_SHARD_COUNT)")
     command("check", aliases=["doctor"], help="check settings, knowledge base, database and token; start nothing")
 
     ask = command("ask", help="answer a question from the knowledge base")
@@ -245,6 +247,10 @@ def load_settings(args: argparse.Namespace) -> Settings:
         settings = dataclasses.replace(settings, knowledge_path=cwd / args.knowledge.expanduser())
     if args.db is not None:
         settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser(), database_url=None)
+    if getattr(args, "shard_ids", None) is not None or getattr(args, "shard_count", None) is not None:
+        ids = args.shard_ids or ",".join(str(i) for i in settings.shard_ids or ())
+        count = args.shard_count or (str(settings.shard_count) if settings.shard_count else None)
+        settings = dataclasses.replace(settings, **shard_settings(ids, count))
     return settings
 
 

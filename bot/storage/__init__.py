@@ -108,6 +108,7 @@ class Database:
         self._conn: aiosqlite.Connection | None = None
         self._pool: Any = None  # asyncpg.Pool
         self._lock = asyncio.Lock()
+        self._shards: tuple[tuple[int, ...], int] | None = None
         self._identity = identity_tables(p.read_text(encoding="utf-8")
                                          for _, p in discover_migrations(migrations_dir))
         # Repositories, one per feature. Imported here so that callers need only the Database.
@@ -121,6 +122,20 @@ class Database:
         self.events = EventsRepo(self)
         self.newsletter = NewsletterRepo(self)
         self.chapter_kb = ChapterKbRepo(self)
+
+    def set_shards(self, shard_ids: Sequence[int] | None, shard_count: int | None) -> None:
+        """Limit bot-wide background work (reminders, the DM outbox, series posting, clean-ups) to the servers
+        on these Discord shards: a server belongs to shard ``(guild_id >> 22) % shard_count``. Commands and
+        buttons are unaffected (Discord routes a server's interactions to its shard's process)."""
+        self._shards = None if not shard_ids or not shard_count else (tuple(sorted(set(shard_ids))), shard_count)
+
+    def shard_filter(self, column: str = "guild_id") -> tuple[str, tuple[int, ...]]:
+        """``(" AND <condition>", params)`` that keeps a bot-wide query to this process's shards, to put at
+        the end of its WHERE clause (params after the query's own); empty when the process has every shard."""
+        if self._shards is None:
+            return "", ()
+        ids, count = self._shards
+        return f" AND (({column} >> 22) % ?) IN ({', '.join('?' for _ in ids)})", (count, *ids)
 
     @property
     def engine(self) -> str:

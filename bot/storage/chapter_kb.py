@@ -328,17 +328,22 @@ class ChapterKbRepo:
 
     async def removals(self) -> dict[int, datetime]:
         """Bot-wide, for the start-up check: servers the bot was removed from, and when."""
-        rows = await self.db.fetchall("SELECT guild_id, removed_at FROM kb_guild_removals")
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(f"SELECT guild_id, removed_at FROM kb_guild_removals WHERE 1 = 1{shard}",
+                                      shard_params)
         return {int(r["guild_id"]): _dt(r["removed_at"]) for r in rows}  # type: ignore[misc]
 
     async def guilds_with_data(self) -> set[int]:
         """Bot-wide, for the start-up check: every server that has chapter knowledge stored."""
-        sql = " UNION ".join(f"SELECT DISTINCT guild_id FROM {table}" for table in _GUILD_TABLES)
-        return {int(r[0]) for r in await self.db.fetchall(sql)}
+        shard, shard_params = self.db.shard_filter()  # a process judges only the servers on its own shards
+        sql = " UNION ".join(f"SELECT DISTINCT guild_id FROM {table} WHERE 1 = 1{shard}" for table in _GUILD_TABLES)
+        return {int(r[0]) for r in await self.db.fetchall(sql, shard_params * len(_GUILD_TABLES))}
 
     async def removed_before(self, cutoff: datetime) -> list[int]:
         """Bot-wide, for the clean-up: servers the bot left before ``cutoff``."""
-        rows = await self.db.fetchall("SELECT guild_id FROM kb_guild_removals WHERE removed_at < ?", (_iso(cutoff),))
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(f"SELECT guild_id FROM kb_guild_removals WHERE removed_at < ?{shard}",
+                                      (_iso(cutoff), *shard_params))
         return [int(r["guild_id"]) for r in rows]
 
     async def purge_guild(self, guild_id: int) -> int:

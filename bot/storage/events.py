@@ -413,14 +413,15 @@ class EventsRepo:
         This is the one query that spans servers on purpose: the reminder loop is bot-wide. Every row
         it returns carries its guild_id, and the joins match on guild_id as well as ids.
         """
+        shard, shard_params = self.db.shard_filter("e.guild_id")
         rows = await self.db.fetchall(
             "SELECT e.id AS event_id, e.guild_id, e.start_at, r.user_id, r.updated_at AS going_since, "
             "COALESCE(s.reminder_offsets, '[1440, 60]') AS offsets "
             "FROM events e JOIN event_rsvps r ON r.event_id = e.id AND r.guild_id = e.guild_id "
             "LEFT JOIN guild_settings s ON s.guild_id = e.guild_id "
-            "WHERE e.status = 'scheduled' AND e.start_at > ? AND e.start_at <= ? AND r.status = 'going' "
+            f"WHERE e.status = 'scheduled' AND e.start_at > ? AND e.start_at <= ? AND r.status = 'going'{shard} "
             "ORDER BY e.start_at, r.seq",
-            (_iso(now), _iso(horizon)),
+            (_iso(now), _iso(horizon), *shard_params),
         )
         return [ReminderCandidate(r["guild_id"], r["event_id"], r["user_id"], _when(r["start_at"]),
                                   _when(r["going_since"]), tuple(int(o) for o in json.loads(r["offsets"])))
@@ -489,10 +490,11 @@ class EventsRepo:
     # -- sign-up answers ---------------------------------------------------------------------------
     async def purge_answers(self, ended_before: datetime) -> int:
         """Delete sign-up answers of events that ended before ``ended_before`` (bot-wide housekeeping)."""
+        shard, shard_params = self.db.shard_filter()
         return await self.db.execute(
             "UPDATE event_rsvps SET answers = NULL WHERE answers IS NOT NULL AND event_id IN "
-            "(SELECT id FROM events WHERE end_at < ?)",
-            (_iso(ended_before),),
+            f"(SELECT id FROM events WHERE end_at < ?{shard})",
+            (_iso(ended_before), *shard_params),
         )
 
     # -- attendance -------------------------------------------------------------------------------
@@ -593,7 +595,9 @@ class EventsRepo:
 
     async def active_series(self) -> list[SeriesRow]:
         """Every active series, across servers (the posting loop is bot-wide; each row carries its guild_id)."""
-        rows = await self.db.fetchall(f"SELECT {_SERIES_COLS} FROM event_series WHERE status = 'active' ORDER BY id")
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(
+            f"SELECT {_SERIES_COLS} FROM event_series WHERE status = 'active'{shard} ORDER BY id", shard_params)
         out = []
         for r in rows:
             ex = await self.db.fetchall(
@@ -643,10 +647,11 @@ class EventsRepo:
 
     async def unposted(self, limit: int = 50) -> list[EventRow]:
         """Scheduled occurrences that have no message yet (posting failed or has not happened), across servers."""
+        shard, shard_params = self.db.shard_filter()
         rows = await self.db.fetchall(
             f"SELECT {_EVENT_COLS} FROM events WHERE series_id IS NOT NULL AND message_id IS NULL "
-            "AND status = 'scheduled' ORDER BY start_at LIMIT ?",
-            (limit,),
+            f"AND status = 'scheduled'{shard} ORDER BY start_at LIMIT ?",
+            (*shard_params, limit),
         )
         return [_event(r) for r in rows]
 
@@ -670,9 +675,11 @@ class EventsRepo:
 
     async def outbox(self, limit: int = 100) -> list[OutboxRow]:
         """Undelivered DMs, oldest first, across servers (the delivery loop is bot-wide, like reminders)."""
+        shard, shard_params = self.db.shard_filter()
         rows = await self.db.fetchall(
-            "SELECT id, guild_id, user_id, event_id, kind, detail, created_at FROM event_outbox ORDER BY id LIMIT ?",
-            (limit,),
+            f"SELECT id, guild_id, user_id, event_id, kind, detail, created_at FROM event_outbox WHERE 1 = 1{shard} "
+            "ORDER BY id LIMIT ?",
+            (*shard_params, limit),
         )
         return [OutboxRow(r["id"], r["guild_id"], r["user_id"], r["event_id"], r["kind"], r["detail"],
                           _when(r["created_at"])) for r in rows]
