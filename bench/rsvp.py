@@ -8,8 +8,9 @@
 Each simulated member clicks Going / Can't go / Maybe in turn, one click after the other, so that the
 waitlist keeps moving (promotions included); ``concurrency`` members do that at the same time on ONE
 event. "rush" is the issue's scenario: 500 members press Going at the same instant (one gather);
-"rush with guests" is the same with up to 2 guests each: it must end exactly at capacity, with the
-parties that fit, in click order (a party that does not fit whole is waitlisted whole, see bot/rsvp.py).
+"rush with guests" is the same on a 50-place occurrence of a weekly series, with up to 2 guests each: it
+must end exactly at capacity, with the parties that fit, in click order (a party that does not fit whole is
+waitlisted whole, see bot/rsvp.py). Run it on two cores with ``taskset -c 0,1 python bench/rsvp.py``.
 Latency is measured around each ``EventService.rsvp`` call, from the caller's side.
 """
 
@@ -100,8 +101,17 @@ def first_fit(parties: list[tuple[int, int]], capacity: int) -> list[int]:
     return going
 
 
+async def new_occurrence(service: EventService, capacity: int, max_guests: int) -> int:
+    """The next occurrence of a weekly series, posted ahead as the bot's loop posts it."""
+    await service.series.create(1, created_by=1, channel_id=1, title="Weekly class", start="2026-11-26 18:30",
+                                end="2h", pattern="weekly", count=10, capacity=capacity, max_guests=max_guests)
+    [first, *_] = await service.series.materialize()
+    assert first.series_id is not None and first.capacity == capacity
+    return first.id
+
+
 async def run_guest_rush(service: EventService, members: int, capacity: int) -> dict[str, float]:
-    event_id = await new_event(service, capacity, max_guests=2)
+    event_id = await new_occurrence(service, capacity, max_guests=2)
     parties = [(30_000 + u, (u * 7) % 3) for u in range(members)]  # 0, 1 or 2 guests, mixed
     latencies: list[float] = []
 
@@ -139,8 +149,9 @@ async def main() -> None:
         url, engine = args.database, "PostgreSQL (given URL)"
     else:
         url, engine = "", "SQLite file (WAL)"
-    print(f"machine: nproc={os.cpu_count()}, CPU={cpu_model()}, Python {platform.python_version()}, "
-          f"{engine}, capacity {args.capacity}")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"machine: nproc={os.cpu_count()}, CPUs this process may use={cpus}, CPU={cpu_model()}, "
+          f"Python {platform.python_version()}, {engine}, capacity {args.capacity}")
     print(f"{'scenario':<24}{'RSVPs':>8}{'RSVPs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
     try:
         rows = await bench(url, args)

@@ -96,7 +96,7 @@ async def run_bot(settings: Settings) -> int:
         print(f"jetbot: the knowledge base has {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 1
+        return 2  # like a settings error: starting again cannot fix it, so a service manager should not retry
     # Several processes may share a PostgreSQL database; a SQLite file belongs to one process.
     lock = DatabaseLock(settings.database_path) if settings.database_url is None else None
     try:
@@ -139,9 +139,10 @@ async def run_bot(settings: Settings) -> int:
 async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_errors: tuple[type[BaseException], ...]
                  ) -> int:
     loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, _request_stop, bot, sig)
+            loop.add_signal_handler(sig, _request_stop, bot, sig, stopping)
         except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
             pass
     assert settings.token is not None
@@ -151,11 +152,15 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
     except discord.LoginFailure:
         print("jetbot: Discord rejected the token. Reset it on the Bot page of your application and "
               "update DISCORD_TOKEN in .env.", file=sys.stderr)
-        return 1
+        return 2  # settings: retrying cannot help
     except discord.PrivilegedIntentsRequired:
-        print("jetbot: Discord refused an intent the bot asked for; see README > Intents.", file=sys.stderr)
-        return 1
+        print("jetbot: Discord refused an intent the bot asked for: leave the privileged intents off (README, "
+              "Setting up the Discord application).", file=sys.stderr)
+        return 2
     except (discord.GatewayNotFound, *network_errors) as exc:
+        if stopping.is_set():  # stopped while still connecting: closing the session ended the attempt
+            log.info("stopped before the connection to Discord was made")
+            return 0
         # Only at start: once connected, discord.py reconnects by itself with backoff.
         print(f"jetbot: cannot reach Discord ({type(exc).__name__}: {exc}). Check this server's network and DNS; "
               "the service manager will start it again.", file=sys.stderr)
@@ -167,7 +172,8 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
     return 0
 
 
-def _request_stop(bot: JetBot, sig: signal.Signals) -> None:
+def _request_stop(bot: JetBot, sig: signal.Signals, stopping: asyncio.Event) -> None:
+    stopping.set()
     log.info("received %s, stopping: finishing interactions in flight and background work", sig.name)
     asyncio.get_running_loop().create_task(bot.close())
 

@@ -22,7 +22,6 @@ from discord.ext import commands
 
 from bot import tasks
 from bot.errors import UserError
-from bot.ops.sync_state import CommandSyncState
 from bot.storage import is_disk_full
 from bot.web import WebServer, start_web
 
@@ -249,7 +248,7 @@ class JetBot(commands.Bot):
             **client_options,
         )
         self.services = services
-        self.command_sync = CommandSyncState(services.db)
+        self.command_sync = services.command_sync
         self.sync_commands = sync_commands
         self.cog_names = cogs if cogs is not None else discover_cogs()
         self.synced_this_start = False

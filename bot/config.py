@@ -86,10 +86,11 @@ def shard_settings(ids_raw: str | None, count_raw: str | None) -> dict[str, Any]
         count = int(count_text)
         ids = tuple(sorted({int(x) for x in ids_text.split(",") if x.strip()}))
     except ValueError:
-        raise ConfigError(f"shard ids must be numbers separated by commas and the count a number, got "
-                          f"{ids_text!r} and {count_text!r}") from None
+        raise ConfigError(f"JETBOT_SHARD_IDS (--shard-ids) must be numbers separated by commas and "
+                          f"JETBOT_SHARD_COUNT (--shard-count) a number, got {ids_text!r} and {count_text!r}") from None
     if count < 1 or not ids or any(not 0 <= i < count for i in ids):
-        raise ConfigError(f"shard ids must be between 0 and {count - 1} (the shard count is {count}), got {ids_text}")
+        raise ConfigError(f"JETBOT_SHARD_IDS (--shard-ids) must be between 0 and {count - 1} (JETBOT_SHARD_COUNT is "
+                          f"{count}), got {ids_text}")
     return {"shard_ids": ids, "shard_count": count}
 
 

@@ -194,6 +194,10 @@ class EventService:
                    if s.active and series_occurrences(s, after=start - timedelta(seconds=1), before=end)}
         return CalendarWindow(tuple(events), {i: series[i] for i in sorted(wanted) if i in series})
 
+    async def calendar_revision(self, guild_id: int, start: datetime, end: datetime) -> str:
+        """Changes whenever anything ``calendar(guild_id, start, end)`` returns changes (a cheap check first)."""
+        return await self.db.events.revision(guild_id, start, end)
+
     # -- organisers -------------------------------------------------------------------------------
     async def create_event(self, guild_id: int, *, created_by: int | None, channel_id: int | None, title: str,
                            start: str, end: str, location: str = "", description: str = "",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import zoneinfo
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -73,6 +74,7 @@ class EventPage:
 class _Cached:
     key: str
     file: CalendarFile
+    quick: tuple[object, ...] = ()  # what the cheap check compares (see ``FeedService.calendar``)
 
 
 @dataclass
@@ -150,18 +152,55 @@ def _vtimezone(name: str, first_year: int, last_year: int) -> bytes:
     return component.to_ical()
 
 
-def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None = None) -> bytes:
-    """An RFC 5545 calendar of ``items``, times in ``tz_name`` (or the item's own zone)."""
-    zone = _tz(tz_name)
-    zones: dict[str, zoneinfo.ZoneInfo | None] = {}
+VEVENT_CACHE_MAX = 20_000  # serialised VEVENTs kept (about half a kilobyte each)
+_vevents: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
 
-    def local(dt: datetime, item_tz: str | None) -> datetime:
-        key = item_tz or tz_name
-        if key not in zones:
-            zones[key] = _tz(key)
-        z = zones[key]
+
+def _vevent(it: FeedItem, zone_name: str) -> bytes:
+    """One VEVENT serialised; cached by everything it is made of, so a change to one event of a server
+    re-serialises that event only (icalendar's serialiser is most of the cost of building a feed)."""
+    key = (it.uid, it.summary, it.start, it.end, it.sequence, it.stamp, it.last_modified, it.cancelled,
+           it.description, it.location, it.url, it.rrule, tuple(it.exdates), it.recurrence_id, zone_name)
+    hit = _vevents.get(key)
+    if hit is not None:
+        _vevents.move_to_end(key)
+        return hit
+    z = _tz(zone_name)
+
+    def local(dt: datetime) -> datetime:
         return dt.astimezone(z) if z is not None else dt.astimezone(UTC)
 
+    ev = icalendar.Event()
+    ev.add("uid", it.uid)
+    ev.add("dtstamp", it.stamp.astimezone(UTC))
+    ev.add("last-modified", it.last_modified.astimezone(UTC))
+    if it.recurrence_id is not None:
+        ev.add("recurrence-id", local(it.recurrence_id))
+    ev.add("dtstart", local(it.start))
+    ev.add("dtend", local(it.end))
+    ev.add("summary", it.summary)
+    if it.description:
+        ev.add("description", it.description)
+    if it.location:
+        ev.add("location", it.location)
+    if it.url:
+        ev.add("url", it.url)
+    if it.rrule:
+        ev.add("rrule", icalendar.vRecur.from_ical(it.rrule))
+    for ex in it.exdates:
+        ev.add("exdate", local(ex))
+    ev.add("sequence", it.sequence)
+    ev.add("status", "CANCELLED" if it.cancelled else "CONFIRMED")
+    ev.add("transp", "TRANSPARENT" if it.cancelled else "OPAQUE")
+    body: bytes = ev.to_ical()
+    _vevents[key] = body
+    if len(_vevents) > VEVENT_CACHE_MAX:
+        _vevents.popitem(last=False)
+    return body
+
+
+def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None = None) -> bytes:
+    """An RFC 5545 calendar of ``items``, times in ``tz_name`` (or the item's own zone)."""
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -169,47 +208,20 @@ def build_calendar(items: Sequence[FeedItem], *, tz_name: str, name: str | None 
     if name:
         cal.add("x-wr-calname", name[:CALENDAR_NAME_MAX])
         cal.add("name", name[:CALENDAR_NAME_MAX])
-    if zone is not None:
+    if _tz(tz_name) is not None:
         cal.add("x-wr-timezone", tz_name)
         # Apps refetch on their own schedule; this only suggests it (Apple, Outlook read it).
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
-
-    for it in items:
-        ev = icalendar.Event()
-        ev.add("uid", it.uid)
-        ev.add("dtstamp", it.stamp.astimezone(UTC))
-        ev.add("last-modified", it.last_modified.astimezone(UTC))
-        if it.recurrence_id is not None:
-            ev.add("recurrence-id", local(it.recurrence_id, it.tz))
-        ev.add("dtstart", local(it.start, it.tz))
-        ev.add("dtend", local(it.end, it.tz))
-        ev.add("summary", it.summary)
-        if it.description:
-            ev.add("description", it.description)
-        if it.location:
-            ev.add("location", it.location)
-        if it.url:
-            ev.add("url", it.url)
-        if it.rrule:
-            ev.add("rrule", icalendar.vRecur.from_ical(it.rrule))
-        for ex in it.exdates:
-            ev.add("exdate", local(ex, it.tz))
-        ev.add("sequence", it.sequence)
-        ev.add("status", "CANCELLED" if it.cancelled else "CONFIRMED")
-        ev.add("transp", "TRANSPARENT" if it.cancelled else "OPAQUE")
-        cal.add_component(ev)
-    body = cal.to_ical()
-    used = sorted(k for k, z in zones.items() if z is not None)
-    if not used:
-        return body
+    head, sep, tail = cal.to_ical().rpartition(b"END:VCALENDAR")
+    assert sep
+    zone_names = [it.tz or tz_name for it in items]
+    used = sorted({z for z in zone_names if _tz(z) is not None})
     years = [d.year for it in items for d in (it.start, it.end)] or [utcnow().year]
-    tz_block = b"".join(_vtimezone(key, min(years) - 1, max(years) + 6) for key in used)
     # The VTIMEZONEs go before the events that refer to them.
-    head, sep, rest = body.partition(b"BEGIN:VEVENT")
-    if not sep:
-        head, sep, rest = body.partition(b"END:VCALENDAR")
-    return head + tz_block + sep + rest
+    tz_block = b"".join(_vtimezone(key, min(years) - 1, max(years) + 6) for key in used)
+    events = b"".join(_vevent(it, z) for it, z in zip(items, zone_names, strict=True))
+    return head + tz_block + events + sep + tail
 
 
 def google_calendar_url(event: EventRow, tz: str, details_url: str | None) -> str:
@@ -372,12 +384,21 @@ class FeedService:
             ))
         return items
 
-    async def calendar(self, guild_id: int, *, name: str = "") -> CalendarFile:
+    async def calendar(self, guild_id: int, *, name: str = "", token: str | None = None) -> CalendarFile:
         """The server's feed. Its window starts at midnight UTC ``FEED_PAST`` ago, so the body stays the
-        same through a day unless something changes."""
+        same through a day unless something changes.
+
+        Most requests are polls with nothing changed: those are answered from the last body after one cheap
+        query (``calendar_revision``: no rows read) instead of reading every event. ``token`` (the one the
+        request came with) is part of that check, so a rotation made by another process is never missed."""
         since = _day_start(self.clock()) - FEED_PAST
-        window = await self.events.calendar(guild_id, since, since + FEED_AHEAD)
         tz = await self.events.timezone(guild_id)
+        revision = await self.events.calendar_revision(guild_id, since, since + FEED_AHEAD)
+        quick = (tz, name, self.public_url, since, token, revision)
+        cached = self._cache.get(guild_id)
+        if cached is not None and cached.quick == quick:
+            return cached.file
+        window = await self.events.calendar(guild_id, since, since + FEED_AHEAD)
         events = list(window.events)
         published = await self._publish(guild_id, events, tz)
         key = hashlib.sha256(repr((
@@ -385,8 +406,8 @@ class FeedService:
             [(e.id, e.sequence, published[e.id]) for e in events],
             [(sid, s.sequence, s.status, s.updated_at, s.rrule, s.exdates) for sid, s in window.series.items()],
         )).encode()).hexdigest()
-        cached = self._cache.get(guild_id)
         if cached is not None and cached.key == key:
+            self._cache[guild_id] = _Cached(key, cached.file, quick)
             return cached.file
         by_series: dict[int, list[EventRow]] = {}
         items: list[FeedItem] = []
@@ -402,7 +423,7 @@ class FeedService:
         stamps = [published[e.id].revised_at for e in events] + [e.updated_at for e in events]
         stamps += [s.updated_at for s in window.series.values()]
         file = CalendarFile(body, _etag(body), max([*stamps, since + FEED_PAST]))
-        self._cache[guild_id] = _Cached(key, file)
+        self._cache[guild_id] = _Cached(key, file, quick)
         return file
 
     async def calendar_for_token(self, token: str) -> CalendarFile | None:
@@ -411,7 +432,7 @@ class FeedService:
         if found is None:
             return None
         guild_id, name = found
-        return await self.calendar(guild_id, name=name)
+        return await self.calendar(guild_id, name=name, token=token)
 
     async def _by_slug(self, slug: str) -> tuple[EventRow, PublishedEvent, str] | None:
         rec = await self.repo.by_slug(slug)

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.events import EventService
 from bot.knowledge import KnowledgeService
 from bot.newsletter import NewsletterService
+from bot.ops.sync_state import CommandSyncState
 from bot.privacy import PrivacyService
 from bot.storage import Database
 
@@ -31,6 +32,7 @@ class Services:
     events: EventService
     newsletter: NewsletterService
     privacy: PrivacyService
+    command_sync: CommandSyncState
     clock: Clock
 
 
@@ -53,5 +55,6 @@ def build_services(settings: Settings, db: Database, knowledge: KnowledgeService
         events=events,
         newsletter=newsletter,
         privacy=privacy,
+        command_sync=CommandSyncState(db),
         clock=clock,
     )

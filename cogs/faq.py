@@ -65,7 +65,7 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         return cls(match["entry_id"], label or "Show this answer", key)
 
     @guarded
-    async def callback(self, interaction: discord.Interaction) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         services = services_of(interaction)
         guild_id = interaction.guild_id
         if guild_id is not None:
@@ -130,7 +130,7 @@ class FaqCog(commands.Cog):
     @app_commands.command(name="ask", description="Ask about JET, JETAA, CLAIR — or this chapter")
     @app_commands.describe(question="Your question, e.g. what does a CIR do?",
                            private="Only you see the answer (default: everyone in the channel)")
-    async def ask(self, interaction: discord.Interaction,
+    async def ask(self, interaction: discord.Interaction[JetBot],
                   question: app_commands.Range[str, 1, MAX_QUESTION_LENGTH], private: bool = False) -> None:
         result = await self.services.ask.ask(interaction.guild_id, question)
         name = interaction.guild.name if interaction.guild else None
@@ -141,7 +141,8 @@ class FaqCog(commands.Cog):
             await interaction.response.send_message(allowed_mentions=NO_MENTIONS, **kwargs)
 
     @ask.autocomplete("question")
-    async def ask_autocomplete(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def ask_autocomplete(self, interaction: discord.Interaction[JetBot], current: str
+                               ) -> list[app_commands.Choice[str]]:
         guild_id = interaction.guild_id
         if guild_id is not None:
             await self.services.chapter_kb.ensure(guild_id)

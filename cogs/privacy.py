@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -41,11 +42,11 @@ class ConfirmErase(JetView):
         self.owner_id = owner_id
         self.bot = bot
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         return interaction.user.id == self.owner_id
 
     @discord.ui.button(label="Delete my data", style=discord.ButtonStyle.danger)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def confirm(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         report = await self.privacy.erase_member(guild_id_of(interaction), interaction.user.id)
         self.stop()
         await interaction.response.edit_message(content=erasure_text(report), view=None)
@@ -53,7 +54,7 @@ class ConfirmErase(JetView):
             announce_promotions(self.bot, guild_id_of(interaction), report)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]) -> None:
         self.stop()
         await interaction.response.edit_message(content="Cancelled: nothing was deleted.", view=None)
 
@@ -67,7 +68,7 @@ class PrivacyCog(commands.Cog):
         self.service = bot.services.privacy
 
     @privacy.command(name="export", description="Get everything jetbot stores about you in this server, as a file")
-    async def export(self, interaction: discord.Interaction) -> None:
+    async def export(self, interaction: discord.Interaction[JetBot]) -> None:
         data = await self.service.export_file(guild_id_of(interaction), interaction.user.id)
         await send_ephemeral(
             interaction,
@@ -76,7 +77,7 @@ class PrivacyCog(commands.Cog):
         )
 
     @privacy.command(name="delete", description="Erase everything jetbot stores about you in this server")
-    async def delete(self, interaction: discord.Interaction) -> None:
+    async def delete(self, interaction: discord.Interaction[JetBot]) -> None:
         view = ConfirmErase(self.service, interaction.user.id, self.bot)
         await send_ephemeral(interaction, DELETE_WARNING, view=view)
 

@@ -26,6 +26,18 @@ from bot.knowledge import attributes
         ("what questions do they ask at the interview?", "MOFA runs the interviews.", "the questions asked"),
         ("what sports do SEAs coach?", "SEAs coach athletes and run sports projects.", "which sports"),
         ("which sport does she coach?", "She coaches judo.", None),
+        ("how many days is the orientation?", "MOFA runs it before departure.", "how long it lasts"),
+        ("what's the email for JLGC New York?", "It serves the US and Canada.", "an email address"),
+        ("what's their email address?", "Write to mailbox@jlgc.org.uk.", None),
+        ("what's the address of Japan House London?", "A feedback session was held there.", "a street address"),
+        ("where is the office, what's the address?", "The office is at 15 Whitehall.", None),
+        ("how many people attended the exchange?", "Officials visited councils and schools.", "how many took part"),
+        ("how many people attended the debrief?", "It was attended by over 50 people.", None),
+        ("how many JETs does Germany send each year?", "Around 289 Germans have taken part.", "a yearly figure"),
+        ("how many tours are run each year?", "One tour is held every year.", None),
+        ("ALTは何時間働くの？", "ALTs work in schools.", "working hours"),
+        ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
+        ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

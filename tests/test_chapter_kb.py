@@ -279,6 +279,38 @@ async def test_a_bad_upload_changes_nothing_and_says_where(service: ChapterKnowl
     assert [r.entry_id for r in await service.entries(G1)] == ["pub-night"]
 
 
+async def test_an_upload_gets_the_loaders_and_the_chapters_problems_together(service: ChapterKnowledge) -> None:
+    data = textwrap.dedent("""\
+        entries:
+          - id: Bad Id
+            title: Pub night
+            category: chapter
+            answer: Fridays, tell @here
+            questions: ["when is pub night?"]
+            aliases: [pub]
+            source: us
+          - id: clair
+            title: Pub night
+            category: chapter
+            answer: ''
+            questions: ["q?"]
+            aliases: [<@&123>]
+            source: us
+        """).encode()
+    with pytest.raises(ImportProblems) as caught:
+        await service.import_yaml(G1, ORG, data, "faq.yaml", replace_all=False)
+    lines = [int(p.split(":")[1]) for p in caught.value.problems]
+    assert lines == sorted(lines)  # in file order, as an editor lists them
+    text = "\n".join(caught.value.problems)
+    for expected in ("faq.yaml:2: entry 'Bad Id': id must be lower-case", "faq.yaml:5: entry 'Bad Id': 'answer' "
+                     "tries to mention", "faq.yaml:9: entry 'clair': this id is used by the shared knowledge base",
+                     "faq.yaml:10: entry 'clair': title 'Pub night' is already used by entry 'Bad Id'",
+                     "faq.yaml:14: entry 'clair': 'aliases' tries to mention"):
+        assert expected in text, text
+    assert "faq.yaml:12:" in text  # the loader's: the empty answer
+    assert await service.entries(G1) == []
+
+
 async def test_an_upload_with_a_ping_reports_its_line() -> None:
     data = SHARED_YAML.replace("cir-role", "ours").replace("international exchange.", "exchange <@&99>.").encode()
     entries = validate_yaml(data, "x.yaml")  # the loader's rules pass...

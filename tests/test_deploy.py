@@ -10,6 +10,7 @@ fake Discord, with a temporary folder standing in for the volume or the state di
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shlex
@@ -304,7 +305,8 @@ async def test_the_image_command_health_check_and_stop_signal_work_in_a_plain_ve
         env.update({k: str(v) for k, v in compose()["services"]["jetbot"]["environment"].items()})
         env["JETBOT_DB"] = env["JETBOT_DB"].replace(workdir, str(volume))
         env.update(JETBOT_WEB_PORT=port, DISCORD_TOKEN=fake.token, DISCORD_APPLICATION_ID=str(fake.application_id),
-                   JETBOT_KNOWLEDGE=str(SMALL))  # as with a knowledge folder mounted at /knowledge
+                   JETBOT_KNOWLEDGE=str(SMALL),  # as with a knowledge folder mounted at /knowledge
+                   JETBOT_LOG_FORMAT="json")  # for a log collector reading `docker logs`
         command = exec_form(docker_values("CMD")[-1])
         grace = seconds(compose()["services"]["jetbot"]["stop_grace_period"])
         code, output, [(health_code, health)] = await serve_then_stop(fake, command, volume, env, [], grace,
@@ -312,6 +314,9 @@ async def test_the_image_command_health_check_and_stop_signal_work_in_a_plain_ve
         assert health_code == 0 and health.startswith("200 ") and '"gateway_connected": true' in health, health
         assert code == 0, output
         assert "Traceback" not in output and fake.token not in output
+        records = [json.loads(line) for line in output.splitlines()]  # every line is one JSON object
+        assert {"time", "level", "logger", "message"} <= set(records[0])
+        assert any(r["message"] == "stopped; database closed" for r in records)
         assert (volume / "jetbot.sqlite3").is_file()  # the database is in the volume
         after_code, after = await run(healthcheck_cmd(), volume, env)  # nothing answers once it stopped
         assert after_code == 1 and "not answering" in after

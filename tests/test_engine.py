@@ -297,6 +297,9 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
         # the asking clause's "their" points at the topic the context names; "professor" is chatter
         ("Not sure if this is the right channel, sorry! My professor keeps mentioning MEXT when I talk about "
          "JET. what is their role exactly?", "mext-role"),
+        # the context's topic words are those of the knowledge base's names ("trip" -> the study tour)
+        ("so my cousin is a council officer in Leeds and got asked to join some Japan trip run by the JLGC. "
+         "what's that about??", "japan-study-tour"),
         ("hey hey, random q but my grandma asked me what CLAIR even is when I told her I'm applying, and I "
          "honestly couldn't explain it lol. help?", "clair"),
         # a figure the asker quotes is a claim to check, not an unknown topic
@@ -468,6 +471,8 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
         ("which ministry foots the bill for the JET programme?", "mic-jet-role"),  # thesaurus: foots the bill -> fund
         ("the CIR gig, what is it", "cir-role"),  # gig -> role
         ("is there any JET job that isn't teaching english in a school?", "jet-positions"),  # "that isn't X"
+        ("which ministry decides who gets picked for JET?", "mofa-role"),  # "which ministry": a ministry entry
+        ("does CLAIR only do JET?", "clair-activities"),  # "only do X" asks what else
     ],
 )
 def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: str, entry_id: str) -> None:
@@ -514,6 +519,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("when is the 2031 Japan Study Tour?", "japan-study-tour", "2031"),
         ("how many people live in Tsu City?", "jst-2020", "population"),
         ("when is the next U20 summit?", "u20-mayors-summit", "next"),
+        ("JETの面接ではどんな質問がされますか？", "jet-applying", "questions asked"),  # asked in Japanese
+        ("what's the email for JLGC New York?", "jlgc-new-york", "email"),
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -572,6 +579,12 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("JETの募集と選考ってどこがやってるの？", "jet-applying"),  # 募集 (recruit) and 選考 (select)
         ("CLAIRの海外事務所はいくつ？", "clair-offices"),  # a compound split into overseas + office
         ("CLAIR fellowshipって何日間？", "clair-fellowship"),  # mixed, 何日間 asks how long
+        ("JLGCのオンラインセミナーは英語？", "jlgc-online-seminars"),  # katakana loanword: online
+        ("2020年のスタディツアーの参加者は何人？", "jst-2020"),  # スタディ = study; 年 after a number is no topic
+        ("CIRの仕事って翻訳だけ？", "cir-role"),  # 翻訳 = translate
+        ("クレアって何の略？", "clair"),  # 略 (abbreviation) asks what CLAIR is
+        ("ALTのベストプラクティス集はどこで読める？", "mic-alt-case-studies"),  # katakana + 集, every part known
+        ("U20東京市長サミットはいつ開催されましたか", "u20-mayors-summit"),  # polite form, 開催 (held)
         ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
         ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
@@ -595,7 +608,15 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "JLGCニューヨークの所長は誰？",  # the same in Japanese
                                       "who is the director general of JLGC Sydney?",  # a name no entry knows
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
-                                      "hey what's up everyone"])
+                                      "how many sister cities does Nagasaki have?",  # named next to a year only
+                                      "how many JETAA members are in Canada?",  # Canada not next to a count
+                                      # "JETAA New York" is one name; JLGC New York says its words apart
+                                      "when was the JETAA New York chapter founded?",
+                                      # a clause with no topic does not borrow a stray word of the chatter
+                                      "ugh I've been googling for an hour. who actually runs the JET programme "
+                                      "day to day? CLAIR? a ministry? all of them??",
+                                      "hey what's up everyone",
+                                      "who made you?"])  # one word a bot entry happens to use, not its name
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

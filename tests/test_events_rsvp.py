@@ -50,6 +50,19 @@ async def test_500_clicks_with_guests_end_exactly_at_capacity_in_click_order(ser
     assert [r.status for r in results].count("going") == len(expected)
 
 
+async def test_500_clicks_with_guests_on_a_series_occurrence_end_exactly_at_capacity(service: EventService) -> None:
+    await service.series.create(G1, created_by=9, channel_id=500, title="Weekly class", start="2026-11-26 18:30",
+                                end="2h", pattern="weekly", count=10, capacity=50, max_guests=2)
+    [occurrence, *_] = await service.series.materialize()
+    parties = [(20_000 + i, (i * 5) % 3) for i in range(500)]
+    await asyncio.gather(*(service.rsvp(G1, occurrence.id, u, "going", guests=g) for u, g in parties))
+    att = await service.attendees(G1, occurrence.id)
+    expected = first_fit(parties, 50)
+    assert (await service.summary(G1, occurrence.id)).taken == 50
+    assert [r.user_id for r in att.going] == expected  # click order, parties that fit whole
+    assert [r.user_id for r in att.waitlist] == [u for u, _ in parties if u not in expected]
+
+
 async def test_a_party_that_does_not_fit_waits_whole_and_the_first_that_fits_moves_up(service: EventService) -> None:
     event_id = await make(service, capacity=4, max_guests=3)
     await service.rsvp(G1, event_id, 1, "going", guests=1)  # 2 places

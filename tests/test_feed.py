@@ -238,3 +238,52 @@ def test_recurrence_expands_to_the_same_local_times_in_both_libraries(
     # The wall-clock time never moves, whatever the season.
     assert {(d.astimezone(zone).hour, d.astimezone(zone).minute) for d in a} == {(first.hour, first.minute)}
     assert len({d.astimezone(UTC).hour for d in a}) == 2  # ...so the UTC hour does, across the changes
+
+
+async def test_an_unchanged_poll_is_cheap_but_every_kind_of_change_shows(services: Services, feed: FeedService,
+                                                                         clock: FakeClock) -> None:
+    """The cheap "anything changed?" check must never hide a change, whichever way it was made."""
+    events = services.events
+    quiz = await make_event(services, "Quiz", "2026-12-10 19:00")
+    picnic = await make_event(services, "Picnic", "2026-12-12 12:00")
+    series = await events.series.create(GUILD, created_by=1, channel_id=5, title="Class", start="2026-11-26 18:00",
+                                        end="1h", pattern="weekly", count=10)
+    [first, second] = await events.series.materialize()
+    token = await feed.token(GUILD, "Chapter")
+    seen: list[bytes] = []
+
+    async def body() -> bytes:
+        got = await feed.calendar_for_token(token)
+        assert got is not None
+        seen.append(got.body)
+        return got.body
+
+    await body()
+    assert await body() == seen[0]  # nothing changed: the same bytes (and ETag)
+    # Each change below touches a different column or table; each must show in the next poll.
+    changes = [
+        lambda: events.edit_event(GUILD, quiz, location="Upstairs"),  # fields, sequence and updated_at
+        lambda: events.cancel_event(GUILD, picnic),  # status
+        lambda: events.series.skip(GUILD, series.id, on="2026-12-17"),  # an EXDATE on the series
+        lambda: events.series.edit_following(GUILD, second.id, title="Class (new room)", start="2026-12-03 18:00",
+                                             end="1h", location="Room 2", description=""),  # moved to a new series
+        lambda: services.db.settings.set_timezone(GUILD, "Asia/Tokyo"),  # the chapter's zone
+        lambda: events.discard_event(GUILD, quiz),  # an event gone
+    ]
+    for change in changes:
+        await change()
+        assert await body() != seen[-2], f"not shown: {change}"
+    clock.advance(days=1)  # the window moved on: whatever is answered equals a feed built from scratch
+    fresh = FeedService(services.db, services.events, public_url=PUBLIC, clock=services.clock)
+    assert await body() == (await fresh.calendar(GUILD, name="Chapter")).body
+
+    # Another process rotates the feed: this one must not answer the new token with the old page links.
+    other = FeedService(services.db, services.events, public_url=PUBLIC, clock=services.clock)
+    new_url = await other.rotate(GUILD)
+    new_token = new_url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert await feed.calendar_for_token(token) is None
+    rotated = await feed.calendar_for_token(new_token)
+    assert rotated is not None and rotated.body != seen[-1]
+    old_slugs = {line for line in seen[-1].split(b"\r\n") if line.startswith(b"URL:")}
+    assert old_slugs and not old_slugs & set(rotated.body.split(b"\r\n"))
+    assert first.series_id == series.id

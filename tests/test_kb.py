@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.knowledge import KnowledgeService
 from bot.services import build_services
 from bot.storage import Database
-from cogs._kb_views import ChoiceButton, EntryModal, VoteButton
+from cogs._kb_views import ChoiceButton, EntryModal, UnansweredAttach, UnansweredButton, UnansweredPick, VoteButton
 from cogs.faq import FaqCog, SuggestionButton
 from cogs.kb import KbCog
 from tests.helpers import make_interaction, make_member, sent_kwargs
@@ -193,7 +193,25 @@ async def test_votes_and_stats(cog: KbCog, bot: MagicMock) -> None:
 
 
 async def test_custom_ids_round_trip_and_fit() -> None:
-    for item in (VoteButton("a-b", True), ChoiceButton(123, False), SuggestionButton("cir-role", "CIR", 77)):
+    for item in (VoteButton("a-b", True), ChoiceButton(123, False), SuggestionButton("cir-role", "CIR", 77),
+                 UnansweredPick([]), UnansweredAttach(10**17, propose=True), UnansweredButton(10**17, "dismiss")):
         match = type(item).__discord_ui_compiled_template__.fullmatch(item.custom_id)  # type: ignore[attr-defined]
         assert match is not None and len(item.custom_id) <= 100
     assert SuggestionButton("x" * 80, "X", 10**17).question_key is None  # would not fit: the id stays valid
+
+
+async def test_an_entry_started_from_a_missed_question_takes_it_off_the_list(cog: KbCog, bot: MagicMock) -> None:
+    faq = FaqCog(bot)
+    await faq.ask.callback(faq, make_interaction(bot), question="where is the pub quiz?")
+    [choice] = await cog.missed(make_interaction(bot, user=organiser()), "quiz")
+    opened = make_interaction(bot, user=organiser())
+    await cog.add.callback(cog, opened, question=choice.value)
+    modal = opened.response.send_modal.await_args.args[0]
+    assert modal.questions_input.default == "where is the pub quiz?"
+    fill(modal, "Pub quiz", "At the Crown, last Thursday of the month.", modal.questions_input.default)
+    await modal.on_submit(make_interaction(bot, user=organiser()))
+    assert await bot.services.chapter_kb.unanswered(1) == []
+    member = make_interaction(bot, user=make_member())
+    await UnansweredButton(int(choice.value), "new").callback(member)  # a member replaying the button
+    assert "only organisers" in sent_kwargs(member)["content"]
+    member.response.send_modal.assert_not_awaited()

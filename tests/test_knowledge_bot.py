@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
 from bot.__main__ import build_parser
-from bot.knowledge import load_knowledge
+from bot.knowledge import AnswerEngine, load_knowledge
 
 BOT_YAML = Path(__file__).resolve().parents[1] / "knowledge" / "bot.yaml"
 # Paths of the bot's own web server, written like commands in the hosting answers.
@@ -155,3 +156,65 @@ def test_the_checks_catch_a_renamed_command(slash: dict[str, set[str]]) -> None:
     assert [m.group(1) or m.group(2) for m in OPTION.finditer(span)] == ["capacity"]
     assert LONE_OPTION.match("came: False") and not LONE_OPTION.match("Europe/London")
     assert "kb check" in cli_commands() and "backup" in cli_commands()
+
+
+# tests/data/bot_usage_dev.yaml: members' and organisers' questions about using the bot, written from the
+# README before the entries were scored on it (then tuned on). Measured when written: 25.0% in scope
+# answered and 92.9% declined with the earlier bot.yaml; 100% / 100% after. The bars sit under that so a
+# change to the entries or the engine that loses bot questions shows here.
+BOT_DEV = Path(__file__).resolve().parent / "data" / "bot_usage_dev.yaml"
+BOT_DEV_MIN_ANSWERED = 0.9
+BOT_DEV_MIN_DECLINED = 0.9
+
+
+def meets(answer: str, need: list[list[str]]) -> bool:
+    """As ../shared/eval/score.py: every group has an alternative said at the start of a word (any case)."""
+    return all(any(re.search(r"(?<![a-z0-9])" + re.escape(alt.lower()), answer.lower()) for alt in group)
+               for group in need)
+
+
+def test_bot_usage_questions_are_answered_and_near_misses_declined() -> None:
+    engine = AnswerEngine(load_knowledge(BOT_YAML.parent))
+    items = yaml.safe_load(BOT_DEV.read_text(encoding="utf-8"))
+    answered, declined, misses = [], [], []
+    for item in items:
+        reply = engine.answer(item["q"])
+        if item.get("oos"):
+            ok = not reply.matched or (bool(item.get("either")) and meets(reply.text, item["need"]))
+            declined.append(ok)
+        else:
+            ok = reply.matched and meets(reply.text, item["need"])
+            answered.append(ok)
+        if not ok:
+            misses.append(f"{item['q']!r} -> {reply.entry.id if reply.matched and reply.entry else 'declined'}")
+    assert len(answered) >= 50 and len(declined) >= 10
+    assert sum(answered) / len(answered) >= BOT_DEV_MIN_ANSWERED, "\n".join(misses)
+    assert sum(declined) / len(declined) >= BOT_DEV_MIN_DECLINED, "\n".join(misses)
+
+
+@pytest.fixture(scope="module")
+def shipped_engine() -> AnswerEngine:
+    return AnswerEngine(load_knowledge(BOT_YAML.parent))
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [
+    # Members' and organisers' own words (the answer engine issue quotes the first four).
+    ("can I cap the number of people for an event?", "bot-event-capacity"),
+    ("how do I get the event into my google calendar?", "bot-calendar"),
+    ("I signed up for the newsletter by mistake, undo pls", "bot-newsletter"),
+    ("can I just @ you instead of typing /ask?", "bot-ask"),
+    # A member's own email address is answered by the command that shows or changes it: the reply
+    # is not a contact address the documents lack.
+    ("which email address am I signed up with?", "bot-newsletter"),
+    ("can I change the email I gave for the newsletter?", "bot-newsletter"),
+    ("how do I make a weekly event", "bot-series"),
+    ("how do I check in at the event", "bot-checkin"),
+    ("how do I subscribe to the chapter's calendar in outlook", "bot-calendar-feed"),
+    ("イベントの定員って設定できる？", "bot-event-capacity"),
+    ("ニュースレターの登録を解除したい", "bot-newsletter"),
+    ("毎週のイベントを繰り返しで作るには？", "bot-series"),
+])
+def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, question: str, entry_id: str) -> None:
+    answer = shipped_engine.answer(question)
+    assert answer.matched, (answer.reason, [s.entry_id for s in answer.suggestions])
+    assert answer.entry is not None and answer.entry.id == entry_id

@@ -223,3 +223,50 @@ def test_health_reports_the_answer_of_healthz_and_its_exit_code(tmp_path: Path) 
     assert down.returncode == 1 and "is not answering" in down.stderr
     for result in (sick, off, down):
         no_traceback(result)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_while_still_connecting_is_a_clean_exit(tmp_path: Path, sig: signal.Signals) -> None:
+    with socket.socket() as server:  # "Discord" accepts the connection and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        env = clean_env(DISCORD_TOKEN=TOKEN, JETBOT_DB="db.sqlite3", JETBOT_KNOWLEDGE=str(SMALL),
+                        JETBOT_DISCORD_API_BASE=f"http://127.0.0.1:{server.getsockname()[1]}/api/v10")
+        proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            server.settimeout(60)
+            waiting, _ = server.accept()  # the bot is logging in now
+            with waiting:
+                proc.send_signal(sig)
+                out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopped before the connection to Discord was made" in out and "database closed" in out
+    assert "cannot reach Discord" not in err and "Traceback" not in out + err
+
+
+def test_broken_pipe_after_answers_is_silent(tmp_path: Path) -> None:
+    questions = tmp_path / "questions.txt"
+    questions.write_text("what does a CIR do\n" * 200)
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "ask", "--batch", str(questions), "--knowledge", str(SMALL)],
+                            cwd=tmp_path, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline().startswith(b"{")  # like `| head -1`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+def test_a_broken_knowledge_base_stops_the_start_with_its_problems_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "kb").mkdir()
+    (tmp_path / "kb" / "x.yaml").write_text("entries:\n  - id: Not Kebab\n")
+    result = jetbot("run", "--knowledge", "kb", cwd=tmp_path, env=clean_env(DISCORD_TOKEN=TOKEN))
+    assert result.returncode == 2  # deploy/jetbot.service does not retry exit 2 (RestartPreventExitStatus)
+    assert result.stderr.startswith("jetbot: the knowledge base has") and "x.yaml" in result.stderr
+    no_traceback(result)
+    assert not (tmp_path / "data").exists()  # nothing was opened

@@ -15,6 +15,11 @@ def test_placeholders_are_numbered_outside_literals_and_comments() -> None:
                                 "AND c = $3")
 
 
+def test_group_concat_becomes_string_agg() -> None:
+    assert to_postgres("SELECT group_concat(x, ',') FROM (SELECT 'a' AS x) AS t") == (
+        "SELECT string_agg(x, ',') FROM (SELECT 'a' AS x) AS t")
+
+
 def test_insert_or_ignore_becomes_on_conflict_do_nothing() -> None:
     assert (to_postgres("INSERT OR IGNORE INTO x (a) VALUES (?)")
             == "INSERT INTO x (a) VALUES ($1) ON CONFLICT DO NOTHING")

@@ -24,6 +24,17 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("the CIR gig", "the CIR role"),
         ("JST debrief", "JST feedback"),
         ("wat is a CIR", "what is a CIR"),
+        ("who does the JLGC answer to", "who does the JLGC report to"),
+        ("CLAIR staff loaned from councils", "CLAIR staff seconded from councils"),
+        ("one of the biggest exchange programmes", "one of the largest exchange programmes"),
+        ("how many people have been through JET", "how many people have participated in JET"),
+        ("what was CLAIR prioritising", "what was CLAIR focusing"),
+        ("is there an orientation before we fly out", "is there an orientation before we depart"),
+        ("study tour length", "study tour, how long"),
+        ("who bankrolls the alumni groups", "who funds the alumni chapters"),
+        ("what's the point of JET", "what is the purpose of JET"),
+        ("events for people who've just come home", "events for people, returnees"),
+        ("how big is JETAA membership-wise", "how many JETAA members"),
     ],
 )
 def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:

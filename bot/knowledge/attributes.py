@@ -49,6 +49,48 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a deadline",
     ),
     Attribute(
+        "email",
+        re.compile(r"\b(?:e-?mail|email address|e-mail address)\b|メール", _I),
+        re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
+        frozenset({"email", "mail", "address"}),
+        "an email address",
+    ),
+    Attribute(
+        "address",
+        # "What's the address of Japan House London?" asks for a street address, not a description.
+        re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
+                   r"|住所", _I),
+        re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
+                   r"Whitehall)\b|\bpostcode\b|住所"),
+        frozenset({"address", "street", "postal", "postcod", "zip", "code"}),
+        "a street address",
+    ),
+    Attribute(
+        "attendance",
+        # "How many people attended X?" needs a count of people in the answer.
+        re.compile(r"\bhow many (?:people|participants|delegates|guests|visitors|officials)\b.*\b(?:attend|went|came|"
+                   r"joined|took part|turned up|participated|were there)", _I),
+        re.compile(r"\b(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?)\s+"
+                   r"(?:\w+\s+)?(?:people|participants|delegates|guests|visitors|attendees|members|officials)\b", _I),
+        frozenset({"peopl", "participant", "delegat", "guest", "visitor", "attend"}),
+        "how many took part",
+    ),
+    Attribute(
+        "per year",
+        # "How many JETs does Germany send each year?" asks for a yearly figure, not a total.
+        re.compile(r"^(?=.*\b(?:how many|how much)\b).*\b(?:(?:each|every|per|a) year|annually|yearly)\b", _I),
+        re.compile(r"\b(?:(?:each|every|per|a) year|annual(?:ly)?|yearly)\b|毎年|年間", _I),
+        frozenset({"year", "annual", "yearly", "each", "every"}),
+        "a yearly figure",
+    ),
+    Attribute(
+        "hours",
+        re.compile(r"\bhow many hours\b|何時間", _I),
+        re.compile(r"\bhours?\b|時間", _I),
+        frozenset({"hour", "duration"}),
+        "working hours",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
@@ -59,7 +101,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "questions asked",
         # "What questions do they ask at the JET interview?" asks for the questions themselves.
-        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b", _I),
+        re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b"
+                   r"|どんな質問|何を(?:聞|質問)", _I),
         re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
         frozenset(),
         "the questions asked",
@@ -72,6 +115,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
         frozenset(),
         "which sports",
+    ),
+    Attribute(
+        "duration",
+        # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
+        # has it been running" is answered by a year, so it is not asked this way.)
+        re.compile(r"\bhow long (?:is|are|does|do|will|would|did|was|were)\b|\bhow many (?:days|weeks|months)\b"
+                   r"|何日間|何週間|何ヶ月|何か月", _I),
+        re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|about|around)[\s-]+"
+                   r"(?:days?|weeks?|months?|years?)\b|\bweek-long\b|\bweeklong\b|日間|年間", _I),
+        frozenset(),
+        "how long it lasts",
     ),
     Attribute(
         "population",

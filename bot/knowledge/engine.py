@@ -12,7 +12,8 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
 2. **Resolving** (``_resolve``). Each token is looked up in the vocabulary of the entries' titles,
    aliases and example questions. An unknown token is tried as another ending of a known word
    ("recruitment" ~ "recruit"); then, only if it is not an English word (the frequency list in
-   ``spelling``), as a typo of a known word (rapidfuzz over the vocabulary, bucketed by length),
+   ``spelling``), as the nearest English word when that is a known word ("sponser" -> sponsor ->
+   fund), as a typo of a known word (rapidfuzz over the vocabulary, bucketed by length),
    as a misspelt question word ("whta", "teh": dropped), or as two known words run together
    ("newyork"). An English word is never "corrected" into a knowledge-base word. Tokens that stay
    unknown still count: they are the part of the question the knowledge base knows nothing about.
@@ -26,15 +27,20 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
    weak evidence: indexed as strong evidence, it made out-of-scope questions look covered). A known
    word the entry lacks counts half against it (a paraphrase), fully when it is unknown, a typo
    correction that does not help this entry, or a question type the entry never answers
-   (``INTENT_TOKENS``: "how many", "how long", "when did it begin"). "sea", "mic", "alt" in lower case
-   count only with other support ("the sea of Japan" is not about the SEA role).
+   (``INTENT_TOKENS``: "how many", "how long", "when did it begin"), the kind of thing a "which X"
+   question asks for, or a name of something else; a name of several words counts only where the
+   entry says it together ("JETAA New York" is not JLGC New York). An unknown word written as a name
+   ("JLGC Sydney") weighs double. "sea", "mic", "alt" in lower case count only with other support
+   ("the sea of Japan" is not about the SEA role).
 5. **Deciding** (``decide``): one function returns why a question is declined, or None to answer:
    ``low_coverage``, ``unknown_words`` (most of the question is words the knowledge base does not
    know), ``unanchored`` (only words shared by many entries, and no alias in full), ``near_tie``,
    ``identity`` ("who is the X" to an entry that never says who anyone is). Then
    ``missing_attribute``: the question asks for a cost, a phone number, a deadline, a date or a year
    the entry's answer does not give; the reply says so and shows the entry as ``related``.
-6. A chatty message is split into clauses; small-talk clauses are left out first (``answer``).
+6. A chatty message is split into clauses; small-talk clauses are left out first, then the asking
+   clauses decide, then they are read with the context's topic words ("MEXT ... what is their role?")
+   (``answer``, ``_from_clauses``).
 
 Scores are on 0-100 and consistent with the decision: an answered question scores at least
 ``MIN_SCORE``; a declined one is shown below it (``DECLINED_MAX``).
@@ -78,6 +84,8 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# A figure is for a place when the place is at most this many words from it ("7 in Canada").
+FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
 UNKNOWN_NAME_W = 2.0
 MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
@@ -160,6 +168,7 @@ class _Query:
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
     # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
     names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
+    heads: frozenset[str] = frozenset()  # "which ministry": the kind of thing asked for
     unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
 
@@ -244,9 +253,8 @@ class AnswerEngine:
                 df[tok] += 1
         # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
         self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
-        self._figure_sentences: list[list[frozenset[str]]] = [
-            [frozenset(tokens(s)) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)]
-            for e in self.entries]
+        self._figure_sentences: list[list[list[str]]] = [
+            [tokens(s) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)] for e in self.entries]
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -283,6 +291,15 @@ class AnswerEngine:
                 self._cjk_vocab[tok[:2]].append(tok)
         self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
+        self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
+        self._index_of = {e.id: i for i, e in enumerate(self.entries)}
+        self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
+        # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
+        self._token_lines: list[list[list[str]]] = [
+            [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
+             if (toks := tokens(text))]
+            for e in self.entries]
+        self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
             (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
@@ -362,6 +379,9 @@ class AnswerEngine:
             for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
                 if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
                     best = cand
+        if best and _KATAKANA.fullmatch(tok) and len(best) * 3 < len(tok) * 2:
+            # A katakana word is one loanword: "イン" inside "オンライン" (online) is no match.
+            best = None
         return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
 
     def _english_typo(self, tok: str, raw: str) -> _Resolved | None:
@@ -455,32 +475,40 @@ class AnswerEngine:
             if picked is not None:
                 return picked
         full = self._answer(question)
-        if full.matched:
+        if full.matched or not asking or full.reason == Reason.MISSING_ATTRIBUTE:
             return full
-        # Too mixed as a whole, with context that names another topic ("what is the JLGC? saw it in a
-        # newsletter"): the asking clauses decide after all, if they agree.
-        if asking and not tried and full.reason != Reason.MISSING_ATTRIBUTE:
+        return self._from_clauses(asking, small_talk, question, tried=tried) or full
+
+    def _from_clauses(self, asking: list[str], context: list[str], question: str, *, tried: bool) -> Answer | None:
+        """A message too mixed to answer as a whole. With context that names another topic ("what is
+        the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
+        clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
+        with the context's topic words, without its chatter ("professor")."""
+        if not tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
-        if asking and small_talk and full.reason != Reason.MISSING_ATTRIBUTE:
-            # "My professor keeps mentioning MEXT. What is their role?": the asking clause points back
-            # at a topic the context names; the context's chatter ("professor") is left out.
-            topic = self._context_topic(small_talk)
-            if topic:
-                picked = self._agreeing([f"{a} {topic}" for a in asking], question)
-                if picked is not None:
-                    return picked
-        return full
+        topic = self._context_topic(context) if context else ""
+        if not topic:
+            return None
+        picked = self._agreeing([f"{a} {topic}" for a in asking], question)
+        # The context must name the entry (one of its aliases' words), not just lend it a word.
+        if picked is None or picked.entry is None or not set(tokens(topic)) & self._entry_alias_vocab(picked.entry.id):
+            return None
+        return picked
+
+    def _entry_alias_vocab(self, entry_id: str) -> frozenset[str]:
+        return self._alias_words[self._index_of[entry_id]]
 
     def _context_topic(self, context: list[str]) -> str:
-        """The words of context clauses that the knowledge base knows and that say something specific
-        (not "new", "japanese", "role"): the topic an asking clause's "it" or "their" refers to."""
-        words_known = []
-        for raw, tok in self._pairs(" ".join(context)):
-            r = self._resolve(tok, raw)
-            if r.vocab is not None and r.conf == 1.0 and r.vocab not in self._common:
-                words_known.append(raw)
+        """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
+        "trip" for the study tour), not its everyday words ("since", "first"); a word many entries share
+        only when written as a name ("JET"): the topic an asking clause's "it" or "their" refers to."""
+        text = " ".join(context)
+        written_as_names = {t for m in _CAPITALISED.finditer(text) for t in tokens(m.group(0))}
+        words_known = [raw for raw, tok in self._pairs(text)
+                       if tok in self._alias_vocab and tok not in LIGHT_WORDS
+                       and (tok in written_as_names or tok not in self._generic)]
         return " ".join(dict.fromkeys(words_known))
 
     def _names_topic(self, text: str) -> bool:
@@ -522,7 +550,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names)
+        ranked = self._rank(pairs, weak, names, self._which_heads(question))
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -590,10 +618,12 @@ class AnswerEngine:
 
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
-              names: dict[str, tuple[str, frozenset[str]]] | None = None) -> list[_Scored]:
+              names: dict[str, tuple[str, frozenset[str]]] | None = None,
+              heads: frozenset[str] = frozenset()) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
+        query.heads = heads
         scored = [self._score(i, query) for i in self._candidates(query)]
         # Sort on the raw score (it can pass 100 with the phrase bonus); the caller caps what it shows.
         scored.sort(key=lambda s: (-s.score, s.index))
@@ -631,9 +661,19 @@ class AnswerEngine:
         weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
         # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
         names = {t: g for t, g in (names or {}).items() if t in wmap and t not in self._generic and self._df[t] >= 2}
-        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, sum(w for _, w in unknown))
+        query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, unknown_weight=sum(w for _, w in unknown))
         query.alias_share = self._alias_shares(query)
         return query
+
+    def _which_heads(self, question: str) -> frozenset[str]:
+        """"Which ministry ...", "which government ministry ...": the kind of thing the answer must be
+        about, the first word after "which" that few entries share."""
+        heads = set()
+        for m in _WHICH.finditer(question):
+            head = next((t for t in tokens(m.group(1)) if t not in self._common), None)
+            if head:
+                heads.add(head)
+        return frozenset(heads)
 
     def _alias_shares(self, q: _Query) -> dict[int, float]:
         """An alias found in the question ("coordinator for international relations", "CIR") is strong
@@ -658,7 +698,7 @@ class AnswerEngine:
 
     def _score(self, i: int, q: _Query) -> _Scored:
         fields = self._entry_tokens[i]
-        qset, extra_unknown = self._query_for_entry(i, q)
+        qset, extra_unknown = self._without_foreign_names(i, q, *self._query_for_entry(i, q))
         matched, strength, anchored = 0.0, 0.0, False
         for t, w in qset.items():
             f = fields.get(t)
@@ -669,28 +709,12 @@ class AnswerEngine:
         dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
         if not anchored:
             anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
-        # Words the knowledge base knows, but not in this entry, count half against it (the question
-        # is in the domain, phrased differently); unknown words count fully, and so does a typo
-        # correction that does not help this entry ("rate" read as the town "Rabe").
-        missing = 0.0
-        unknown = extra_unknown
-        for r, w in q.known:
-            vocab = r.vocab
-            if vocab in fields or vocab not in qset:
-                continue
-            if r.conf < 1.0:
-                unknown += self.unknown_weight
-            elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
-                # A name of something else ("New York" asked of the London entry, "JETAA" of JLGC
-                # New York): the entry is about another thing, whatever else it shares.
-                unknown += w
-            elif vocab in INTENT_TOKENS:
-                # An entry that never answers "how many" cannot answer this one. Weighed like an
-                # unknown word: "how many" is in thousands of entries of a big knowledge base,
-                # which makes its IDF small, but not what it asks for any less specific.
-                unknown += max(w, INTENT_MISS * self.unknown_weight)
-            else:
-                missing += w
+        elif len(q.seq) == 1 and not qset.keys() & self._alias_words[i]:
+            # One word that is not one of the entry's names ("made" in "who made you?"): a word its
+            # phrasings happen to use, not what the entry is about.
+            anchored = False
+        missing, unknown = self._absent_words(i, q, qset)
+        unknown += extra_unknown
         # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
         # the entry's own phrasings already account for a good part of the question.
         answer_words = self._answer_tokens[i] if anchored and matched >= ANSWER_GATE * q.total else frozenset()
@@ -707,10 +731,59 @@ class AnswerEngine:
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
 
+    def _absent_words(self, i: int, q: _Query, qset: dict[str, float]) -> tuple[float, float]:
+        """The question's known words that entry ``i`` lacks: (half-counted, fully counted) weights.
+
+        A word the knowledge base knows but this entry does not counts half against it (the question
+        is in the domain, phrased differently). Fully: a typo correction that does not help this entry
+        ("rate" read as the town "Rabe"), the kind of thing asked ("which ministry") when the entry is
+        not about one, a name of something else ("New York" asked of the London entry), and a
+        question type the entry never answers ("how many": weighed at least like an unknown word,
+        since in a big knowledge base its IDF is small but what it asks for is no less specific)."""
+        fields = self._entry_tokens[i]
+        missing = unknown = 0.0
+        for r, w in q.known:
+            vocab = r.vocab
+            if vocab is None or vocab in fields or vocab not in qset:
+                continue
+            if r.conf < 1.0:
+                unknown += self.unknown_weight
+            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
+                unknown += w
+            elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
+                unknown += w
+            elif vocab in INTENT_TOKENS:
+                unknown += max(w, INTENT_MISS * self.unknown_weight)
+            else:
+                missing += w
+        return missing, unknown
+
+    def _without_foreign_names(self, i: int, q: _Query, qset: dict[str, float],
+                               extra: float) -> tuple[dict[str, float], float]:
+        """A name of several words that entry ``i`` never says together ("the JETAA New York chapter"
+        asked of JLGC New York): none of its words count for the entry, all count against it."""
+        foreign = {t for t, (_, toks) in q.names.items()
+                   if len(toks) > 1 and t in qset and not self._says_name(i, toks)}
+        if not foreign:
+            return qset, extra
+        return {t: w for t, w in qset.items() if t not in foreign}, extra + sum(qset[t] for t in foreign)
+
     def _says_name(self, i: int, name: frozenset[str]) -> bool:
-        """Whether entry ``i`` says every word of a name, in its phrasings or its answer."""
+        """Whether entry ``i`` says a name, in its phrasings or its answer; a name of several words
+        together ("JETAA New York" is not said by an entry with "JETAA chapters" in one sentence and
+        "New York" in another)."""
         fields, answer = self._entry_tokens[i], self._answer_tokens[i]
-        return all(t in fields or t in answer for t in name)
+        if not all(t in fields or t in answer for t in name):
+            return False
+        if len(name) == 1:
+            return True
+        reach = len(name) + 1
+        for seq in self._token_lines[i]:
+            spots = [k for k, t in enumerate(seq) if t in name]
+            for start in spots:
+                if name <= set(seq[start:start + reach]):
+                    return True
+        return False
 
     def _missing_name(self, i: int, pairs: list[tuple[str, str]],
                       names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
@@ -724,13 +797,20 @@ class AnswerEngine:
         return None
 
     def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
-        """Whether entry ``i`` has a figure for a name: its phrasings say the name, or one sentence of
-        its answer says the name and a number ("455 with the US"; Manchester, named only among
-        partnerships, has no figure of its own)."""
-        fields = self._entry_tokens[i]
-        if all(t in fields for t in name):
-            return True
-        return any(name <= sentence for sentence in self._figure_sentences[i])
+        """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says
+        the name right next to a count ("455 with the US", "7 in Canada"; not Nagasaki in "signed in
+        1955 between St. Paul and Nagasaki", nor Canada in "70,000 alumni, more than half of them
+        American or Canadian")."""
+        if name <= self._title_tokens[i]:
+            return True  # the entry's own subject: "how many JETs are ALTs" asks the ALT entry about ALTs
+        if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
+            return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
+        for sentence in self._figure_sentences[i]:
+            counts = [k for k, t in enumerate(sentence) if _COUNT.fullmatch(t)]
+            places = [k for k, t in enumerate(sentence) if t in name]
+            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
+                return True
+        return False
 
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
@@ -853,6 +933,9 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
+_KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]+")
+# A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+_COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 _FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
@@ -862,6 +945,10 @@ def _affirmed(answer: str) -> str:
     """The answer's sentences that state something: "The documents do not cover visas" is no
     evidence that the entry answers a question about visas."""
     return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
+
+
+_CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
+_WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
 def _misspelt_question_word(tok: str) -> bool:

@@ -58,6 +58,8 @@ s t d ll re ve m
 u ur r ya yall lol lmao haha hehe omg tho btw imo tbh idk ngl nah yeah yep yup um uh hmm gonna gotta kinda sorta
 super totally
 q again real true right sure confused confusing saw seen heard roughly approximately approx ish literally honestly
+googling googled ugh wise
+whove whod wholl whatve whatll itll thatll theyd shouldve couldve wouldve mustve
 """.split())
 
 # Everyday English words that carry little topic: common verbs, adjectives and hedges ("how do I
@@ -80,7 +82,8 @@ guy way daily rest others nervous worried scared anxious excited stressed
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
 JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "何人", "何年", "本当", "どこ", "いつ",
                           "どう", "どれ", "どの", "なに", "なん", "こと", "もの", "ところ", "今まで", "全部", "全体",
-                          "内容", "具体的", "一体", "今"])
+                          "内容", "具体的", "一体", "今", "略", "略称", "人", "年", "ダメ", "駄目", "大丈夫", "感じ",
+                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問"])
 # Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
 # and "いつ始まりましたか" asks the same as "when did it begin".
 JA_WORDS = {"プログラム": "program", "始": "begin", "開始": "begin", "設立": "begin", "創立": "begin",
@@ -138,10 +141,12 @@ _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
-_EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|except(?: for)?|excluding|not counting)"
+_EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|beyond|except(?: for)?|excluding|not counting)"
                      r"(?:\s+[^\s,.;:?!]+){0,3}"
                      # "a JET job that isn't teaching English in a school": everything to the clause end.
-                     r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+")
+                     r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+"
+                     # "does CLAIR only do JET?" asks what else it does.
+                     r"|\b(?:only|just)\s+(?:do|does|doing|handle|handles|run|runs|for|about)(?:\s+[^\s,.;:?!]+){1,3}")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
 # "ex-JETs", "former JETs" and "past participants" are the programme's alumni (before the hyphen splits them).
 _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")

@@ -1,7 +1,7 @@
 """Backups of the live database, restores, and the lock that tells them the bot is running.
 
-``jetbot backup`` uses SQLite's online backup API: it copies a consistent snapshot page by page while
-the bot keeps writing (in WAL mode readers never block the writer), into a temporary file that is
+``jetbot backup`` uses SQLite's online backup API: it copies a consistent snapshot while the bot keeps
+writing (in WAL mode readers never block the writer), into a temporary file that is
 checked (``PRAGMA integrity_check``) and only then renamed into place. ``jetbot restore`` refuses
 while a bot holds the database's lock, refuses a damaged backup or one made by a newer jetbot, and
 keeps the current database aside before replacing it.
@@ -21,7 +21,10 @@ from typing import IO
 
 from bot.storage import discover_migrations
 
-PAGES_PER_STEP = 256  # small steps: the bot's writes go on between them
+# All pages in one step, i.e. one read transaction: a consistent snapshot that the bot's writes (in WAL
+# mode) never block. In several steps, SQLite restarts the copy whenever another connection writes
+# between two steps, so a steady stream of RSVPs could keep a large backup from ever finishing.
+PAGES_PER_STEP = -1
 
 
 class OpsError(Exception):

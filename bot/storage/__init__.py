@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import aiosqlite
 
@@ -32,6 +32,7 @@ from bot.storage.engine import (
     SqliteConn,
     identity_tables,
     init_pg_connection,
+    reset_pg_connection,
     to_postgres_ddl,
 )
 
@@ -48,8 +49,14 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+@overload
+def _dt(text: str) -> datetime: ...
+@overload
+def _dt(text: None) -> None: ...
+@overload
+def _dt(text: str | None) -> datetime | None: ...
 def _dt(text: str | None) -> datetime | None:
-    """The inverse of ``_iso`` for nullable columns."""
+    """The inverse of ``_iso``: a NOT NULL column's text is a datetime, a nullable one's may be None."""
     return None if text is None else datetime.fromisoformat(text)
 
 
@@ -178,7 +185,7 @@ class Database:
 
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=self._pool_size, init=init_pg_connection,
-                                             command_timeout=60)
+                                             reset=reset_pg_connection, command_timeout=60)
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             raise StorageError(f"cannot open database {redact_url(url)}: {exc}") from exc
         self._pool = pool

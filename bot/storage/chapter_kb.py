@@ -42,8 +42,8 @@ class EntryRow:
             guild_id=int(row["guild_id"]), entry_id=row["entry_id"], title=row["title"], category=row["category"],
             answer=row["answer"], questions=tuple(json.loads(row["questions"])),
             aliases=tuple(json.loads(row["aliases"])), created_by=row["created_by"],
-            created_at=_dt(row["created_at"]),  # type: ignore[arg-type]
-            updated_by=row["updated_by"], updated_at=_dt(row["updated_at"]),  # type: ignore[arg-type]
+            created_at=_dt(row["created_at"]),
+            updated_by=row["updated_by"], updated_at=_dt(row["updated_at"]),
         )
 
 
@@ -153,7 +153,7 @@ class ChapterKbRepo:
             "SELECT entry_id, phrasing, scope, created_by, created_at FROM chapter_phrasings WHERE guild_id = ? "
             "ORDER BY entry_id, created_at", (guild_id,))
         return [PhrasingRow(r["entry_id"], r["phrasing"], r["scope"], r["created_by"],
-                            _dt(r["created_at"])) for r in rows]  # type: ignore[arg-type]
+                            _dt(r["created_at"])) for r in rows]
 
     async def add_phrasing(self, guild_id: int, entry_id: str, phrasing: str, scope: str, user_id: int | None,
                            when: datetime) -> None:
@@ -178,7 +178,7 @@ class ChapterKbRepo:
             "ORDER BY count DESC, last_asked DESC LIMIT ?",
             (guild_id, "%" + prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", limit))
         return [UnansweredRow(int(r["rowid"]), r["normalized"], r["example"], int(r["count"]),
-                              _dt(r["first_asked"]), _dt(r["last_asked"])) for r in rows]  # type: ignore[arg-type]
+                              _dt(r["first_asked"]), _dt(r["last_asked"])) for r in rows]
 
     async def unanswered_by_key(self, guild_id: int, key: int) -> UnansweredRow | None:
         row = await self.db.fetchone(
@@ -187,7 +187,7 @@ class ChapterKbRepo:
         if row is None:
             return None
         return UnansweredRow(int(row["rowid"]), row["normalized"], row["example"], int(row["count"]),
-                             _dt(row["first_asked"]), _dt(row["last_asked"]))  # type: ignore[arg-type]
+                             _dt(row["first_asked"]), _dt(row["last_asked"]))
 
     async def resolve_unanswered(self, guild_id: int, key: int) -> bool:
         """The question now has an answer: it leaves the list (it comes back only if declined again)."""
@@ -237,7 +237,7 @@ class ChapterKbRepo:
     @staticmethod
     def _choice(r: Row) -> ChoiceRow:
         return ChoiceRow(int(r["id"]), r["normalized"], r["example"], r["entry_id"], int(r["count"]),
-                         _dt(r["last_at"]), r["status"])  # type: ignore[arg-type]
+                         _dt(r["last_at"]), r["status"])
 
     # -- votes and counters ----------------------------------------------------------------------
     async def vote(self, guild_id: int, entry_id: str, user_id: int, helpful: bool, when: datetime) -> bool:
@@ -331,7 +331,7 @@ class ChapterKbRepo:
         shard, shard_params = self.db.shard_filter()
         rows = await self.db.fetchall(f"SELECT guild_id, removed_at FROM kb_guild_removals WHERE 1 = 1{shard}",
                                       shard_params)
-        return {int(r["guild_id"]): _dt(r["removed_at"]) for r in rows}  # type: ignore[misc]
+        return {int(r["guild_id"]): _dt(r["removed_at"]) for r in rows}
 
     async def guilds_with_data(self) -> set[int]:
         """Bot-wide, for the start-up check: every server that has chapter knowledge stored."""

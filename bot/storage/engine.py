@@ -7,6 +7,7 @@ PostgreSQL each statement is rewritten once (and cached) by ``to_postgres``:
 - ``INSERT OR IGNORE INTO …`` becomes ``INSERT INTO … ON CONFLICT DO NOTHING``;
 - ``x COLLATE NOCASE`` becomes ``lower(x)`` and ``LIKE`` becomes ``ILIKE`` (SQLite compares ASCII letters
   without case in both);
+- ``group_concat(x, sep)`` becomes ``string_agg(x, sep)`` (always give the separator);
 - an ``INSERT`` into a table whose key is ``id INTEGER PRIMARY KEY AUTOINCREMENT`` gets ``RETURNING id``, so
   ``cursor.lastrowid`` means the same on both engines.
 
@@ -16,9 +17,10 @@ once may have a PostgreSQL twin in ``migrations/postgresql/`` with the same file
 
 Everything else the repositories use (``ON CONFLICT … DO UPDATE``, ``excluded.``, ``COALESCE``, savepoints,
 ``LIMIT``, partial indexes) is already common to both, which is why this is a page of code and not a
-query builder. Two rules keep statements portable: qualify a column with its table on the right of an
+query builder. A few rules keep statements portable: qualify a column with its table on the right of an
 upsert's ``SET`` (``count = unanswered_questions.count + 1``; PostgreSQL calls a bare ``count`` ambiguous),
-and give a parameter whose type cannot be inferred a cast (``CAST(? AS TEXT)``).
+give a parameter whose type cannot be inferred a cast (``CAST(? AS TEXT)``), name every subquery in FROM
+(``FROM (SELECT …) AS x``), and count with ``SUM(CASE WHEN … THEN 1 ELSE 0 END)``, not ``SUM(condition)``.
 """
 
 from __future__ import annotations
@@ -149,6 +151,7 @@ _INSERT_INTO = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.I)
 _RETURNING = re.compile(r"\bRETURNING\b", re.I)
 _NOCASE = re.compile(r"([\w.]+)\s+COLLATE\s+NOCASE\b", re.I)
 _LIKE = re.compile(r"\bLIKE\b", re.I)
+_GROUP_CONCAT = re.compile(r"\bgroup_concat\(", re.I)
 _ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b", re.I)
 _IDENTITY_TABLE = re.compile(r"CREATE\s+TABLE\s+(\w+)\s*\(\s*id\s+INTEGER\s+PRIMARY\s+KEY\s+AUTOINCREMENT", re.I)
 
@@ -177,6 +180,7 @@ def to_postgres(sql: str, identity: frozenset[str] = frozenset(), *, returning_i
     out = _numbered(sql)
     out = _NOCASE.sub(r"lower(\1)", out)
     out = _LIKE.sub("ILIKE", out)
+    out = _GROUP_CONCAT.sub("string_agg(", out)
     ignore = _INSERT_OR_IGNORE.match(out)
     if ignore:
         out = "INSERT INTO" + out[ignore.end():]
@@ -262,12 +266,21 @@ def _numeric(text: str) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
 
+async def reset_pg_connection(conn: Any) -> None:
+    """Run when a connection goes back to the pool, instead of asyncpg's default reset query (a round trip
+    on every use). This code never changes session state (no SET, LISTEN, cursors or session-level advisory
+    locks), so only a transaction that a cancellation left open needs undoing."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 async def init_pg_connection(conn: Any) -> None:
     """Run on every new pooled connection."""
     await conn.set_type_codec("numeric", encoder=str, decoder=_numeric, schema="pg_catalog", format="text")
 
 
 __all__ = [
-    "Conn", "Cursor", "PgConn", "Row", "SqliteConn", "identity_tables", "init_pg_connection", "returns_rows",
+    "Conn", "Cursor", "PgConn", "Row", "SqliteConn", "identity_tables", "init_pg_connection", "reset_pg_connection",
+    "returns_rows",
     "to_postgres", "to_postgres_ddl",
 ]

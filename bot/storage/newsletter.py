@@ -48,8 +48,8 @@ class Subscription:
             email=row["email"],
             name=row["name"],
             status=row["status"],
-            subscribed_at=_dt(row["subscribed_at"]),  # type: ignore[arg-type]
-            first_subscribed_at=_dt(row["first_subscribed_at"]),  # type: ignore[arg-type]
+            subscribed_at=_dt(row["subscribed_at"]),
+            first_subscribed_at=_dt(row["first_subscribed_at"]),
             unsubscribed_at=_dt(row["unsubscribed_at"]),
             channel_id=row["channel_id"],
             command=row["command"],

@@ -79,10 +79,10 @@ async def test_run_logs_in_syncs_once_and_stops_cleanly_on_signals(fake_discord,
 
 
 @pytest.mark.parametrize("token", ["a-token-discord-rejects"])
-async def test_rejected_token_is_one_line_and_exit_1(fake_discord, tmp_path, token):
+async def test_rejected_token_is_one_line_and_exit_2(fake_discord, tmp_path, token):
     proc = await start(fake_discord, tmp_path / "jetbot.sqlite3", tmp_path, token=token)
     code, output = await finish(proc)
-    assert code == 1
+    assert code == 2  # a settings error: deploy/jetbot.service does not retry it
     assert "Discord rejected the token" in output
     assert "Traceback" not in output
     assert token not in output
