@@ -109,3 +109,19 @@ async def test_the_command_line_prints_each_table_and_hides_the_password(tmp_pat
                          "--to", url], cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False)
     assert again.returncode == 1 and again.stderr.count("\n") == 1 and "already holds data" in again.stderr
     assert "hunter2" not in again.stderr and "Traceback" not in again.stderr
+
+
+async def test_jetbot_check_reaches_postgresql_and_reads_its_schema(pg_url: str, tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.ops.backup import latest_migration
+    from bot.ops.doctor import FAIL, OK, run_checks
+
+    def database_checks(url: str) -> list[tuple[str, str]]:
+        settings = Settings(database_url=url, knowledge_path=PROJECT_ROOT / "tests" / "data" / "kb_small")
+        return [(c.status, c.detail) for c in run_checks(settings) if c.what == "JETBOT_DATABASE_URL"]
+
+    ((status, detail),) = await asyncio.to_thread(database_checks, pg_url)
+    assert status == OK and f"schema {latest_migration()}, current" in detail  # a copy of the migrated template
+    down = "postgresql://jetbot:hunter2@127.0.0.1:1/nothing"
+    ((status, detail),) = await asyncio.to_thread(database_checks, down)
+    assert status == FAIL and "cannot connect" in detail and "hunter2" not in detail

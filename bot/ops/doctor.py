@@ -58,8 +58,7 @@ def check_knowledge(settings: Settings) -> Check:
 
 def check_database(settings: Settings) -> list[Check]:
     if settings.database_url:
-        return [Check(OK, "JETBOT_DATABASE_URL", f"PostgreSQL {settings.database_shown}: migrated and shared by "
-                                                 "every process at start (JETBOT_DB is not used)")]
+        return check_postgres(settings)
     path = settings.database_path
     if not path.exists():
         folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("/"))
@@ -95,6 +94,29 @@ def check_database(settings: Settings) -> list[Check]:
     if bot_running_on(path):
         checks.append(Check(OK, "JETBOT_DB", "a jetbot is running on it right now"))
     return checks
+
+
+def check_postgres(settings: Settings) -> list[Check]:
+    """Reach the PostgreSQL database and read its schema version (read-only: nothing is migrated here)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.storage import StorageError, probe_postgres
+
+    shown, latest = settings.database_shown, latest_migration()
+    assert settings.database_url is not None
+    try:
+        with ThreadPoolExecutor(1) as pool:  # its own event loop, also when called from one
+            version = pool.submit(asyncio.run, probe_postgres(settings.database_url)).result()
+    except StorageError as exc:
+        return [Check(FAIL, "JETBOT_DATABASE_URL", f"{exc}; check the host, port, user, password and database "
+                                                   "name, and that the server accepts connections from here")]
+    if version > latest:
+        return [Check(FAIL, "JETBOT_DATABASE_URL", f"{shown}: schema {version} is newer than this jetbot knows "
+                                                   f"({latest}): run the same jetbot version in every process")]
+    state = "current" if version == latest else (
+        f"the next start upgrades it to {latest}" if version else f"empty: the first start creates schema {latest}")
+    return [Check(OK, "JETBOT_DATABASE_URL", f"PostgreSQL {shown}: schema {version}, {state} (JETBOT_DB is not used)")]
 
 
 def run_checks(settings: Settings) -> list[Check]:

@@ -88,6 +88,25 @@ def is_disk_full(error: BaseException) -> bool:
     return getattr(error, "sqlstate", None) == "53100"  # PostgreSQL disk_full
 
 
+async def probe_postgres(url: str, *, connect_seconds: float = 5) -> int:
+    """The schema version of a PostgreSQL database, without changing anything (0: jetbot never ran there).
+    For ``jetbot check``; a database that cannot be reached is a StorageError saying why."""
+    import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+
+    try:
+        conn = await asyncpg.connect(url, timeout=connect_seconds)
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        raise StorageError(f"cannot connect to {redact_url(url)}: {exc}") from exc
+    try:
+        if await conn.fetchval("SELECT to_regclass('jetbot_schema')") is None:
+            return 0
+        return int(await conn.fetchval(_PG_VERSION_READ) or 0)
+    except asyncpg.PostgresError as exc:
+        raise StorageError(f"cannot read {redact_url(url)}: {exc}") from exc
+    finally:
+        await conn.close()
+
+
 def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[tuple[int, Path]]:
     """Numbered migration files in order; a gap or a duplicate number is a programming error."""
     found: list[tuple[int, Path]] = []
@@ -181,7 +200,7 @@ class Database:
         return self
 
     async def _open_postgres(self, url: str) -> None:
-        import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+        import asyncpg
 
         try:
             pool = await asyncpg.create_pool(url, min_size=1, max_size=self._pool_size, init=init_pg_connection,
