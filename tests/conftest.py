@@ -30,7 +30,7 @@ BOTH_ENGINES = frozenset({
     "test_storage", "test_storage_engines", "test_events_rsvp", "test_events_service", "test_events_series",
     "test_events_outbox", "test_events_security", "test_chapter", "test_chapter_kb", "test_newsletter",
     "test_feed", "test_feed_series", "test_privacy", "test_privacy_transaction", "test_multiprocess",
-    "test_reminder_claims", "test_shards",
+    "test_reminder_claims", "test_shards", "test_events_e2e",
 })
 ENGINES = ("sqlite", "postgresql")
 TEMPLATE = "jetbot_template"
