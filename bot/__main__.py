@@ -70,9 +70,44 @@ def point_at_discord(api_base: str | None, gateway_url: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+class StopRequest:
+    """SIGINT and SIGTERM from the first moment of ``jetbot run``: before the bot runs, a flag the start-up
+    checks between its steps (so a stop during a slow start never interrupts the database half-opened);
+    once the bot runs, its clean close."""
+
+    def __init__(self) -> None:
+        self.requested = asyncio.Event()
+        self.bot: JetBot | None = None
+
+    def __call__(self, sig: signal.Signals) -> None:
+        if not self.requested.is_set():
+            log.info("received %s, stopping: finishing interactions in flight and background work", sig.name)
+        self.requested.set()
+        if self.bot is not None:
+            asyncio.get_running_loop().create_task(self.bot.close())
+
+    @property
+    def is_set(self) -> bool:
+        return self.requested.is_set()
+
+
 async def run_bot(settings: Settings) -> int:
     """Own the loop: take the database's lock, open storage, load knowledge, start the bot, and on a
-    signal let it finish what it is doing and close everything."""
+    signal (at any moment) let it finish what it is doing and close everything."""
+    loop = asyncio.get_running_loop()
+    stop = StopRequest()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix: Ctrl-C stays KeyboardInterrupt
+            loop.add_signal_handler(sig, stop, sig)
+    try:
+        return await _run(settings, stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
+
+
+async def _run(settings: Settings, stop: StopRequest) -> int:
     if not settings.token:
         print(
             "jetbot: DISCORD_TOKEN is not set. Create a bot at https://discord.com/developers/applications "
@@ -126,7 +161,11 @@ async def run_bot(settings: Settings) -> int:
                  settings.env_file or "the environment", settings.knowledge_path, len(knowledge.kb.entries),
                  settings.database_shown)
         try:
-            return await _serve(make_bot(build_services(settings, db, knowledge)), settings,
+            await asyncio.sleep(0)  # a signal that came during the (synchronous) loading is handled now
+            if stop.is_set:
+                log.info("stopped before the connection to Discord was made")
+                return 0
+            return await _serve(make_bot(build_services(settings, db, knowledge)), settings, stop,
                                 discord=discord, network_errors=(aiohttp.ClientError, OSError))
         finally:
             await db.close()
@@ -136,16 +175,10 @@ async def run_bot(settings: Settings) -> int:
             lock.release()
 
 
-async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_errors: tuple[type[BaseException], ...]
-                 ) -> int:
-    loop = asyncio.get_running_loop()
-    stopping = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, _request_stop, bot, sig, stopping)
-        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
-            pass
+async def _serve(bot: JetBot, settings: Settings, stop: StopRequest, *, discord: Any,
+                 network_errors: tuple[type[BaseException], ...]) -> int:
     assert settings.token is not None
+    stop.bot = bot
     try:
         async with bot:
             await bot.start(settings.token.get())
@@ -158,7 +191,7 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
               "Setting up the Discord application).", file=sys.stderr)
         return 2
     except (discord.GatewayNotFound, *network_errors) as exc:
-        if stopping.is_set():  # stopped while still connecting: closing the session ended the attempt
+        if stop.is_set:  # stopped while still connecting: closing the session ended the attempt
             log.info("stopped before the connection to Discord was made")
             return 0
         # Only at start: once connected, discord.py reconnects by itself with backoff.
@@ -166,16 +199,8 @@ async def _serve(bot: JetBot, settings: Settings, *, discord: Any, network_error
               "the service manager will start it again.", file=sys.stderr)
         return 1
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
+        stop.bot = None
     return 0
-
-
-def _request_stop(bot: JetBot, sig: signal.Signals, stopping: asyncio.Event) -> None:
-    stopping.set()
-    log.info("received %s, stopping: finishing interactions in flight and background work", sig.name)
-    asyncio.get_running_loop().create_task(bot.close())
 
 
 # -- arguments ----------------------------------------------------------------------------------

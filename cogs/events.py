@@ -260,9 +260,16 @@ class EventsCog(commands.Cog):
             return f"**{label} ({len(rows)})**: {shown}{more}"
 
         cap = f"{a.event.capacity} places" if a.event.capacity else "no limit"
-        text = "\n".join([f"{bold(a.event.title)} — <t:{unix(a.event.start_at)}:F> — {cap}",
-                          block("Going", a.going), block("Maybe", a.maybe), block("Waitlist", a.waitlist),
-                          block("Can't go", a.no)])
+        head = f"{bold(a.event.title)} — <t:{unix(a.event.start_at)}:F> — {cap}"
+        rest = [block("Maybe", a.maybe), block("Waitlist", a.waitlist), block("Can't go", a.no)]
+        text = "\n".join([head, block("Going", a.going), *rest])
+        if a.event.questions:
+            # Each going member's answers on their own line when that fits in a message; the file has them all.
+            asked = "; ".join(escape(q) for q in a.event.questions)
+            answered = [f"{i}. {who(r, 'Going')}: " + ("; ".join(escape(x) for x in r.answers) if r.answers else "—")
+                        for i, r in enumerate(a.going, start=1)]
+            detailed = "\n".join([head, f"**Going ({len(a.going)})** — {asked}", *answered, *rest])
+            text = detailed if len(detailed) <= 2000 else text + "\nSign-up answers: in the attached file."
         data = attendees_csv(a, names, now)
         file = discord.File(io.BytesIO(data), filename=f"event-{a.event.id}.csv")
         await send_ephemeral(interaction, text[:2000], file=file)

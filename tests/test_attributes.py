@@ -36,6 +36,12 @@ from bot.knowledge import attributes
         ("how many JETs does Germany send each year?", "Around 289 Germans have taken part.", "a yearly figure"),
         ("how many tours are run each year?", "One tour is held every year.", None),
         ("ALTは何時間働くの？", "ALTs work in schools.", "working hours"),
+        ("what did Kazuya Shima do before JLGC?", "Kazuya Shima: Director, JLGC London.", "what they did before"),
+        ("what did he do before?", "He was previously at the ministry.", None),
+        ("when does the Tokyo orientation happen each year?", "New JETs attend it on arrival.", "a date"),
+        ("when is the feedback session held?", "It was held on 6 March 2020.", None),
+        ("when is pub night?", "Pub night is on Fridays at the Swan.", None),  # a weekday is a date
+        ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import subprocess
@@ -202,6 +203,30 @@ async def test_overlays_past_the_budget_are_dropped_and_rebuilt_when_asked(db: D
     await service.add(G1, ORG, EntryDraft("Lessons", "Tuesdays.", ("where are japanese lessons?",), ("lessons",)))
     await service.add(G1, ORG, EntryDraft("Committee", "Email us.", ("how do I join the committee?",), ("committee",)))
     assert service.resident() == {G1: 4} and (await ask.ask(G1, "how do I join the committee?")).matched
+
+
+async def test_large_overlays_are_frozen_out_of_full_collections(db: Database, knowledge: KnowledgeService,
+                                                                  clock: FakeClock,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    small = ChapterKnowledge(db, knowledge, clock=clock)
+    await small.add(G1, ORG, PUB)
+    assert not small.frozen and gc.get_freeze_count() == 0  # a few entries: the collector is left alone
+    large = ChapterKnowledge(db, knowledge, clock=clock, freeze_above=2)
+    try:
+        await large.add(G2, ORG, PUB)
+        assert not large.frozen and gc.get_freeze_count() == 0
+        await large.add(G2, ORG, FEE)
+        assert large.frozen and gc.get_freeze_count() > 0
+        calls: list[str] = []
+        for name in ("unfreeze", "collect", "freeze"):
+            real = getattr(gc, name)
+            monkeypatch.setattr(gc, name, lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+        assert await large.purge_expired() == []
+        assert calls == ["unfreeze", "collect", "freeze"]  # the job looks at everything, then freezes again
+        ask = AskService(knowledge, NoEvents(), db, large)  # type: ignore[arg-type]  # no events here
+        assert (await ask.ask(G2, "is there a membership fee?")).matched
+    finally:
+        gc.unfreeze()
 
 
 # -- export and import ------------------------------------------------------------------------------

@@ -358,3 +358,36 @@ async def test_the_service_runs_from_its_state_directory_with_dotenv_and_backs_u
         assert copy.stat().st_size > 0
     finally:
         await fake.stop()
+
+
+# -- the README's Hosting section names real commands and files ---------------------------------------
+def hosting_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("<!-- SECTION:hosting -->", 1)[1].split("<!-- /SECTION:hosting -->", 1)[0]
+
+
+def test_every_jetbot_command_in_the_hosting_guide_is_one_the_command_line_takes() -> None:
+    from bot.__main__ import build_parser
+
+    parts = hosting_section().split("```")
+    lines = [line for block in parts[1::2] for line in block.splitlines()]  # code blocks, line by line
+    lines += [" ".join(span.split()) for prose in parts[0::2] for span in re.findall(r"`([^`]+)`", prose)]
+    pattern = re.compile(r"(?:\bjb|/bin/jetbot|\bjetbot jetbot|&& jetbot) ([a-z][a-z-]*(?: [^\s`#'>]+)*)")
+    commands = [m for line in lines for m in pattern.findall(line.split(" #")[0])]
+    assert len(commands) >= 8, commands
+    parser = build_parser()
+    for command in commands:
+        argv = [a for a in command.split() if not a.startswith(("<", "|", "&"))]
+        try:
+            parser.parse_args(argv)
+        except SystemExit:
+            raise AssertionError(f"the Hosting section shows `jetbot {command}`, which the command line refuses"
+                                 ) from None
+
+
+def test_every_deploy_file_the_hosting_guide_names_exists() -> None:
+    named = set(re.findall(r"deploy/[\w.-]+", hosting_section()))
+    assert {"deploy/jetbot.service", "deploy/jetbot-backup.service", "deploy/jetbot-backup.timer",
+            "deploy/compose.yaml", "deploy/Dockerfile"} <= named
+    for path in named:
+        assert (ROOT / path).is_file(), path

@@ -278,6 +278,14 @@ def test_excluded_topic_is_dropped_and_marked() -> None:
     assert tokens("other than the JET programme, what does CLAIR do") == ["except", "clair"]
 
 
+def test_a_clause_that_checks_a_claim_asks_the_claim(shipped: AnswerEngine) -> None:
+    # "is that actually part of the role?" alone matches an entry that says "part" and "role"; the
+    # question is the claim before it (answered from the CIR entry, or declined, never the ministry).
+    answer = shipped.answer("my japanese teacher was a CIR years ago and said CIRs sometimes work as "
+                            "interpreters for visiting delegations — is that actually part of the role?")
+    assert answer.entry is None or answer.entry.id == "cir-role"
+
+
 def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert question_clauses("what is the JLGC? saw it mentioned in a newsletter") == ["what is the JLGC?"]
     assert question_clauses("quick q: do CIRs translate") == ["do CIRs translate"]
@@ -286,6 +294,7 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     # A question inside a sentence is asked; a plea ("help?") and a split-off "??" are not questions.
     assert question_clauses("hey, my grandma asked me what CLAIR even is. help?") == ["what is CLAIR"]
     assert question_clauses("no idea what a CIR does, sorry") == ["what a CIR does"]  # read as "what does a CIR do"
+    assert question_clauses("silly question maybe, but who runs JET") == ["but who runs JET"]
     assert clauses("chapters in 16 countries?? is that right") == ["chapters in 16 countries??", "is that right"]
 
 
@@ -412,6 +421,11 @@ def test_identity_questions_need_an_entry_that_says_who(shipped: AnswerEngine, q
     assert shipped.answer(question).matched is matched
 
 
+def test_who_are_the_x_and_to_whom_are_not_identity_questions(shipped: AnswerEngine) -> None:
+    assert shipped.answer("who are the partners of JLGC in america?").reason != "identity"  # a list
+    assert shipped.answer("U20のコミュニケは誰に渡されたの？").reason != "identity"  # to whom
+
+
 def _score(engine: AnswerEngine, path: Path) -> tuple[float, float, list[str], int, int]:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
     inscope = [i for i in items if not i.get("oos")]
@@ -461,6 +475,46 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     report = f"held-out 2: answered {answered:.1%} of {n_in}, declined {declined:.1%} of {n_oos}\n" + "\n".join(misses)
     print(report)
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
+
+
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 11)]
+
+
+def _judge(item: dict, matched: bool, text: str) -> bool:
+    """As ../shared/eval/score.py judges: declined when out of scope (or an honest answer for "either"),
+    answered with every group of ``need`` said at the start of a word when in scope."""
+    import re
+
+    if item.get("oos") and not matched:
+        return True
+    if item.get("oos") and not item.get("either"):
+        return False
+    if not item.get("oos") and not matched:
+        return False
+    return all(any(re.search(r"(?<![a-z0-9])" + re.escape(alt.lower()), text.lower()) for alt in group)
+               for group in item["need"])
+
+
+def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
+    """tuning4-10 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
+    at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
+    right = declined = wrong = n_in = n_oos = 0
+    misses: list[str] = []
+    for path in TUNING_SETS:
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            answer = shipped.answer(item["q"])
+            ok = _judge(item, answer.matched, answer.text)
+            n_oos += bool(item.get("oos"))
+            n_in += not item.get("oos")
+            right += ok and not item.get("oos")
+            declined += ok and bool(item.get("oos"))
+            wrong += answer.matched and not ok
+            if not ok:
+                misses.append(f"{path.name}: {item['q']!r} -> {answer.entry.id if answer.entry else answer.reason}")
+    report = (f"in scope {right / n_in:.1%} of {n_in}, declined {declined / n_oos:.1%} of {n_oos}, "
+              f"wrong {wrong / (n_in + n_oos):.1%}\n" + "\n".join(misses))
+    print(report)
+    assert right / n_in >= 0.88 and declined / n_oos >= 0.95 and wrong / (n_in + n_oos) <= 0.03, report
 
 
 # -- paraphrases, typos, honest partial answers, reasons, Japanese ----------------------------------
@@ -521,6 +575,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("when is the next U20 summit?", "u20-mayors-summit", "next"),
         ("JETの面接ではどんな質問がされますか？", "jet-applying", "questions asked"),  # asked in Japanese
         ("what's the email for JLGC New York?", "jlgc-new-york", "email"),
+        ("where in Tokyo is CLAIR HQ exactly?", "clair-offices", "street address"),
+        ("when was Japan House London opened?", "jst-feedback-session", "when it began"),  # named in passing
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -585,6 +641,7 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("クレアって何の略？", "clair"),  # 略 (abbreviation) asks what CLAIR is
         ("ALTのベストプラクティス集はどこで読める？", "mic-alt-case-studies"),  # katakana + 集, every part known
         ("U20東京市長サミットはいつ開催されましたか", "u20-mayors-summit"),  # polite form, 開催 (held)
+        ("ローカル・アイズ・ジャパンって何？", "local-eyes-japan"),  # a name with middle dots, word by word
         ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
         ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
@@ -616,7 +673,10 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "ugh I've been googling for an hour. who actually runs the JET programme "
                                       "day to day? CLAIR? a ministry? all of them??",
                                       "hey what's up everyone",
-                                      "who made you?"])  # one word a bot entry happens to use, not its name
+                                      "who made you?",  # one word a bot entry happens to use, not its name
+                                      "how far is Tsu from Tokyo?",  # "how far" asks a distance
+                                      "good night all 🌙",  # a greeting, though "good" and "night" are known
+                                      "クレアの予算はいくら？"])  # いくら asks a cost in Japanese
 def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngine, question: str) -> None:
     assert not shipped.answer(question).matched
 

@@ -289,6 +289,27 @@ async def test_attendees_in_order_with_csv(world: World) -> None:
     assert [r[:3] for r in rows[1:]] == [["going", "1", "101"], ["waitlist", "1", "102"], ["waitlist", "2", "103"]]
 
 
+async def test_attendees_show_answers_when_they_fit_and_point_to_the_file_when_not(world: World) -> None:
+    service = world.bot.services.events
+    event_id = (await service.create_event(G1, created_by=1, channel_id=CHANNEL, title="Dinner",
+                                           start="2026-12-05 19:00", end="2h", capacity=100,
+                                           questions=["Dietary requirements?"])).event.id
+    await service.rsvp(G1, event_id, 101, "going", answers=["vegan *no* nuts"])
+    inter = make_interaction(world.bot, user=organiser())
+    inter.guild.get_member = MagicMock(return_value=None)
+    await world.cog.attendees.callback(world.cog, inter, event=event_id)
+    content = sent_kwargs(inter)["content"]
+    assert "**Going (1)** — Dietary requirements?\n1. <@101>: vegan \\*no\\* nuts" in content  # markdown escaped
+    for uid in range(200, 290):
+        await service.rsvp(G1, event_id, uid, "going", answers=["a long answer about allergies " * 6])
+    inter = make_interaction(world.bot, user=organiser())
+    inter.guild.get_member = MagicMock(return_value=None)
+    await world.cog.attendees.callback(world.cog, inter, event=event_id)
+    content = sent_kwargs(inter)["content"]
+    assert len(content) <= 2000 and "Sign-up answers: in the attached file." in content
+    assert "allergies" not in content and "**Going (91)**" in content
+
+
 async def test_ics_button_gives_calendar_file(world: World) -> None:
     event_id = await create_via_form(world)
     inter = await click(world, f"jetbot:ics:{event_id}", 101)

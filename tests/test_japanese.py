@@ -20,6 +20,8 @@ from bot.knowledge.normalize import tokens
         ("ALTは参加者全体の何パーセント？", ["alt", "participant", "percentag"]),  # 全体 is scaffolding
         ("JETの参加国は何か国？", ["jet", "participant", "country", "number"]),  # every part has an English word
         ("クレアの職員は何年間派遣されるの？", ["clair", "staff", "duration", "second"]),
+        ("ローカル・アイズ・ジャパンって何？", ["local", "eye", "japan"]),  # katakana loanwords, middle dots
+        ("JETの説明会ってドイツでもあったの？", ["jet", "day", "germany"]),  # 説明会 whole, before 説明 is dropped
     ],
 )
 def test_japanese_words(text: str, expected: list[str]) -> None:

@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,40 @@ def test_a_broken_knowledge_base_stops_the_start_with_its_problems_and_exit_2(tm
     assert result.stderr.startswith("jetbot: the knowledge base has") and "x.yaml" in result.stderr
     no_traceback(result)
     assert not (tmp_path / "data").exists()  # nothing was opened
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_stop_during_start_up_is_a_clean_exit(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C or SIGTERM while the bot is still starting (here: held up by another process's write on its
+    database) ends it cleanly once the step it is in has finished: exit 0, the database closed."""
+    db = tmp_path / "db.sqlite3"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE holder (x)")
+    holder.execute("BEGIN EXCLUSIVE")  # the start-up waits for it, as behind a long write
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = clean_env(DISCORD_TOKEN=TOKEN, JETBOT_DB=str(db), JETBOT_KNOWLEDGE=str(SMALL),
+                    JETBOT_DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10")
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lock = tmp_path / "db.sqlite3.lock"
+    try:
+        for _ in range(600):  # until it holds the database's lock: past the knowledge base, waiting on the file
+            if lock.exists() and lock.read_text().strip() == str(proc.pid):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("jetbot run never took the database's lock")
+        proc.send_signal(sig)
+        time.sleep(0.5)  # let the signal arrive while it still waits
+        holder.execute("ROLLBACK")
+        holder.close()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "stopped before the connection to Discord was made" in out and "database closed" in out
+    assert "Traceback" not in out + err and "cannot reach Discord" not in err

@@ -35,6 +35,14 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("what's the point of JET", "what is the purpose of JET"),
         ("events for people who've just come home", "events for people, returnees"),
         ("how big is JETAA membership-wise", "how many JETAA members"),
+        ("how many people have been on JET since it was set up", "how many people have been on JET"),
+        ("how many JETs are in Japan at any one time", "how many JETs are in Japan currently"),
+        ("do CIRs work with interpreters and tourists", "do CIRs work with interpret and tourism"),
+        ("Sports Exchange Adviser", "Sports Exchange Advisor"),
+        ("文科省の役割は？", "MEXT role"),
+        ("tell me what CLAIR is in one sentence", "what is CLAIR"),  # an aside, not a topic
+        ("whats CLAIR in plain english", "what is CLAIR"),
+        ("ALTは小学校でも教えるの？", "ALT elementary school teach"),
     ],
 )
 def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:

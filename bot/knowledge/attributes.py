@@ -27,11 +27,13 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "cost",
         # "who pays the costs" asks who, not how much.
-        re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|"
-                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b", _I),
-        re.compile(r"[£$€¥]|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
+        re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
+                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
+                   r"|いくら|費用|料金|予算|給料|給与|月給", _I),
+        re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
                    r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
-        frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn"}),
+        frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn",
+                   "budget"}),
         "the cost",
     ),
     Attribute(
@@ -59,7 +61,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "address",
         # "What's the address of Japan House London?" asks for a street address, not a description.
         re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
-                   r"|住所", _I),
+                   r"|\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
         re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
                    r"Whitehall)\b|\bpostcode\b|住所"),
         frozenset({"address", "street", "postal", "postcod", "zip", "code"}),
@@ -91,6 +93,22 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "working hours",
     ),
     Attribute(
+        "earlier career",
+        # "What did Kazuya Shima do before JLGC?" asks about someone's past, not their current post.
+        re.compile(r"\bdo before\b|\bbefore (?:joining|that|he|she|they|coming)\b|\bpreviously\b"
+                   r"|\bused to (?:work|be)\b", _I),
+        re.compile(r"\bbefore\b|\bpreviously\b|\bformerly\b|\bcareer\b|\bbackground\b", _I),
+        frozenset({"befor", "previous"}),
+        "what they did before",
+    ),
+    Attribute(
+        "reputation",
+        re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
+        re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
+        frozenset({"reputation"}),
+        "what it is known for",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
@@ -115,6 +133,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
         frozenset(),
         "which sports",
+    ),
+    Attribute(
+        "date",
+        # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
+        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)", _I),  # "next": see below
+        re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
+                   r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
+                   r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
+        frozenset(),
+        "a date",
     ),
     Attribute(
         "duration",

@@ -114,7 +114,7 @@ GENERIC_DF = 15
 GENERIC_MIN_DF = 3
 # Question-type tokens made by ``normalize`` ("how many" -> number, "how long" -> duration). They
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
-INTENT_TOKENS = frozenset({"number", "duration", "begin"})
+INTENT_TOKENS = frozenset(fold_word(w) for w in ("number", "duration", "begin", "distance"))
 INTENT_MISS = 0.75
 CACHE_SIZE = 20000
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
@@ -128,8 +128,10 @@ _QUESTION_WORDS = frozenset(
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|are|were|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
-_IDENTITY_JA = re.compile(r"(?:は|って|の)誰")
+# "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
+_IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 _ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
 _SELF_REFERENCE = re.compile(
     r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
@@ -219,6 +221,7 @@ class AnswerEngine:
         n = max(1, len(self.entries))
         self._entry_tokens: list[dict[str, float]] = []
         raw_phrasings: list[list[tuple[frozenset[str], str]]] = []
+        phrase_lines: list[list[list[str]]] = []
         self._alias_sets: list[list[frozenset[str]]] = []
         self._alias_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         self._alias_single: dict[str, set[int]] = defaultdict(set)
@@ -227,12 +230,14 @@ class AnswerEngine:
         for i, entry in enumerate(self.entries):
             fields: dict[str, float] = {}
             phrasings: list[tuple[frozenset[str], str]] = []
+            lines: list[list[str]] = []
             alias_sets: list[frozenset[str]] = []
             for text, weight, is_alias in self._fields(entry):
                 toks = tokens(text)
                 if not toks:
                     continue
                 phrasings.append((frozenset(toks), " ".join(toks)))
+                lines.append(toks)
                 for tok in toks:
                     if fields.get(tok, 0.0) < weight:
                         fields[tok] = weight
@@ -248,13 +253,11 @@ class AnswerEngine:
                         self._alias_phrases[toks[0]].append((tuple(toks), i))
             self._entry_tokens.append(fields)
             raw_phrasings.append(phrasings)
+            phrase_lines.append(lines)
             self._alias_sets.append(alias_sets)
             for tok in fields:
                 df[tok] += 1
-        # The answer texts' words: weak evidence for an entry already anchored by its phrasings.
-        self._answer_tokens: list[frozenset[str]] = [frozenset(tokens(_affirmed(e.answer))) for e in self.entries]
-        self._figure_sentences: list[list[list[str]]] = [
-            [tokens(s) for s in _SENTENCE.split(_affirmed(e.answer)) if _DIGIT.search(s)] for e in self.entries]
+        self._index_answers(phrase_lines)
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -294,11 +297,6 @@ class AnswerEngine:
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
         self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
-        # Each phrasing and answer sentence as tokens in order: where a name of several words is said.
-        self._token_lines: list[list[list[str]]] = [
-            [toks for text in (*(t for t, _, _ in self._fields(e)), *_SENTENCE.split(_affirmed(e.answer)))
-             if (toks := tokens(text))]
-            for e in self.entries]
         self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
         titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
         self._complete_keys: list[tuple[str, int]] = titles + [
@@ -307,6 +305,17 @@ class AnswerEngine:
         self._titles = [t for t, _ in titles]
         self._answers_who = [any(_ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
+
+    def _index_answers(self, phrase_lines: list[list[list[str]]]) -> None:
+        """The answer texts, each sentence tokenised once: their words (weak evidence for an entry its
+        phrasings already anchor), the sentences with a count in them (a figure for a place), and with
+        the phrasings, every line in order (where a name of several words is said together)."""
+        answer_lines = [[toks for sentence in _SENTENCE.split(_affirmed(e.answer)) if (toks := tokens(sentence))]
+                        for e in self.entries]
+        self._answer_tokens: list[frozenset[str]] = [frozenset(t for line in ls for t in line) for ls in answer_lines]
+        self._figure_sentences: list[list[list[str]]] = [
+            [line for line in ls if any(_DIGIT.search(t) for t in line)] for ls in answer_lines]
+        self._token_lines: list[list[list[str]]] = [p + a for p, a in zip(phrase_lines, answer_lines, strict=True)]
 
     @staticmethod
     def _fields(entry: Entry) -> Iterable[tuple[str, float, bool]]:
@@ -484,6 +493,10 @@ class AnswerEngine:
         the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
         clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
         with the context's topic words, without its chatter ("professor")."""
+        if context and any(_VERIFY.match(a) for a in asking):
+            # "someone said CIRs interpret for delegations — is that actually part of the role?": the
+            # claim to check is the question.
+            return self._agreeing(context, question)
         if not tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -558,7 +571,8 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
+            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
+                    or self._missing_beginning(best.index, pairs))
             if what is not None:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
@@ -709,7 +723,7 @@ class AnswerEngine:
         dice, contained, best_phrase, said = self._phrase_match(i, qset, q.total)
         if not anchored:
             anchored = said or any(a <= qset.keys() for a in self._alias_sets[i])
-        elif len(q.seq) == 1 and not qset.keys() & self._alias_words[i]:
+        elif len(q.seq) == 1 and not self._central(i, q.seq[0]):
             # One word that is not one of the entry's names ("made" in "who made you?"): a word its
             # phrasings happen to use, not what the entry is about.
             anchored = False
@@ -730,6 +744,10 @@ class AnswerEngine:
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
+
+    def _central(self, i: int, tok: str) -> bool:
+        """Whether a word is what entry ``i`` is about: part of its names, or in two of its phrasings."""
+        return tok in self._alias_words[i] or len(self._phrase_index[i].get(tok, ())) >= 2
 
     def _absent_words(self, i: int, q: _Query, qset: dict[str, float]) -> tuple[float, float]:
         """The question's known words that entry ``i`` lacks: (half-counted, fully counted) weights.
@@ -795,6 +813,15 @@ class AnswerEngine:
             if tok in self.idf and tok not in self._generic and not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
         return None
+
+    def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
+        """"When was Japan House London opened?" to an entry that never says when anything began (the
+        JST debrief held there): the documents do not say."""
+        if "begin" not in {tok for _, tok in pairs}:
+            return None
+        if "begin" in self._entry_tokens[i] or "begin" in self._answer_tokens[i]:
+            return None  # its phrasings ask when, or its answer says when something was set up
+        return "when it began"
 
     def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
         """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says
@@ -947,6 +974,9 @@ def _affirmed(answer: str) -> str:
     return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
 
 
+# "Is that right?", "is that actually part of the role?": a question that checks what came before.
+_VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
+                     r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 

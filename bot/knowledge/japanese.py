@@ -54,7 +54,8 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
                 flush()
                 out.extend(_counter(surface))
                 continue
-            compound.append((surface, pos[1]))
+            # "アイズ・ジャパン": a name written with middle dots is read word by word.
+            compound.extend((part, pos[1]) for part in surface.split("・") if part)
             continue
         flush()
         if pos[0] in ("動詞", "形容詞") and base in mapping:
@@ -74,6 +75,9 @@ def _counter(surface: str) -> list[str]:
 
 
 def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None], stop: frozenset[str]) -> list[str]:
+    mapped = lookup("".join(s for s, _ in parts))  # 説明会 (information session) before 説明 is dropped
+    if mapped:
+        return mapped.split()
     kept = [(s, d) for s, d in parts if s not in stop] or parts  # 参加者全体: 全体 ("whole") is scaffolding
     whole = "".join(s for s, _ in kept)
     mapped = lookup(whole)

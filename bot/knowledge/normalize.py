@@ -47,7 +47,7 @@ not no yes ok okay please pls thanks thank hi hello hey dear
 tell explain explanation describe mean meaning means meant stand stands define definition
 know knew let lets give show say said get got want wanna like would
 info information detail details question questions answer anyone someone something anything
-kind sort thing things stuff everyone everybody exactly actually basically generally anyway
+kind sort thing things stuff everyone everybody everywhere exactly actually basically generally anyway
 far out up once ever even still already guys folks anybody somebody available
 go goes going gone went come comes coming one ones
 wondering curious wonder think thinking thought considering quick acronym abbreviation abbreviated
@@ -112,7 +112,7 @@ SPELLINGS = {
 # here: in this knowledge base it is also a blog post.)
 SYNONYMS = {
     **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
-                     "founded", "founding", "establish", "established", "establishes", "launch", "launched",
+                     "founded", "founding", "establish", "established", "establishes", "launch", "launched", "opened",
                      "create", "created", "creation", "inception", "origin", "origins"], "begin"),
     **dict.fromkeys(["position", "positions"], "position"),
     **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
@@ -153,6 +153,14 @@ _ALUMNI = re.compile(r"\b(?:ex|former|past)[- ]?(?:jets?|participants?)\b")
 _HOW_MANY = re.compile(r"\b(?:how many|number of|total number of|total)\b")
 # "How long", "how many days" and "for how many years" all ask for a duration.
 _DURATION = re.compile(r"\b(?:how long|(?:how many|number of) (?:days|weeks|months|years))\b")
+# "How many people have been on JET since it started?" asks how many, not when it started.
+_SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the program)? ?"
+                    r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b")
+# Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
+_ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
+                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b")
+# "How far is Tsu from Tokyo?" asks for a distance: a question type, like "how many".
+_DISTANCE = re.compile(r"\bhow far\b")
 # Number words are digits ("seven offices" == "7 offices"); "one" is a pronoun too often to fold.
 NUMBERS = {w: str(i) for i, w in enumerate(
     "zero _ two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -251,12 +259,15 @@ def clean(text: str) -> str:
     text = text.lower()
     text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
+    text = _ASIDE.sub(" ", text)
+    text = _SINCE.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
     text = _NOW.sub("current", text)
     text = _EXCEPT.sub(" except ", text)
     text = _ALUMNI.sub("alumni", text)
     text = _DURATION.sub("duration", text)
+    text = _DISTANCE.sub("distance", text)
     text = _HOW_MANY.sub("number", text)
     if _THESAURUS_PHRASES is not None:
         text = _THESAURUS_PHRASES.sub(lambda m: THESAURUS.phrases[m.group(0)], text)
@@ -327,8 +338,8 @@ _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|wh
 _CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
                            rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(
-    rf"^\W*(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|may|am|has|have|any|tell|"
-    r"explain)\b",
+    rf"^\W*(?:(?:but|and|so|also|anyway|ok|okay)\s+)?(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|"
+    r"should|would|will|may|am|has|have|any|tell|explain)\b",
     re.IGNORECASE)
 
 

@@ -190,7 +190,11 @@ def _when(text: str) -> datetime:
 
 
 def _roles(text: str) -> tuple[int, ...]:
-    return tuple(int(r) for r in json.loads(text))
+    return () if text == "[]" else tuple(int(r) for r in json.loads(text))
+
+
+def _texts(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))  # most events ask nothing: skip the parser
 
 
 def _event(row: Row) -> EventRow:
@@ -201,7 +205,7 @@ def _event(row: Row) -> EventRow:
         scheduled_event_id=row["scheduled_event_id"], created_by=row["created_by"], status=row["status"],
         created_at=_when(row["created_at"]), updated_at=_when(row["updated_at"]), series_id=row["series_id"],
         occurrence_start=_dt(row["occurrence_start"]), sequence=row["sequence"], max_guests=row["max_guests"],
-        questions=tuple(json.loads(row["questions"])), allowed_roles=_roles(row["allowed_roles"]),
+        questions=_texts(row["questions"]), allowed_roles=_roles(row["allowed_roles"]),
         checkin_code=row["checkin_code"],
     )
 
@@ -222,7 +226,7 @@ def _series(row: Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
         created_by=row["created_by"], rrule=row["rrule"], dtstart_local=datetime.fromisoformat(row["dtstart_local"]),
         timezone=row["timezone"], duration=timedelta(minutes=row["duration_minutes"]),
         post_ahead=timedelta(minutes=row["post_ahead_minutes"]), max_guests=row["max_guests"],
-        questions=tuple(json.loads(row["questions"])), allowed_roles=_roles(row["allowed_roles"]),
+        questions=_texts(row["questions"]), allowed_roles=_roles(row["allowed_roles"]),
         status=row["status"], sequence=row["sequence"], created_at=_when(row["created_at"]),
         updated_at=_when(row["updated_at"]), exdates=exdates,
     )

@@ -5,10 +5,11 @@ restart keep everything; the other server never sees any of it."""
 from __future__ import annotations
 
 import asyncio
+import json
 import textwrap
 
 FEE_QUESTION = "is there a membership fee?"
-MISSED = "how do I join the committee?"  # the shared knowledge base does not answer it
+MISSED = "who brings the snacks to the karaoke night?"  # the shared knowledge base does not answer it
 UNCOVERED = "which alumni group is closest to Leeds?"  # declined, with suggestions
 
 
@@ -41,7 +42,7 @@ async def test_an_organiser_teaches_the_bot_and_it_sticks(discord, world, jetbot
     # 3. A missed question, attached to an entry, is then answered.
     missed = await discord.slash("ask", question=MISSED, user=world.member)
     assert "not sure" in missed.response.embeds[0]["title"]
-    typed = await discord.autocomplete("kb attach", "question", "committee", user=world.organiser)
+    typed = await discord.autocomplete("kb attach", "question", "karaoke", user=world.organiser)
     [choice] = typed.choices
     assert "1×" in choice["name"]
     picked = await discord.autocomplete("kb attach", "entry", "membership", user=world.organiser,
@@ -268,11 +269,11 @@ async def test_acting_on_unanswered_questions_from_the_list(discord, world, jetb
     opened = await discord.click(actions.original, f"jetbot:kbu:{keys[MISSED]}:new", user=world.organiser)
     assert modal_value(opened.modal, "questions") == MISSED
     added = await discord.submit_modal(opened.modal["custom_id"], {
-        "title": "Joining the committee", "answer": "Elections are every April; email the secretary to stand.",
-        "questions": modal_value(opened.modal, "questions"), "aliases": "committee"}, user=world.organiser)
+        "title": "Karaoke night", "answer": "Everyone brings a snack to share; the committee buys the drinks.",
+        "questions": modal_value(opened.modal, "questions"), "aliases": "karaoke"}, user=world.organiser)
     assert "Added" in added.text
     assert (await discord.slash("ask", question=MISSED, user=world.member)).response.embeds[0]["title"] \
-        == "Joining the committee"
+        == "Karaoke night"
 
     # Dismiss noise.
     noise = await discord.click(listing.original, pick, values=[keys["jet ski rental prices?"]], user=world.organiser)
@@ -294,3 +295,31 @@ async def test_acting_on_unanswered_questions_from_the_list(discord, world, jetb
     assert [(p["id"], p["questions"][0]["question"]) for p in proposals] == [(target["value"], UNCOVERED)]
     left = await discord.slash("kb unanswered", user=world.organiser)
     assert "No unanswered questions" in left.text
+
+
+async def test_privacy_export_and_delete_cover_votes_and_authorship(discord, world):
+    done = await discord.slash("kb import", file=("faq.yaml", upload(COMMITTEE)), user=world.organiser)
+    assert "1 added" in done.text
+    answer = await discord.slash("ask", question="how do I join the committee?", user=world.organiser)
+    voted = await discord.click(answer.original, "jetbot:kbv:committee:n", user=world.organiser)
+    assert "👎 1" in voted.text
+
+    exported = await discord.slash("privacy export", user=world.organiser)
+    [file] = discord.files_of(exported.original)
+    mine = json.loads(file["content"])["chapter_knowledge"]
+    assert [(v["entry"], v["helpful"]) for v in mine["votes"]] == [("committee", False)]
+    assert [e["entry"] for e in mine["entries_written"]] == ["committee"]
+
+    asked = await discord.slash("privacy delete", user=world.organiser)
+    confirm = next(cid for cid in asked.response.custom_ids
+                   if any(c.get("custom_id") == cid and c.get("label") == "Delete my data"
+                          for row in asked.response.components for c in row.get("components", [])))
+    erased = await discord.click(asked.original, confirm, user=world.organiser)
+    assert "Erased" in erased.text and "answer votes, and your name on chapter entries you wrote" in erased.text
+    again = json.loads(discord.files_of((await discord.slash("privacy export", user=world.organiser)).original)[0]
+                       ["content"])["chapter_knowledge"]
+    assert again == {"votes": [], "entries_written": [], "phrasings_added": []}
+    stats = await discord.slash("kb stats", period="7 days", user=world.organiser)
+    assert {f["name"]: f["value"] for f in stats.response.embeds[0]["fields"]}["Helpful"] == "no votes yet"
+    still = await discord.slash("ask", question="how do I join the committee?", user=world.member)
+    assert still.response.embeds[0]["title"] == "Committee"  # the chapter's entry stays

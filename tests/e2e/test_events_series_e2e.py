@@ -101,6 +101,7 @@ async def test_monthly_series_members_only_signup_guests_skip_check_in_feed_and_
 
     # The organiser sees the answers and guests, in the message and the file.
     listed = await discord.slash("event attendees", user=world.organiser, event=dec_id)
+    assert f"1. <@{world.helper.id}> +1: vegetarian" in listed.text and f"2. <@{lee.id}>: halal" in listed.text
     [upload] = discord.files_of(listed.original) or [f for m in listed.followups for f in discord.files_of(m)]
     rows = list(csv.DictReader(io.StringIO(upload["content"].decode("utf-8-sig"))))
     by_user = {r["user_id"]: r for r in rows}
@@ -242,3 +243,25 @@ async def test_series_edit_following_move_end_and_event_options(discord, world, 
     assert discord.messages[int(first["id"])]["embeds"][0]["title"] == "Japanese class"  # the old series' date stays
     refused_end = await discord.slash("series end", user=world.member, series=series_id)
     assert "only organisers" in refused_end.text
+
+
+async def test_ending_a_series_can_keep_the_dates_already_posted(discord, world, jetbot):
+    opened = await discord.slash("series create", user=world.organiser, channel=world.events, pattern="weekly",
+                                 count=8, ahead_days=14)
+    await discord.submit_modal(opened.modal["custom_id"], {
+        FIELD("title"): "Conversation club", FIELD("start"): "2026-11-24 18:00", FIELD("end"): "1h",
+        FIELD("location"): "Café", FIELD("description"): "",
+    }, user=world.organiser)
+    await discord.wait_until(lambda: len(posts(discord, world.events)) >= 2 or None, 5.0, "two weekly posts")
+    first, second = posts(discord, world.events)
+    await discord.click(second, f"jetbot:rsvp:{event_id_of(second)}:going", user=world.member)
+    series_id = (await jetbot.services.events.summary(world.guild.id, event_id_of(first))).event.series_id
+    ended = await discord.slash("series end", user=world.organiser, series=series_id, keep_posted=True)
+    assert "the 2 date(s) already posted go ahead" in ended.text and "<t:1796148000:F>" in ended.text  # 1 Dec 18:00 UTC
+    for post in (first, second):
+        assert not (await jetbot.services.events.summary(world.guild.id, event_id_of(post))).event.cancelled
+    assert discord.dms_to(world.member) == []  # nothing changed for them: nobody is told anything
+    jetbot.clock.now = datetime(2026, 12, 20, tzinfo=UTC)
+    assert await jetbot.bot.get_cog("EventsCog").post_occurrences() == 0  # and nothing more is posted
+    listed = await discord.slash("series list", user=world.member)
+    assert "(ended)" in listed.text

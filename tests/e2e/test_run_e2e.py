@@ -222,7 +222,8 @@ async def asks(discord, world) -> None:
 async def test_after_a_disconnect_the_bot_resumes_or_identifies_and_retries_with_backoff(discord, world, caplog):
     """discord.py's reconnect, through the fake: a dropped socket is resumed (same session, no new
     READY); a session Discord will not resume is identified afresh; while Discord cannot be reached the
-    bot retries with a backoff; after each, members are answered again."""
+    bot retries with a backoff; after each, members are answered again, and a question asked while the
+    bot was away is replayed on the resume and answered."""
     caplog.set_level(logging.INFO, logger="discord")
     identified = len(discord.identifies)
 
@@ -246,3 +247,13 @@ async def test_after_a_disconnect_the_bot_resumes_or_identifies_and_retries_with
     assert "Attempting a reconnect in" in caplog.text  # discord.py's backoff, not a tight loop
     assert discord.bot.is_ready() and not discord.bot.is_closed()
     await asks(discord, world)
+
+    # A question asked while the bot is away is kept by Discord and replayed when the bot resumes.
+    discord.interaction_deadline = WAIT  # this test is about the replay, not about being quick after a blip
+    discord.refuse_connections(1000)
+    await discord.drop_connections()
+    away = asyncio.create_task(asks(discord, world))
+    await discord.wait_until(lambda: discord.kept_for_resume, WAIT, "the question to be kept for the bot")
+    discord.refuse_connections(0)
+    await away
+    assert discord.replayed == ["INTERACTION_CREATE"] and len(discord.resumes) == 3

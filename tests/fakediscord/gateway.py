@@ -16,7 +16,8 @@ from tests.fakediscord.core import PRIVILEGED_INTENTS, FakeBase
 
 class Gateway(FakeBase):
     """One websocket per connected bot (``_sockets``). A session from READY can be resumed on a new socket
-    (``resumes`` lists them) unless ``resumable`` is False, when op 9 asks the bot to identify again."""
+    (``resumes`` lists them; events sent while it was away are replayed first, ``replayed``) unless
+    ``resumable`` is False, when op 9 asks the bot to identify again."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -25,6 +26,11 @@ class Gateway(FakeBase):
         self.refused_connections = 0  # gateway connections answered 503 so far
         self._refuse_next = 0
         self._sessions: set[str] = set()
+        self._session_of: dict[int, str] = {}  # socket id -> its session
+        self._dropping: set[int] = set()  # sockets the fake is closing: their sessions stay resumable
+        # Sessions whose socket dropped (not closed by the bot), with the events sent since: replayed on RESUME.
+        self._missed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+        self.replayed: list[str] = []  # events delivered late, on a RESUME
 
     async def _send(self, ws: web.WebSocketResponse, op: int, d: Any, t: str | None = None) -> None:
         payload: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
@@ -60,6 +66,13 @@ class Gateway(FakeBase):
         finally:
             if ws in self._sockets:
                 self._sockets.remove(ws)
+            session = self._session_of.pop(id(ws), None)
+            if session is not None:
+                if id(ws) not in self._dropping and ws.close_code in (1000, 1001):
+                    self._sessions.discard(session)  # the bot ended its session (a clean stop)
+                elif session in self._sessions:  # dropped: Discord keeps what the bot misses
+                    self._missed.setdefault(session, [])
+            self._dropping.discard(id(ws))
             await self._notify()
         return ws
 
@@ -76,6 +89,7 @@ class Gateway(FakeBase):
             return
         session_id = secrets.token_hex(16)
         self._sessions.add(session_id)
+        self._session_of[id(ws)] = session_id
         ready = {
             "v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False},
             "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
@@ -98,10 +112,15 @@ class Gateway(FakeBase):
             return
         if not self.resumable or session not in self._sessions:
             self._sessions.discard(session)
+            self._missed.pop(session, None)  # what it missed is lost, as on Discord
             await self._send(ws, 9, False)
             return
         self._seq[id(ws)] = int(d.get("seq") or 0)
+        self._session_of[id(ws)] = session
         self.resumes.append(session)
+        for event, data in self._missed.pop(session, []):  # missed events first, then RESUMED
+            self.replayed.append(event)
+            await self._send(ws, 0, data, event)
         await self._send(ws, 0, {}, "RESUMED")
         await self._notify()
 
@@ -109,8 +128,14 @@ class Gateway(FakeBase):
         """Discord closes every bot's socket (4000: unknown error, reconnect), as on a network blip or
         a gateway restart; the bot is expected to connect again and resume."""
         for ws in list(self._sockets):
+            self._dropping.add(id(ws))
             await ws.close(code=code, message=b"Unknown error.")
         await self.wait_until(lambda: not self._sockets, 5.0, "the dropped socket to close")
+
+    @property
+    def kept_for_resume(self) -> int:
+        """Events waiting for a dropped bot to resume."""
+        return sum(len(events) for events in self._missed.values())
 
     def refuse_connections(self, count: int) -> None:
         """Answer the next ``count`` gateway connections with 503, as when Discord cannot be reached."""
@@ -132,8 +157,14 @@ class Gateway(FakeBase):
         return bool(self._sockets)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every connected bot."""
+        """Send a gateway event to every connected bot; while a bot's socket is down, keep it for its
+        RESUME (as Discord does)."""
         if not self._sockets:
-            raise AssertionError("no bot is connected to the fake gateway")
+            if not self._missed:
+                raise AssertionError("no bot is connected to the fake gateway")
+            for missed in self._missed.values():
+                missed.append((event, data))
+            await self._notify()
+            return
         for ws in list(self._sockets):
             await self._send(ws, 0, data, event)
