@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -44,6 +44,9 @@ from cogs._event_views import (
     ics_clicked,
     outbox_text,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeIs
 
 log = logging.getLogger("jetbot.events")
 
@@ -379,7 +382,7 @@ class EventsCog(commands.Cog):
 
     # -- Discord scheduled events (the server's Events tab) ------------------------------------------
     @staticmethod
-    def _can_schedule(guild: discord.Guild | None) -> bool:
+    def _can_schedule(guild: discord.Guild | None) -> TypeIs[discord.Guild]:
         me = getattr(guild, "me", None) if guild is not None else None
         return me is not None and bool(me.guild_permissions.manage_events)
 
@@ -400,7 +403,7 @@ class EventsCog(commands.Cog):
         if not self._can_schedule(guild):
             return "\n(Give me the Manage Events permission to also list events in the server's Events tab.)"
         try:
-            scheduled = await guild.create_scheduled_event(  # type: ignore[union-attr]
+            scheduled = await guild.create_scheduled_event(
                 entity_type=discord.EntityType.external, privacy_level=discord.PrivacyLevel.guild_only,
                 **self._scheduled_fields(summary, url),
             )
@@ -414,11 +417,11 @@ class EventsCog(commands.Cog):
         sid = summary.event.scheduled_event_id
         if sid is None or not self._can_schedule(guild):
             return None
-        found = guild.get_scheduled_event(sid)  # type: ignore[union-attr]
+        found = guild.get_scheduled_event(sid)
         if found is not None:
             return found
         try:
-            return await guild.fetch_scheduled_event(sid)  # type: ignore[union-attr]
+            return await guild.fetch_scheduled_event(sid)
         except discord.HTTPException:
             return None
 

@@ -345,6 +345,24 @@ async def test_an_upload_with_a_ping_reports_its_line() -> None:
     assert any("mention" in p for p in service_problems)  # ...the chapter's rule does not
 
 
+async def test_an_import_that_would_pass_max_entries_is_refused(service: ChapterKnowledge, db: Database) -> None:
+    from bot.storage.chapter_kb import EntryRow
+
+    now = service.clock()
+    await db.chapter_kb.replace_all(G1, [EntryRow(G1, f"e-{i}", f"Entry {i}", "chapter", "a", ("q?",), ("a",), ORG,
+                                                  now, ORG, now) for i in range(MAX_ENTRIES - 1)], keep_others=False)
+    two = yaml.safe_dump({"entries": [
+        {"id": f"new-{i}", "title": f"New {i}", "category": "chapter", "answer": "a", "questions": [f"new {i}?"],
+         "aliases": [f"new {i}"], "source": "us"} for i in range(2)]}).encode()
+    with pytest.raises(ImportProblems) as caught:
+        await service.import_yaml(G1, ORG, two, "two.yaml", replace_all=False)
+    assert caught.value.problems == [f"two.yaml: this would give the server {MAX_ENTRIES + 1} entries; "
+                                     f"the limit is {MAX_ENTRIES}"]
+    assert len(await service.entries(G1)) == MAX_ENTRIES - 1
+    replaced = await service.import_yaml(G1, ORG, two, "two.yaml", replace_all=True)  # replacing fits
+    assert (replaced.added, replaced.removed) == (2, MAX_ENTRIES - 1)
+
+
 async def test_an_oversized_upload_is_refused(service: ChapterKnowledge) -> None:
     with pytest.raises(UserError, match="too big"):
         await service.import_yaml(G1, ORG, b"#" * (600 * 1024), "big.yaml", replace_all=False)

@@ -311,6 +311,9 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
          "what's that about??", "japan-study-tour"),
         ("hey hey, random q but my grandma asked me what CLAIR even is when I told her I'm applying, and I "
          "honestly couldn't explain it lol. help?", "clair"),
+        # "Is that something JLGC still runs": "that" is the study tour the context names
+        ("I'm a headteacher in Wales and a colleague mentioned a Japan study tour for council leaders. Is that "
+         "something JLGC still runs and where does it go?", "japan-study-tour"),
         # a figure the asker quotes is a claim to check, not an unknown topic
         ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
          "what do the rest do", "alt-role"),
@@ -477,7 +480,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 11)]
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 12)]
 
 
 def _judge(item: dict, matched: bool, text: str) -> bool:
@@ -496,7 +499,7 @@ def _judge(item: dict, matched: bool, text: str) -> bool:
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-10 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
+    """tuning4-11 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
     at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []
@@ -667,6 +670,7 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
                                       "how many sister cities does Nagasaki have?",  # named next to a year only
                                       "how many JETAA members are in Canada?",  # Canada not next to a count
+                                      "how many JETAA chapters are in Japan itself?",  # Japan said as a place
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter

@@ -215,3 +215,10 @@ async def test_an_entry_started_from_a_missed_question_takes_it_off_the_list(cog
     await UnansweredButton(int(choice.value), "new").callback(member)  # a member replaying the button
     assert "only organisers" in sent_kwargs(member)["content"]
     member.response.send_modal.assert_not_awaited()
+
+
+def test_only_this_processes_shards_are_judged_at_connection(cog: KbCog, bot: MagicMock) -> None:
+    bot.shard_count, bot.shard_id = None, None
+    assert cog._owns(5 << 22) and cog._owns(6 << 22)  # not sharded: every server is ours
+    bot.shard_count, bot.shard_ids = 4, [1, 2]
+    assert [cog._owns(n << 22) for n in range(4)] == [False, True, True, False]

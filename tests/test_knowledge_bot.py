@@ -230,6 +230,10 @@ def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, qu
     "how do I organise a hanami party in japan",
     "who's going to the karaoke tonight lol",
     "What's 2 + 2?",
+    # A chapter's own events are its own entries (/kb add) or its event posts, not how to use the bot.
+    "where is pub night?",
+    "how much is karaoke night",
+    "what time does pub night start",
     # Things jetbot does not do.
     "can the bot take payments for tickets?",
     "can you translate my message to Japanese?",

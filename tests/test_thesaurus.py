@@ -41,6 +41,9 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("Sports Exchange Adviser", "Sports Exchange Advisor"),
         ("文科省の役割は？", "MEXT role"),
         ("tell me what CLAIR is in one sentence", "what is CLAIR"),  # an aside, not a topic
+        ("what dose a CIR do", "what does a CIR do"),  # "dose" after a question word
+        ("how long has JET existed", "when did JET begin"),
+        ("JETの配置は誰が決める？", "JET placement"),
         ("whats CLAIR in plain english", "what is CLAIR"),
         ("ALTは小学校でも教えるの？", "ALT elementary school teach"),
     ],

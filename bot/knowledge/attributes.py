@@ -166,7 +166,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "next",
         # "When is the next U20 summit?" asks for a date the documents would have to announce.
-        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b", _I),
+        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b|\bnext year\b"
+                   r"|\bin (?:the )?future\b", _I),
         re.compile(r"\bnext\b|\bupcoming\b|\bplanned\b", _I),
         frozenset({"next", "upcom"}),
         "the date of the next one",

@@ -497,7 +497,10 @@ class AnswerEngine:
             # "someone said CIRs interpret for delegations — is that actually part of the role?": the
             # claim to check is the question.
             return self._agreeing(context, question)
-        if not tried:
+        # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
+        # about "that" is not answered on its own words alone.
+        refers_back = bool(context) and any(_REFERS_BACK.match(a) for a in asking)
+        if not tried and not refers_back:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
@@ -571,7 +574,7 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names)
+            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names, question)
                     or self._missing_beginning(best.index, pairs))
             if what is not None:
                 return self._partial(normalized, ranked, what)
@@ -803,14 +806,18 @@ class AnswerEngine:
                     return True
         return False
 
-    def _missing_name(self, i: int, pairs: list[tuple[str, str]],
-                      names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
+    def _missing_name(self, i: int, pairs: list[tuple[str, str]], names: dict[str, tuple[str, frozenset[str]]],
+                      question: str) -> str | None:
         """For a "how many" question: a name the entry never says ("how many JETAA chapters are in the
-        UK?" to an entry that counts chapters worldwide). The figure it gives is not for that place."""
+        UK?" to an entry that counts chapters worldwide). The figure it gives is not for that place.
+        A name many entries share (CLAIR, Japan) is the subject of the question, unless it is said as a
+        place ("how many JETAA chapters are in Japan?")."""
         if "number" not in {tok for _, tok in pairs}:
             return None
         for tok, (name, toks) in names.items():
-            if tok in self.idf and tok not in self._generic and not self._gives_figure_for(i, toks):
+            if tok not in self.idf or (tok in self._generic and not _as_place(name, question)):
+                continue
+            if not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
         return None
 
@@ -977,8 +984,16 @@ def _affirmed(answer: str) -> str:
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
 _VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
                      r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
+_REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
+                          r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
+                          re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+
+
+def _as_place(name: str, question: str) -> bool:
+    """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
+    return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
 
 
 def _misspelt_question_word(tok: str) -> bool:

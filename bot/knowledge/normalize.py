@@ -159,6 +159,11 @@ _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the pr
 # Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
 _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
                     r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b")
+# "what dose a CIR do": "dose" is an English word, but not after a question word.
+_WHAT_DOSE = re.compile(r"\b(what|how|where|when|who|why|which)\s+dose\b")
+# "How long has JET existed?" asks when it began, like "how long has it been running".
+_HOW_LONG_EXISTED = re.compile(r"\bhow long (?:(?:has|have) )?(?P<x>.{1,40}?) (?:(?:has|have) )?(?:existed|been around|"
+                               r"been in existence)\b")
 # "How far is Tsu from Tokyo?" asks for a distance: a question type, like "how many".
 _DISTANCE = re.compile(r"\bhow far\b")
 # Number words are digits ("seven offices" == "7 offices"); "one" is a pronoun too often to fold.
@@ -260,6 +265,8 @@ def clean(text: str) -> str:
     text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
     text = _ASIDE.sub(" ", text)
+    text = _WHAT_DOSE.sub(r"\1 does", text)
+    text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
