@@ -125,3 +125,33 @@ async def test_jetbot_check_reaches_postgresql_and_reads_its_schema(pg_url: str,
     down = "postgresql://jetbot:hunter2@127.0.0.1:1/nothing"
     ((status, detail),) = await asyncio.to_thread(database_checks, down)
     assert status == FAIL and "cannot connect" in detail and "hunter2" not in detail
+
+
+async def test_a_running_bot_keeps_writing_while_its_data_is_copied(tmp_path: Path, pg_url: str,
+                                                                     clock: FakeClock) -> None:
+    path = tmp_path / "live.sqlite3"
+    async with Database(path) as bot_db, Database(path) as source, Database(pg_url) as pg:
+        await _chapter(bot_db, clock)
+        stop, enough = asyncio.Event(), asyncio.Event()
+        written = 0
+
+        async def keep_writing() -> None:
+            nonlocal written
+            while not stop.is_set():
+                await bot_db.unanswered.record(G1, f"q{written}", f"question {written}?")
+                written += 1
+                if written >= 20:
+                    enough.set()
+                await asyncio.sleep(0)
+
+        writer = asyncio.create_task(keep_writing())
+        await enough.wait()
+        at_copy_start = written
+        report = await copy_database(source, pg)
+        at_copy_end = written
+        await asyncio.sleep(0.05)
+        stop.set()
+        await writer  # never blocked or failed by the copy
+        copied = {r.table: r.rows for r in report}["unanswered_questions"]
+        assert all(r.verified for r in report) and 20 < copied <= at_copy_end + 1
+        assert at_copy_end > at_copy_start + 2  # the bot kept writing while the copy ran; the copy is still exact

@@ -1,9 +1,13 @@
 """The one place that talks SQL.
 
-One aiosqlite connection per process, in WAL mode, with every write behind one asyncio lock: SQLite
-allows one writer at a time anyway, and serialising in Python keeps "read, decide, write" sequences
-(an RSVP against capacity) atomic without retry loops. Schema changes are numbered files in
-``migrations/``, each applied in its own transaction; the version lives in ``PRAGMA user_version``.
+Two engines, one API (``engine.py`` says how the SQL is shared). SQLite, the default: one aiosqlite
+connection per process, in WAL mode, with every write behind one asyncio lock: SQLite allows one writer
+at a time anyway, and serialising in Python keeps "read, decide, write" sequences (an RSVP against
+capacity) atomic without retry loops. PostgreSQL (a ``postgresql://`` URL): an asyncpg pool, transactions
+that run concurrently, and row locks (``conn.for_update()``) where a decision depends on what was read, so
+several bot processes can share the database. Schema changes are numbered files in ``migrations/``,
+each applied in its own transaction; the version lives in ``PRAGMA user_version`` (SQLite) or the table
+``jetbot_schema`` (PostgreSQL).
 
 Every table that holds chapter data carries ``guild_id`` and every query here filters on it.
 Feature repositories live beside this file (``events.py``, ``newsletter.py``) and are reached as
@@ -340,6 +344,23 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Conn]:
+        """A read-only transaction that sees one consistent state while others keep writing (SQLite in WAL
+        mode: a deferred transaction; PostgreSQL: REPEATABLE READ). For copying a running bot's data."""
+        if self.url is not None:
+            async with self._pg().acquire() as raw, raw.transaction(isolation="repeatable_read", readonly=True):
+                yield PgConn(raw, self._identity)
+            return
+        async with self._lock:
+            conn = self.conn
+            await conn.execute("BEGIN")
+            try:
+                yield SqliteConn(conn)
+            finally:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one writing statement in its own transaction; returns the rows changed."""

@@ -2,8 +2,9 @@
 
 Both databases are opened (so both are migrated to the same schema); the target must hold no data. Tables
 are copied parents first (foreign keys), each in one statement batch, all in one target transaction: a
-failure leaves the target as empty as it was. The source is read inside one transaction, a consistent
-snapshot. Afterwards each table is verified: the row counts match and every row read back from the target
+failure leaves the target as empty as it was. The source is read in one read-only snapshot, so a bot
+still running on it keeps writing meanwhile (what it writes after the snapshot is not copied: stop it
+before switching over). Afterwards each table is verified: the row counts match and every row read back from the target
 equals the source's (a full comparison, which at a chapter's size costs less than a second). Ids keep
 their values; PostgreSQL's identity sequences are moved past the highest copied id.
 """
@@ -92,7 +93,7 @@ async def copy_database(source: Database, target: Database) -> list[TableCopy]:
             raise StorageError(f"the target already holds data ({table}): copy into an empty database")
     columns = {t: await _columns(source, target, t) for t in order}
     snapshot: dict[str, list[tuple[Any, ...]]] = {}
-    async with source.transaction() as conn:
+    async with source.snapshot() as conn:
         for table in order:
             snapshot[table] = await _read(conn, table, columns[table])
     async with target.transaction() as conn:
