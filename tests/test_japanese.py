@@ -22,6 +22,13 @@ from bot.knowledge.normalize import tokens
         ("クレアの職員は何年間派遣されるの？", ["clair", "staff", "duration", "second"]),
         ("ローカル・アイズ・ジャパンって何？", ["local", "eye", "japan"]),  # katakana loanwords, middle dots
         ("JETの説明会ってドイツでもあったの？", ["jet", "day", "germany"]),  # 説明会 whole, before 説明 is dropped
+        ("JETAAって何の団体？", ["jetaa"]),  # 何の団体 (what kind of organisation) asks what it is
+        ("JLGCニューヨークの提携団体は？", ["jlgc", "new", "york", "partner", "organization"]),
+        # Verbs about going to an event; a negated verb is its own word (行けない is not 行ける).
+        ("やっぱり行けなくなった", ["cannot", "attend"]),
+        ("満席のときは待てるの？", ["満席", "wait"]),
+        ("友達を連れて行ってもいい？", ["友達", "bring", "attend"]),
+        ("答えられなかった質問を見たい", ["unanswer"]),  # past the voice ending られ
     ],
 )
 def test_japanese_words(text: str, expected: list[str]) -> None:

@@ -216,11 +216,45 @@ def shipped_engine() -> AnswerEngine:
     # "bot" must stay specific enough (in few entries) to anchor questions about the bot itself.
     ("what can this bot do", "bot-help"),
     ("are you a bot?", "bot-help"),
+    # An asking clause that points back at the rest of the message is read with it.
+    ("i accidentally clicked going, how do i undo that?", "bot-rsvp"),
+    ("I said maybe but now I'm going, how do I update it?", "bot-rsvp"),
+    ("reminders - how do they work? I never seem to get one", "bot-reminders"),
+    ("I got a message saying I'm off the waitlist, do I need to do anything?", "bot-rsvp"),
+    ("can I start a recurring event", "bot-series"),
+    ("やっぱり行けなくなった", "bot-rsvp"),
+    ("友達を連れて行ってもいい？", "bot-event-guests"),
+    # A kind of chapter event names an event, it is not a topic the knowledge base lacks.
+    ("can people bring guests to the party", "bot-event-guests"),
+    ("set a capacity on the karaoke night", "bot-event-capacity"),
+    ("can I switch from maybe to going", "bot-rsvp"),
+    ("how do I subscribe to the calendar on my phone", "bot-calendar-feed"),  # a device, not a phone number
 ])
 def test_everyday_bot_questions_get_their_entry(shipped_engine: AnswerEngine, question: str, entry_id: str) -> None:
     answer = shipped_engine.answer(question)
     assert answer.matched, (answer.reason, [s.entry_id for s in answer.suggestions])
     assert answer.entry is not None and answer.entry.id == entry_id
+
+
+@pytest.mark.parametrize("question", [
+    "is there a waiting list for JET",
+    "can I bring guests to the JET orientation",
+    "does JET have a calendar of events",
+    "how do I unsubscribe from CLAIR emails",
+    "does MEXT send a newsletter?",
+])
+def test_bot_help_does_not_answer_questions_about_an_organisation(shipped_engine: AnswerEngine, question: str) -> None:
+    answer = shipped_engine.answer(question)
+    assert not answer.matched
+    assert answer.reason in ("other_organisation", "low_coverage", "near_tie", "unanchored", "unknown_words")
+
+
+def test_the_organisation_rule_has_its_own_reason(shipped_engine: AnswerEngine) -> None:
+    answer = shipped_engine.answer("is there a waiting list for JET")
+    assert answer.reason == "other_organisation"
+    assert answer.suggestions and answer.suggestions[0].entry_id == "bot-rsvp"  # still offered as related
+    # The bot's own help names JET, so it may answer about JET.
+    assert shipped_engine.answer("can I ask the bot about JET in Japanese?").matched
 
 
 @pytest.mark.parametrize("question", [

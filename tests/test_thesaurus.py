@@ -36,12 +36,16 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("events for people who've just come home", "events for people, returnees"),
         ("how big is JETAA membership-wise", "how many JETAA members"),
         ("how many people have been on JET since it was set up", "how many people have been on JET"),
+        ("JET participants - total since the start?", "JET participants total"),
         ("how many JETs are in Japan at any one time", "how many JETs are in Japan currently"),
         ("do CIRs work with interpreters and tourists", "do CIRs work with interpret and tourism"),
         ("Sports Exchange Adviser", "Sports Exchange Advisor"),
         ("文科省の役割は？", "MEXT role"),
         ("tell me what CLAIR is in one sentence", "what is CLAIR"),  # an aside, not a topic
         ("what dose a CIR do", "what does a CIR do"),  # "dose" after a question word
+        ("what's JET's full name", "what does JET stand for"),
+        ("CLAIRフェローシップでは誰の家に泊まるの？", "CLAIR fellowship 家 stay"),
+        ("how many CLAIR offices are there outside Japan", "how many CLAIR offices are there overseas"),
         ("how long has JET existed", "when did JET begin"),
         ("JETの配置は誰が決める？", "JET placement"),
         ("whats CLAIR in plain english", "what is CLAIR"),

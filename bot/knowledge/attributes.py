@@ -28,8 +28,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "cost",
         # "who pays the costs" asks who, not how much.
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
+                   r"free (?:to|of charge|entry|admission)|"
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
-                   r"|いくら|費用|料金|予算|給料|給与|月給", _I),
+                   # "how much is karaoke night?" asks a price.
+                   r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
+                   r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
                    r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
         frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn",
@@ -38,7 +41,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "phone",
-        re.compile(r"\b(?:phone|telephone|tel|fax|ring them|call them)\b", _I),
+        # "on my phone" is a device, not a number asked for.
+        re.compile(r"(?<!\bmy )(?<!\byour )(?<!\bthe )\b(?:phone|telephone|tel|fax|ring them|call them)\b(?!'?s\b)"
+                   r"|\bphone number\b", _I),
         re.compile(r"\b(?:phone|tel|telephone)\b|\+\d{1,3}[\s-]?\d|\b\d{2,5}[\s-]\d{3,4}[\s-]\d{3,4}\b", _I),
         frozenset({"phone", "telephon", "tel", "fax", "number", "ring", "call"}),
         "a phone number",
@@ -52,7 +57,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "email",
-        re.compile(r"\b(?:e-?mail|email address|e-mail address)\b|メール", _I),
+        # "does the bot keep my email?" is about the member's own address, not asking for one.
+        re.compile(r"(?<!\bmy )(?<!\bour )\b(?:e-?mail|email address|e-mail address)\b|(?<!私の)メール", _I),
         re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
         frozenset({"email", "mail", "address"}),
         "an email address",
@@ -60,7 +66,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "address",
         # "What's the address of Japan House London?" asks for a street address, not a description.
-        re.compile(r"(?<!e-mail )(?<!email )\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
+        # "my newsletter address" is the member's own (an email address), not one asked for.
+        re.compile(r"(?<!e-mail )(?<!email )(?<!\bmy )(?<!\bour )(?<!newsletter )"
+                   r"\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
                    r"|\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
         re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
                    r"Whitehall)\b|\bpostcode\b|住所"),
@@ -109,6 +117,30 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "what it is known for",
     ),
     Attribute(
+        "opinion",
+        # "Is CLAIR a good place to work?", "is JET worth it?": the documents describe, they do not judge.
+        re.compile(r"\b(?:is|are|was) (?:it|\w+) (?:a |an )?(?:good|great|bad|fun|nice) "
+                   r"(?:place|idea|job|choice|option)\b|\bworth it\b|\bworth (?:doing|applying)\b", _I),
+        re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),
+        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option"}),
+        "an opinion",
+    ),
+    Attribute(
+        "age",
+        re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢", _I),
+        re.compile(r"\bage\b|\byears old\b|\baged\b|\beligibility\b", _I),  # "... do not give eligibility rules"
+        frozenset({"age", "limit", "minimum", "maximum", "old"}),
+        "an age limit",
+    ),
+    Attribute(
+        "venue",
+        # "Which hotel is the Tokyo orientation held at?" asks for a place the documents would name.
+        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bvenue\b|\bhotel\s*\?*\s*$", _I),
+        re.compile(r"\bhotel\b|\bvenue\b|\bheld at\b", _I),
+        frozenset({"hotel", "venu"}),
+        "the venue",
+    ),
+    Attribute(
         "headcount",
         # "How many people work at JLGC London?" asks for a headcount, not what the office does.
         re.compile(r"\bhow many (?:people|staff|employees|workers)\b.*\bwork|\bhow many (?:staff|employees)\b", _I),
@@ -128,7 +160,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "sports",
         # "What sports do SEAs coach?" asks for a list the documents would have to name.
-        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b", _I),
+        re.compile(r"\b(?:what|which) (?:kinds? of |sorts? of |types? of )?sports?\b|(?:どんな|何の|どの)スポーツ", _I),
         re.compile(r"\b(?:football|soccer|baseball|rugby|basketball|judo|kendo|karate|tennis|swimming|athletics|"
                    r"volleyball|badminton|table tennis|skiing|cricket|hockey)\b", _I),
         frozenset(),

@@ -59,7 +59,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.knowledge import attributes, spelling
+from bot.knowledge import attributes, scope, spelling
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
@@ -84,6 +84,10 @@ ANSWER_GATE = 0.4
 # An unknown everyday word ("finish", "old", "best": ``normalize.LIGHT_WORDS``) weighs this share of an
 # unknown content word: the question is still not fully accounted for, but it is not about "finish".
 LIGHT_W = 0.3
+# A question the entry accounts for entirely and says as one of its own phrasings ("when is pub
+# night?" to the entry its organiser wrote for it) is answered as its author meant, without the checks
+# for a cost, a date, a figure for a place that the entry may not spell out.
+OWN_PHRASING = 0.99
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
 FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
@@ -130,6 +134,9 @@ _QUESTION_WORDS = frozenset(
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
 # "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
 _IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
+_ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
+                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 _IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 _ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
@@ -148,6 +155,7 @@ class Reason(StrEnum):
     NEAR_TIE = "near_tie"  # two entries fit about equally (partially)
     IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
     MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
+    OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
 
 
 @dataclass(frozen=True)
@@ -170,7 +178,9 @@ class _Query:
     weak: frozenset[str] = frozenset()  # lower-case sea/mic/alt, as vocabulary words
     # Words written as names (capitals), specific ones only: token -> (name as written, its tokens).
     names: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
-    heads: frozenset[str] = frozenset()  # "which ministry": the kind of thing asked for
+    # "which ministry", "how many regional offices": the kind of thing asked for, as groups of words,
+    # one of which the entry must say.
+    heads: tuple[frozenset[str], ...] = ()
     unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
 
@@ -478,7 +488,8 @@ class AnswerEngine:
         parts = clauses(question or "")
         asking = question_clauses(question or "") if len(parts) > 1 else []
         small_talk = [p for p in parts if p not in asking]
-        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk)))
+        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk))
+                     and not any(_POINTS_BACK.search(a) for a in asking))
         if tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -499,7 +510,7 @@ class AnswerEngine:
             return self._agreeing(context, question)
         # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
         # about "that" is not answered on its own words alone.
-        refers_back = bool(context) and any(_REFERS_BACK.match(a) for a in asking)
+        refers_back = bool(context) and any(_REFERS_BACK.match(a) or _POINTS_BACK.search(a) for a in asking)
         if not tried and not refers_back:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -566,7 +577,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names, self._which_heads(question))
+        ranked = self._rank(pairs, weak, names, self._heads(question))
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -574,8 +585,7 @@ class AnswerEngine:
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
-            what = (attributes.missing(question, entry.answer) or self._missing_name(best.index, pairs, names, question)
-                    or self._missing_beginning(best.index, pairs))
+            what = self._unanswered(question, best, pairs, names)
             if what is not None:
                 return self._partial(normalized, ranked, what)
             return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
@@ -590,15 +600,39 @@ class AnswerEngine:
             ranked = self._rank(pairs) or ranked
         return self._decline(normalized, ranked, reason)
 
+    def _unanswered(self, question: str, best: _Scored, pairs: list[tuple[str, str]],
+                    names: dict[str, tuple[str, frozenset[str]]]) -> str | None:
+        """What the question asks that the best entry does not give ("the cost", "a figure for UK"), or
+        None. A question that is one of the entry's own phrasings, asking what that phrasing asks
+        ("when is pub night?" to the entry its organiser wrote for it), is answered as its author meant."""
+        i = best.index
+        if best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question):
+            return None
+        return (attributes.missing(question, self.entries[i].answer) or self._missing_name(i, pairs, names, question)
+                or self._missing_beginning(i, pairs))
+
+    def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
+        wanted = {a.name for a in attributes.asked(question)}
+        return any(wanted <= {a.name for a in attributes.asked(p)} for p in self.entries[i].questions)
+
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
         match = _IDENTITY.match(question)
-        identity = match is not None or _IDENTITY_JA.search(question) is not None
+        fragment = None if match else _ROLE_FRAGMENT.search(question)  # "JLGC NY director?"
+        identity = match is not None or fragment is not None or _IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            role = token_pairs(match.group("rest"))[:1] if match else []
+            role = token_pairs(match.group("rest") if match else fragment.group(0) if fragment else "")[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
-        return decide(ranked, identity_question=identity, says_who=says_who)
+        reason = decide(ranked, identity_question=identity, says_who=says_who)
+        if reason is None and self._about_other_organisation(ranked[0].index, pairs):
+            return Reason.OTHER_ORGANISATION
+        return reason
+
+    def _about_other_organisation(self, i: int, pairs: list[tuple[str, str]]) -> bool:
+        """Whether entry ``i`` is bot help and the question names an organisation it never mentions."""
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        return scope.foreign_organisation((tok for _, tok in pairs), self.entries[i].category, said) is not None
 
     def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:
         """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and
@@ -636,7 +670,7 @@ class AnswerEngine:
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
               names: dict[str, tuple[str, frozenset[str]]] | None = None,
-              heads: frozenset[str] = frozenset()) -> list[_Scored]:
+              heads: tuple[frozenset[str], ...] = ()) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
@@ -682,15 +716,22 @@ class AnswerEngine:
         query.alias_share = self._alias_shares(query)
         return query
 
-    def _which_heads(self, question: str) -> frozenset[str]:
-        """"Which ministry ...", "which government ministry ...": the kind of thing the answer must be
-        about, the first word after "which" that few entries share."""
-        heads = set()
+    def _heads(self, question: str) -> tuple[frozenset[str], ...]:
+        """The kind of thing the answer must be about: after "which", the first word few entries share
+        ("which government ministry" -> ministry); after "how many", either of the next two such words
+        ("how many regional offices" -> regional or office)."""
+        heads = []
         for m in _WHICH.finditer(question):
-            head = next((t for t in tokens(m.group(1)) if t not in self._common), None)
-            if head:
-                heads.add(head)
-        return frozenset(heads)
+            words_after = [t for t in tokens(m.group(2)) if t not in self._common]
+            group = words_after[:1] if m.group(1).lower() == "which" else words_after[:2]
+            if group:
+                heads.append(frozenset(group))
+        return tuple(heads)
+
+    def _lacks_head(self, i: int, tok: str, q: _Query) -> bool:
+        """Whether ``tok`` belongs to a head group of which entry ``i`` says no word."""
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        return any(tok in group and not group & said for group in q.heads)
 
     def _alias_shares(self, q: _Query) -> dict[int, float]:
         """An alias found in the question ("coordinator for international relations", "CIR") is strong
@@ -769,7 +810,7 @@ class AnswerEngine:
                 continue
             if r.conf < 1.0:
                 unknown += self.unknown_weight
-            elif vocab in q.heads and vocab not in self._answer_tokens[i]:
+            elif self._lacks_head(i, vocab, q):
                 unknown += w
             elif vocab in q.names and not self._says_name(i, q.names[vocab][1]):
                 unknown += w
@@ -840,7 +881,9 @@ class AnswerEngine:
         if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
             return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
         for sentence in self._figure_sentences[i]:
-            counts = [k for k, t in enumerate(sentence) if _COUNT.fullmatch(t)]
+            # "two years in New York" is a length of time, not a count of anything in New York.
+            counts = [k for k, t in enumerate(sentence)
+                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
             places = [k for k, t in enumerate(sentence) if t in name]
             if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
                 return True
@@ -967,6 +1010,7 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 _PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]+")
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
@@ -987,8 +1031,13 @@ _VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |r
 _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
                           r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
                           re.IGNORECASE)
+# "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
+# the rest of the message says, so it is not answered on its own words first.
+_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do)\s+(?:that|this|it|them)\b"
+                          r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
+                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
-_WHICH = re.compile(r"\bwhich\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+_WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
 def _as_place(name: str, question: str) -> bool:

@@ -45,7 +45,8 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             out.extend(_compound(compound, mapping.get, stop))
             compound.clear()
 
-    for tok in _janome().tokenize(run):
+    morphemes = list(_janome().tokenize(run))
+    for k, tok in enumerate(morphemes):
         pos = tok.part_of_speech.split(",")
         surface, base = tok.surface, tok.base_form if tok.base_form != "*" else tok.surface
         if pos[0] == "名詞" and pos[1] not in _CONTENT_NOUN_SKIP:
@@ -58,10 +59,26 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             compound.extend((part, pos[1]) for part in surface.split("・") if part)
             continue
         flush()
-        if pos[0] in ("動詞", "形容詞") and base in mapping:
-            out.extend(mapping[base].split())
+        if pos[0] in ("動詞", "形容詞"):
+            # 行けない (can't go) is not 行ける (can go): a negated verb has its own entry, if any.
+            negated = surface + "ない"
+            key = negated if negated in mapping and _negated(morphemes[k + 1:]) else base
+            if key in mapping:
+                out.extend(mapping[key].split())
     flush()
     return out
+
+
+_VOICE = frozenset({"られる", "れる", "せる", "させる"})  # passive/potential/causative: 答え(られ)ない
+
+
+def _negated(rest: list[Any]) -> bool:
+    """Whether a verb is negated by the morphemes after it (ない/ぬ, past the voice endings)."""
+    for tok in rest:
+        if tok.base_form in _VOICE:
+            continue
+        return tok.part_of_speech.startswith("助動詞") and tok.base_form in ("ない", "ぬ", "ん")
+    return False
 
 
 def _counter(surface: str) -> list[str]:

@@ -66,7 +66,8 @@ whove whod wholl whatve whatll itll thatll theyd shouldve couldve wouldve mustve
 # join JETAA after I finish", "how old is JET", "best way to..."). They are not stopwords (they do
 # say something), but when the knowledge base does not know one, it should not weigh as much as
 # an unknown content word: "finish" is not a topic the way "tickets" or "capital" is. The engine
-# gives an unknown word from this list a fraction of an unknown word's weight (``LIGHT_W``).
+# gives an unknown word from this list a fraction of an unknown word's weight (``LIGHT_W``). The kinds
+# of chapter event ("the summer BBQ") are here too: they name an event, not a topic of their own.
 LIGHT_WORDS_RAW = """
 finish finished end ended stop stopped need want know find found help try use used take took keep put bring
 become became seem seems feel happen happens happened matter care love hate enjoy hope guess suppose expect
@@ -77,13 +78,14 @@ although because unless good best better great nice bad worse worst big bigger s
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
 general main whole entire full worth fair usual normal average certain specific same day today week people person
 guy way daily rest others nervous worried scared anxious excited stressed
+bbq barbecue picnic party parties quiz gala karaoke festival mixer
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
 JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "何人", "何年", "本当", "どこ", "いつ",
                           "どう", "どれ", "どの", "なに", "なん", "こと", "もの", "ところ", "今まで", "全部", "全体",
                           "内容", "具体的", "一体", "今", "略", "略称", "人", "年", "ダメ", "駄目", "大丈夫", "感じ",
-                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問"])
+                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問", "団体"])
 # Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
 # and "いつ始まりましたか" asks the same as "when did it begin".
 JA_WORDS = {"プログラム": "program", "始": "begin", "開始": "begin", "設立": "begin", "創立": "begin",
@@ -113,7 +115,7 @@ SPELLINGS = {
 SYNONYMS = {
     **dict.fromkeys(["start", "starts", "started", "starting", "began", "begun", "begins", "beginning",
                      "founded", "founding", "establish", "established", "establishes", "launch", "launched", "opened",
-                     "create", "created", "creation", "inception", "origin", "origins"], "begin"),
+                     "created", "creation", "inception", "origin", "origins"], "begin"),
     **dict.fromkeys(["position", "positions"], "position"),
     **dict.fromkeys(["job", "jobs", "roles", "duty", "duties", "task", "tasks", "responsibility",
                      "responsibilities"], "role"),
@@ -139,6 +141,12 @@ _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
 _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
+# "but now I'm going": "now" before the speaker's own news tells a story, it does not ask about the present.
+_NARRATIVE_NOW = re.compile(r"\bnow(?=,? (?:i|im|i'm|we|were|we're|it|its|it's|they|theyre|they're)\b)")
+# "how do I start/create/set up an event", "can we start a series": making something, not asking when it
+# began ("when did JET start" keeps its meaning).
+_MAKE = re.compile(r"\b(?P<ask>(?:how (?:do|can|would|should|to)|can|could|may) (?:i|we|you|u|one)?\s*"
+                   r"(?:\w+ ){0,2}?)(?:start|set up|create|launch)\b")
 # "What does CLAIR do apart from JET?" asks about everything BUT JET: the excluded words (up to
 # three, or to the end of the clause) are dropped and one token, ``except``, says that something was.
 _EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|beyond|except(?: for)?|excluding|not counting)"
@@ -155,10 +163,13 @@ _HOW_MANY = re.compile(r"\b(?:how many|number of|total number of|total)\b")
 _DURATION = re.compile(r"\b(?:how long|(?:how many|number of) (?:days|weeks|months|years))\b")
 # "How many people have been on JET since it started?" asks how many, not when it started.
 _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the program)? ?"
-                    r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b")
+                    r"(?:started|began|begun|kicked off|opened|was (?:founded|created|set up|established|launched))\b"
+                    r"|\bsince the (?:start|beginning|outset)\b|\bto date\b|\bso far\b")
 # Greetings and asides that say nothing about the topic ("good night all", "in one sentence").
 _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
-                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b")
+                    r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b"
+                    # "what's JET's full name": like "what does JET stand for"
+                    r"|\b(?:full|official) name\b")
 # "what dose a CIR do": "dose" is an English word, but not after a question word.
 _WHAT_DOSE = re.compile(r"\b(what|how|where|when|who|why|which)\s+dose\b")
 # "How long has JET existed?" asks when it began, like "how long has it been running".
@@ -268,6 +279,8 @@ def clean(text: str) -> str:
     text = _WHAT_DOSE.sub(r"\1 does", text)
     text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
+    text = _MAKE.sub(r"\g<ask>create", text)
+    text = _NARRATIVE_NOW.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
     text = _NOW.sub("current", text)

@@ -1,0 +1,37 @@
+"""Whether a bot-usage entry may answer a question that names an organisation.
+
+The entries about using jetbot (category ``bot``) share everyday words with the programme's own
+business: a waiting list, guests, a calendar of events, emails to unsubscribe from. "Is there a
+waiting list for JET?" or "can I bring guests to the JET orientation?" are about the programme, and
+the RSVP or guests help would answer them confidently and wrongly. So a bot entry does not answer a
+question that names an organisation or programme its own text never mentions; the question is
+declined (``other_organisation``) and its suggestions still offer what is related.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+
+from bot.knowledge.normalize import tokens
+
+BOT_CATEGORY = "bot"
+
+# The organisations and programmes the knowledge base is about, as question tokens.
+ORGANISATIONS: frozenset[str] = frozenset(
+    t for name in ("JET", "JETs", "CLAIR", "JETAA", "MEXT", "MOFA", "MIC", "JLGC", "embassy", "consulate", "クレア")
+    for t in tokens(name)
+)
+
+
+def foreign_organisation(question_tokens: Iterable[str], category: str, entry_tokens: AbstractSet[str]) -> str | None:
+    """The organisation a question names that a bot entry never mentions, or None.
+
+    ``entry_tokens``: every token of the entry (phrasings and answer). Entries outside the bot
+    category are about the organisations themselves and are never held back here."""
+    if category != BOT_CATEGORY:
+        return None
+    for tok in question_tokens:
+        if tok in ORGANISATIONS and tok not in entry_tokens:
+            return tok
+    return None
