@@ -95,3 +95,14 @@ async def test_background_work_covers_only_this_process_shards(db: Database, clo
 
     db.set_shards(None, None)  # one process with every shard
     assert len(await db.events.outbox()) == COUNT and await db.chapter_kb.guilds_with_data() == set(guilds)
+
+
+def test_jetbot_check_names_the_shards_and_warns_without_a_shared_database(tmp_path: Path) -> None:
+    from bot.ops.doctor import WARN, run_checks
+
+    kb = Path(__file__).parent / "data" / "kb_small"
+    alone = Settings(shard_ids=(0, 1), shard_count=4, database_path=tmp_path / "db.sqlite3", knowledge_path=kb)
+    [check] = [c for c in run_checks(alone) if c.what == "JETBOT_SHARD_IDS"]
+    assert check.status == WARN and "shards 0,1 of 4" in check.detail and "JETBOT_DATABASE_URL" in check.detail
+    assert not [c for c in run_checks(Settings(database_path=tmp_path / "db.sqlite3", knowledge_path=kb))
+                if c.what == "JETBOT_SHARD_IDS"]

@@ -124,6 +124,11 @@ def run_checks(settings: Settings) -> list[Check]:
     checks = [Check(OK, "settings", f".env read: {env}")]
     checks += [check_token(settings), check_application_id(settings), check_knowledge(settings)]
     checks += check_database(settings)
+    if settings.shard_ids and settings.shard_count:
+        ids = ",".join(str(i) for i in settings.shard_ids)
+        shared = "" if settings.database_url else ": several processes need JETBOT_DATABASE_URL (PostgreSQL)"
+        checks.append(Check(OK if settings.database_url else WARN, "JETBOT_SHARD_IDS",
+                            f"runs shards {ids} of {settings.shard_count}{shared}"))
     if settings.web_port is not None:
         checks.append(Check(OK, "JETBOT_WEB_PORT", f"web server on {settings.web_host}:{settings.web_port}"))
     if settings.api_base or settings.gateway_url:
