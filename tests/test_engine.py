@@ -9,6 +9,7 @@ import yaml
 
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
 from bot.knowledge.normalize import LIGHT_WORDS, clauses, question_clauses, stem, tokens, weak_abbreviations
+from bot.knowledge.scope import foreign_organisation
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
@@ -181,11 +182,14 @@ def test_create_is_not_when_something_began() -> None:
     ("can I start a recurring event", ["creat", "recur", "event"]),  # making something, not "when it began"
     ("how do we set up a monthly pub night", ["creat", "month", "pub", "night"]),
     ("when did JET start", ["jet", "begin"]),
+    ("we set up the quiz with 30 places", ["creat", "quiz", "30", "plac"]),  # the speaker made it
+    ("when did they set up JET", ["begin", "jet"]),
     ("I said maybe but now I'm going", ["mayb"]),  # "now I'm": telling, not asking about the present
     ("who is the director now", ["lead", "current"]),
     ("I can't go anymore", ["cannot", "attend", "anymor"]),
     ("we had to call it off", ["cancel"]),
     ("who actually showed up", ["attend"]),
+    ("who showed up at last month's event", ["attend", "event"]),  # when it happened is not the topic
     ("which questions got no answer", ["unanswer"]),
     ("how many people signed up to the newsletter", ["number", "peopl", "subscrib", "newsletter"]),
     ("how many people signed up for JET", ["number", "peopl", "apply", "jet"]),  # elsewhere: applying
@@ -739,3 +743,11 @@ def test_a_tiny_chapter_knowledge_base_answers_and_declines() -> None:
     assert three.answer("pub quiz??").entry.id == "pub-quiz"  # type: ignore[union-attr]
     assert three.answer("who's on the committee").matched
     assert _chapter_kb([]).answer("anything").matched is False
+
+
+def test_bot_help_is_held_back_only_for_organisations_it_never_mentions() -> None:
+    said = frozenset({"waitlist", "event", "rsvp"})
+    assert foreign_organisation(["waitlist", "jet"], "bot", said) == "jet"
+    assert foreign_organisation(["waitlist", "jet"], "bot", said | {"jet"}) is None  # its text names JET
+    assert foreign_organisation(["waitlist", "jet"], "programme", said) is None  # not bot help
+    assert foreign_organisation(["waitlist", "event"], "bot", said) is None

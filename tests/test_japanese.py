@@ -29,6 +29,7 @@ from bot.knowledge.normalize import tokens
         ("満席のときは待てるの？", ["満席", "wait"]),
         ("友達を連れて行ってもいい？", ["友達", "bring", "attend"]),
         ("答えられなかった質問を見たい", ["unanswer"]),  # past the voice ending られ
+        ("リマインダーはいつ来るの？", ["リマインダー"]),  # a reminder comes: 来る is not attending
     ],
 )
 def test_japanese_words(text: str, expected: list[str]) -> None:

@@ -133,7 +133,9 @@ _QUESTION_WORDS = frozenset(
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
 # "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:the|a|an)\b(?P<rest>.*)", re.IGNORECASE)
+# "Who is on the committee?" asks for the people in a group, like "who is the director?".
+_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
+                       r"(?P<rest>.*)", re.IGNORECASE)
 # A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
 _ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
                             r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
@@ -511,7 +513,10 @@ class AnswerEngine:
         # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
         # about "that" is not answered on its own words alone.
         refers_back = bool(context) and any(_REFERS_BACK.match(a) or _POINTS_BACK.search(a) for a in asking)
-        if not tried and not refers_back:
+        # "the JETAA newsletter, how do I sign up": an asking clause that names nothing is about the
+        # topic its context names, so it is not answered on its own words.
+        elliptical = any(map(self._names_topic, context)) and not any(map(self._names_topic, asking))
+        if not tried and not refers_back and not elliptical:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
@@ -1033,9 +1038,11 @@ _REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were
                           re.IGNORECASE)
 # "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
 # the rest of the message says, so it is not answered on its own words first.
-_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do)\s+(?:that|this|it|them)\b"
+_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
+                          r"(?:that|this|it|them|her|him)\b"
                           r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
-                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b", re.IGNORECASE)
+                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
+                          r"|\bmake (?:it|them|that) stop\b", re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 _WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 

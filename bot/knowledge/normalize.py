@@ -141,6 +141,10 @@ _PHRASES = re.compile(r"\b(?:set up|kick(?:ed)? off|get going)\b")
 _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
+# "I set up the quiz night with 30 places": the speaker made something; not when it began.
+_MADE = re.compile(r"\b(?P<who>i|we)(?: just| already)? (?:set up|started|created|launched)\b")
+# "who showed up at last month's event": when something happened, not what is asked about.
+_LAST_TIME = re.compile(r"\b(?:last|past) (?:week|month|weekend)(?:'?s)?\b")
 # "but now I'm going": "now" before the speaker's own news tells a story, it does not ask about the present.
 _NARRATIVE_NOW = re.compile(r"\bnow(?=,? (?:i|im|i'm|we|were|we're|it|its|it's|they|theyre|they're)\b)")
 # "how do I start/create/set up an event", "can we start a series": making something, not asking when it
@@ -280,7 +284,9 @@ def clean(text: str) -> str:
     text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
     text = _MAKE.sub(r"\g<ask>create", text)
+    text = _MADE.sub(r"\g<who> create", text)
     text = _NARRATIVE_NOW.sub(" ", text)
+    text = _LAST_TIME.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
     text = _NOW.sub("current", text)

@@ -17,9 +17,11 @@ from bot.knowledge.normalize import tokens
 
 BOT_CATEGORY = "bot"
 
-# The organisations and programmes the knowledge base is about, as question tokens.
+# The organisations and programmes the knowledge base is about, and Japan itself ("what time zone is
+# Japan in?" is not about event times), as question tokens.
 ORGANISATIONS: frozenset[str] = frozenset(
-    t for name in ("JET", "JETs", "CLAIR", "JETAA", "MEXT", "MOFA", "MIC", "JLGC", "embassy", "consulate", "クレア")
+    t for name in ("JET", "JETs", "CLAIR", "JETAA", "MEXT", "MOFA", "MIC", "JLGC", "embassy", "consulate", "クレア",
+                   "Japan", "日本")
     for t in tokens(name)
 )
 
