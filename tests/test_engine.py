@@ -9,7 +9,7 @@ import yaml
 
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
 from bot.knowledge.normalize import LIGHT_WORDS, clauses, question_clauses, stem, tokens, weak_abbreviations
-from bot.knowledge.scope import foreign_organisation
+from bot.knowledge.scope import bot_vocabulary, foreign_organisation
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
@@ -751,3 +751,11 @@ def test_bot_help_is_held_back_only_for_organisations_it_never_mentions() -> Non
     assert foreign_organisation(["waitlist", "jet"], "bot", said | {"jet"}) is None  # its text names JET
     assert foreign_organisation(["waitlist", "jet"], "programme", said) is None  # not bot help
     assert foreign_organisation(["waitlist", "event"], "bot", said) is None
+
+
+def test_bot_vocabulary_is_the_bot_names_no_other_entry_says() -> None:
+    categories = ["bot", "bot", "programme"]
+    names = [{"rsvp", "waitlist"}, {"event", "calendar"}, {"jet"}]
+    fields = [{"rsvp", "waitlist", "fit"}, {"event", "calendar"}, {"jet", "orientation"}]
+    answers = [set(), set(), {"event"}]
+    assert bot_vocabulary(categories, names, fields, answers) == {"rsvp", "waitlist", "calendar"}

@@ -261,6 +261,17 @@ def test_bot_help_does_not_answer_questions_about_an_organisation(shipped_engine
     assert answer.reason in ("other_organisation", "low_coverage", "near_tie", "unanchored", "unknown_words")
 
 
+@pytest.mark.parametrize("question", [
+    "is there a waitlist for the CLAIR fellowship",
+    "how do I cancel my JET interview",
+    "can I change my JET interview date",
+])
+def test_programme_entries_do_not_answer_the_bots_own_business(shipped_engine: AnswerEngine, question: str) -> None:
+    # A word only the bot's help names (waitlist, cancel, change) counts fully against the fellowship or
+    # application entries, which say nothing about it.
+    assert not shipped_engine.answer(question).matched
+
+
 def test_the_organisation_rule_has_its_own_reason(shipped_engine: AnswerEngine) -> None:
     answer = shipped_engine.answer("is there a waiting list for JET")
     assert answer.reason == "other_organisation"

@@ -316,6 +316,8 @@ class AnswerEngine:
         ]
         self._titles = [t for t, _ in titles]
         self._answers_who = [any(_ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
+        self._bot_vocab = scope.bot_vocabulary([e.category for e in self.entries], self._alias_words,
+                                               [f.keys() for f in self._entry_tokens], self._answer_tokens)
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
 
     def _index_answers(self, phrase_lines: list[list[list[str]]]) -> None:
@@ -821,6 +823,8 @@ class AnswerEngine:
                 unknown += w
             elif vocab in INTENT_TOKENS:
                 unknown += max(w, INTENT_MISS * self.unknown_weight)
+            elif vocab in self._bot_vocab and self.entries[i].category != scope.BOT_CATEGORY:
+                unknown += w
             else:
                 missing += w
         return missing, unknown

@@ -5,12 +5,13 @@ business: a waiting list, guests, a calendar of events, emails to unsubscribe fr
 waiting list for JET?" or "can I bring guests to the JET orientation?" are about the programme, and
 the RSVP or guests help would answer them confidently and wrongly. So a bot entry does not answer a
 question that names an organisation or programme its own text never mentions; the question is
-declined (``other_organisation``) and its suggestions still offer what is related.
+declined (``other_organisation``) and its suggestions still offer what is related. The other way
+round, a word only the bot's help uses does not leave an entry about the programme unharmed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
 from bot.knowledge.normalize import tokens
@@ -37,3 +38,20 @@ def foreign_organisation(question_tokens: Iterable[str], category: str, entry_to
         if tok in ORGANISATIONS and tok not in entry_tokens:
             return tok
     return None
+
+
+def bot_vocabulary(categories: Sequence[str], names: Sequence[AbstractSet[str]], fields: Sequence[AbstractSet[str]],
+                   answers: Sequence[AbstractSet[str]]) -> frozenset[str]:
+    """The words of the bot help's names ("rsvp", "waitlist", "unsubscribe") that no other entry says in
+    its phrasings or its answer (everyday words of the bot's phrasings, "fit", "somewhere", are not).
+    "Is there a waitlist for the CLAIR fellowship?" asks something the fellowship entry knows nothing
+    about, so such a word counts fully against an entry outside the bot category, like a word the
+    knowledge base does not know."""
+    bot: set[str] = set()
+    other: set[str] = set()
+    for category, name, said, answer in zip(categories, names, fields, answers, strict=True):
+        if category == BOT_CATEGORY:
+            bot |= name
+        else:
+            other |= said | answer
+    return frozenset(bot - other)
