@@ -2,6 +2,8 @@
 
     python bench/rsvp.py            # 1, 50 and 500 concurrent members, capacity 50
     python bench/rsvp.py --clicks 20
+    python bench/rsvp.py --database postgresql              # a throw-away local PostgreSQL (Debian's binaries)
+    python bench/rsvp.py --database postgresql://u:p@host/db  # an empty database of yours
 
 Each simulated member clicks Going / Can't go / Maybe in turn, one click after the other, so that the
 waitlist keeps moving (promotions included); ``concurrency`` members do that at the same time on ONE
@@ -132,22 +134,45 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=10, help="clicks per member per level")
     parser.add_argument("--capacity", type=int, default=50)
+    parser.add_argument("--database", default="sqlite",
+                        help="sqlite (a temp file, the default), postgresql (a throw-away local server) or a "
+                             "postgresql:// URL")
     args = parser.parse_args()
+    server = None
+    if args.database == "postgresql":
+        from tests.postgres import PostgresServer
+
+        server = PostgresServer()
+        url = server.start()
+        engine = f"PostgreSQL {server.bin.parent.name} on 127.0.0.1 (throw-away, fsync off)"
+    elif args.database.startswith("postgresql://"):
+        url, engine = args.database, "PostgreSQL (given URL)"
+    else:
+        url, engine = "", "SQLite file (WAL)"
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"machine: nproc={os.cpu_count()}, CPUs this process may use={cpus}, CPU={cpu_model()}, "
-          f"Python {platform.python_version()}, SQLite file (WAL), capacity {args.capacity}")
+          f"Python {platform.python_version()}, {engine}, capacity {args.capacity}")
     print(f"{'scenario':<24}{'RSVPs':>8}{'RSVPs/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
+    try:
+        rows = await bench(url, args)
+    finally:
+        if server is not None:
+            server.stop()
+    for name, r in rows:
+        print(f"{name:<24}{r['ops']:>8.0f}{r['per_s']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}")
+    print(f"median of per-level RSVPs/s: {statistics.median(r['per_s'] for _, r in rows):.0f}")
+
+
+async def bench(url: str, args: argparse.Namespace) -> list[tuple[str, dict[str, float]]]:
     with tempfile.TemporaryDirectory() as tmp:
-        async with Database(Path(tmp) / "bench.sqlite3") as db:
+        async with Database(url or Path(tmp) / "bench.sqlite3") as db:
             service = EventService(db, clock=FakeClock())
             await run_level(service, 10, 5, args.capacity)  # warm-up
             rows = [(f"{c} concurrent", await run_level(service, c, args.clicks, args.capacity))
                     for c in (1, 50, 500)]
             rows.append(("rush: 500 press Going", await run_rush(service, 500, args.capacity)))
             rows.append(("rush with guests", await run_guest_rush(service, 500, args.capacity)))
-    for name, r in rows:
-        print(f"{name:<24}{r['ops']:>8.0f}{r['per_s']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}")
-    print(f"median of per-level RSVPs/s: {statistics.median(r['per_s'] for _, r in rows):.0f}")
+    return rows
 
 
 if __name__ == "__main__":

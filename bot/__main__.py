@@ -29,7 +29,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, shard_settings
 from bot.ops.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ async def _run(settings: Settings, stop: StopRequest) -> int:
     import aiohttp
     import discord
 
-    from bot.client import JetBot
+    from bot.client import make_bot
     from bot.knowledge import KnowledgeError, KnowledgeService
     from bot.ops.backup import DatabaseLock, OpsError, latest_migration, prepare_upgrade
     from bot.services import build_services
@@ -132,9 +132,10 @@ async def _run(settings: Settings, stop: StopRequest) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2  # like a settings error: starting again cannot fix it, so a service manager should not retry
-    lock = DatabaseLock(settings.database_path)
+    # Several processes may share a PostgreSQL database; a SQLite file belongs to one process.
+    lock = DatabaseLock(settings.database_path) if settings.database_url is None else None
     try:
-        if not lock.acquire():
+        if lock is not None and not lock.acquire():
             print(f"jetbot: another jetbot is already running on {settings.database_path}.", file=sys.stderr)
             return 1
     except OSError as exc:
@@ -142,7 +143,8 @@ async def _run(settings: Settings, stop: StopRequest) -> int:
         return 1
     try:
         try:
-            kept = prepare_upgrade(settings.database_path)
+            # A SQLite file is copied before a migration (the file to roll back to); PostgreSQL has pg_dump.
+            kept = prepare_upgrade(settings.database_path) if settings.database_url is None else None
         except OpsError as exc:
             print(f"jetbot: {exc}", file=sys.stderr)
             return 2  # a settings-level problem: a service manager should not retry
@@ -150,26 +152,27 @@ async def _run(settings: Settings, stop: StopRequest) -> int:
             log.info("the database is upgraded to schema %d now; a copy from before is kept as %s",
                      latest_migration(), kept)
         try:
-            db = await Database(settings.database_path).open()
+            db = await Database(settings.database).open()
         except (StorageError, sqlite3.Error, OSError) as exc:
-            print(f"jetbot: cannot open the database {settings.database_path}: {exc}. "
+            print(f"jetbot: cannot open the database {settings.database_shown}: {exc}. "
                   "Check its owner and permissions (`jetbot check`), or restore a backup.", file=sys.stderr)
             return 1
         log.info("starting: settings from %s; knowledge %s (%d entries); database %s",
                  settings.env_file or "the environment", settings.knowledge_path, len(knowledge.kb.entries),
-                 settings.database_path)
+                 settings.database_shown)
         try:
             await asyncio.sleep(0)  # a signal that came during the (synchronous) loading is handled now
             if stop.is_set:
                 log.info("stopped before the connection to Discord was made")
                 return 0
-            return await _serve(JetBot(build_services(settings, db, knowledge)), settings, stop,
+            return await _serve(make_bot(build_services(settings, db, knowledge)), settings, stop,
                                 discord=discord, network_errors=(aiohttp.ClientError, OSError))
         finally:
             await db.close()
             log.info("stopped; database closed")
     finally:
-        lock.release()
+        if lock is not None:
+            lock.release()
 
 
 async def _serve(bot: JetBot, settings: Settings, stop: StopRequest, *, discord: Any,
@@ -223,13 +226,23 @@ def build_parser() -> argparse.ArgumentParser:
         _global_options(p, top=False)
         return p
 
-    command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run = command("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    run.add_argument("--shard-ids", metavar="IDS", help="run only these Discord shards, e.g. 0,1 (JETBOT_SHARD_IDS)")
+    run.add_argument("--shard-count", metavar="N", help="how many shards the bot has in all (JETBOT_SHARD_COUNT)")
     command("check", aliases=["doctor"], help="check settings, knowledge base, database and token; start nothing")
 
     ask = command("ask", help="answer a question from the knowledge base")
     ask.add_argument("question", nargs="*", help="the question (omit with --batch)")
     ask.add_argument("--json", action="store_true", help="print JSON instead of text")
     ask.add_argument("--batch", metavar="FILE", help="one question per line; one JSON object per line out")
+
+    db = command("db", help="database tools")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    copy = db_sub.add_parser("copy", help="copy every row into an empty database (SQLite to PostgreSQL, or back)")
+    _global_options(copy, top=False)
+    copy.add_argument("--from", dest="source", required=True, metavar="URL",
+                      help="sqlite:///path/to/jetbot.sqlite3 or postgresql://user:password@host/database")
+    copy.add_argument("--to", dest="target", required=True, metavar="URL", help="the empty database to fill")
 
     kb = command("kb", help="knowledge base tools")
     kb_sub = kb.add_subparsers(dest="kb_command", required=True)
@@ -264,7 +277,11 @@ def load_settings(args: argparse.Namespace) -> Settings:
     if args.knowledge is not None:
         settings = dataclasses.replace(settings, knowledge_path=cwd / args.knowledge.expanduser())
     if args.db is not None:
-        settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser())
+        settings = dataclasses.replace(settings, database_path=cwd / args.db.expanduser(), database_url=None)
+    if getattr(args, "shard_ids", None) is not None or getattr(args, "shard_count", None) is not None:
+        ids = args.shard_ids or ",".join(str(i) for i in settings.shard_ids or ())
+        count = args.shard_count or (str(settings.shard_count) if settings.shard_count else None)
+        settings = dataclasses.replace(settings, **shard_settings(ids, count))
     return settings
 
 
@@ -331,6 +348,30 @@ def _health(settings: Settings, url: str | None) -> int:
     return 0 if status == 200 else 1
 
 
+def _db_copy(source_text: str, target_text: str) -> int:
+    """``jetbot db copy``: one line per table, then the total; one line on stderr if anything fails."""
+    from bot.storage import Database, StorageError, redact_url
+    from bot.storage.copy import copy_database, parse_target
+
+    async def run() -> int:
+        source_at, target_at = parse_target(source_text), parse_target(target_text)
+        if isinstance(source_at, Path) and not source_at.is_file():
+            raise StorageError(f"no database at {source_at}")
+        async with Database(source_at) as source, Database(target_at) as target:
+            report = await copy_database(source, target)
+        for table in report:
+            print(f"{table.table}: {table.rows} rows, verified")
+        print(f"copied {sum(t.rows for t in report)} rows in {len(report)} tables from {redact_url(source_text)} "
+              f"to {redact_url(target_text)}; every row read back matches. Set JETBOT_DATABASE_URL to switch over.")
+        return 0
+
+    try:
+        return asyncio.run(run())
+    except (StorageError, sqlite3.Error, OSError) as exc:
+        print(f"jetbot: db copy failed: {redact_url(str(exc))}", file=sys.stderr)
+        return 1
+
+
 def _check(settings: Settings) -> int:
     from bot.ops.doctor import FAIL, format_checks, run_checks
 
@@ -366,6 +407,12 @@ def _main(argv: list[str] | None) -> int:
         return 0
     if args.command in ("check", "doctor"):
         return _check(settings)
+    if args.command == "db":
+        return _db_copy(args.source, args.target)
+    if args.command in ("backup", "restore") and settings.database_url:
+        print(f"jetbot: {args.command} copies the SQLite file; this bot uses PostgreSQL "
+              f"({settings.database_shown}): use pg_dump / pg_restore there.", file=sys.stderr)
+        return 1
     if args.command == "backup":
         return _backup(settings, args.target)
     if args.command == "restore":

@@ -13,7 +13,6 @@ import hashlib
 import json
 import logging
 import pkgutil
-import sqlite3
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, cast
 
@@ -23,6 +22,7 @@ from discord.ext import commands
 
 from bot import tasks
 from bot.errors import UserError
+from bot.storage import is_disk_full
 from bot.web import WebServer, start_web
 
 if TYPE_CHECKING:
@@ -143,7 +143,7 @@ def describe_error(error: BaseException) -> tuple[str, bool]:
         return f"I couldn't understand {error.value!r} for that option.", False
     if isinstance(error, app_commands.CheckFailure):
         return (str(error) or "You can't use this command here."), False
-    if isinstance(error, sqlite3.OperationalError) and "full" in str(error):
+    if is_disk_full(error):
         return DISK_FULL, True  # "database or disk is full": the transaction was rolled back
     if isinstance(error, discord.Forbidden):
         return "I don't have permission to do that here. Ask a server admin to check my role.", True
@@ -231,7 +231,8 @@ class JetBot(commands.Bot):
     """The bot. Services come in ready-made (the caller owns the database), so tests and the
     command line build the very same object."""
 
-    def __init__(self, services: Services, *, sync_commands: bool = True, cogs: list[str] | None = None) -> None:
+    def __init__(self, services: Services, *, sync_commands: bool = True, cogs: list[str] | None = None,
+                 **client_options: Any) -> None:
         intents = discord.Intents.default()
         intents.message_content = False  # privileged; mentions and slash commands work without it
         extra: dict[str, Any] = {}
@@ -244,6 +245,7 @@ class JetBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             **extra,
+            **client_options,
         )
         self.services = services
         self.command_sync = services.command_sync
@@ -346,3 +348,32 @@ class JetBot(commands.Bot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("logged in as %s (id %s) in %d servers", user, user.id if user else "?", len(self.guilds))
+
+
+class ShardedJetBot(JetBot, commands.AutoShardedBot):
+    """The bot for some of the shards of a bot that runs in several processes (``jetbot run --shard-ids 0,1
+    --shard-count 4``): discord.py's AutoShardedBot for those shards. Only the process that runs shard 0
+    syncs the command tree (the tree is global, and syncing is rate-limited)."""
+
+    def __init__(self, services: Services, *, shard_ids: tuple[int, ...], shard_count: int,
+                 sync_commands: bool = True, cogs: list[str] | None = None) -> None:
+        super().__init__(services, sync_commands=sync_commands and 0 in shard_ids, cogs=cogs,
+                         shard_ids=list(shard_ids), shard_count=shard_count)
+        # discord.py creates the shards' event queue only when connecting, but close() uses it: without this
+        # a sharded bot that failed to log in would raise AttributeError while closing.
+        self._AutoShardedClient__queue: asyncio.PriorityQueue[Any] = asyncio.PriorityQueue()
+
+    def gateway_connected(self) -> bool:
+        """READY received and every shard's socket open (for /healthz)."""
+        return (self.is_ready() and not self.is_closed() and bool(self.shards)
+                and not any(shard.is_closed() for shard in self.shards.values()))
+
+
+def make_bot(services: Services, **options: Any) -> JetBot:
+    """The bot the settings ask for: sharded when ``shard_ids``/``shard_count`` are set. Background work
+    then covers this process's shards only (``Database.set_shards``)."""
+    settings = services.settings
+    if settings.shard_ids and settings.shard_count:
+        services.db.set_shards(settings.shard_ids, settings.shard_count)
+        return ShardedJetBot(services, shard_ids=settings.shard_ids, shard_count=settings.shard_count, **options)
+    return JetBot(services, **options)

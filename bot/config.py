@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dotenv import dotenv_values
 
@@ -60,6 +61,37 @@ def _int_or_none(name: str, raw: str | None) -> int | None:
         return int(raw.strip())
     except ValueError:
         raise ConfigError(f"{name} must be a number (a Discord id), got {raw!r}") from None
+
+
+def _database_url(raw: str | None) -> str | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("JETBOT_DATABASE_URL must be a postgresql://user:password@host:port/database URL "
+                          "(leave it unset to use the SQLite file JETBOT_DB)")
+    return value
+
+
+def shard_settings(ids_raw: str | None, count_raw: str | None) -> dict[str, Any]:
+    """``{"shard_ids": (0, 1), "shard_count": 4}`` from "0,1" and "4" (the environment or ``--shard-ids`` /
+    ``--shard-count``); both or neither, every id below the count."""
+    ids_text, count_text = (ids_raw or "").strip(), (count_raw or "").strip()
+    if not ids_text and not count_text:
+        return {"shard_ids": None, "shard_count": None}
+    if not (ids_text and count_text):
+        raise ConfigError("give both the shard ids and the shard count (JETBOT_SHARD_IDS=0,1 JETBOT_SHARD_COUNT=4, "
+                          "or --shard-ids 0,1 --shard-count 4), or neither")
+    try:
+        count = int(count_text)
+        ids = tuple(sorted({int(x) for x in ids_text.split(",") if x.strip()}))
+    except ValueError:
+        raise ConfigError(f"JETBOT_SHARD_IDS (--shard-ids) must be numbers separated by commas and "
+                          f"JETBOT_SHARD_COUNT (--shard-count) a number, got {ids_text!r} and {count_text!r}") from None
+    if count < 1 or not ids or any(not 0 <= i < count for i in ids):
+        raise ConfigError(f"JETBOT_SHARD_IDS (--shard-ids) must be between 0 and {count - 1} (JETBOT_SHARD_COUNT is "
+                          f"{count}), got {ids_text}")
+    return {"shard_ids": ids, "shard_count": count}
 
 
 def _port(raw: str | None) -> int | None:
@@ -109,6 +141,11 @@ class Settings:
     token: Secret | None = None
     application_id: int | None = None
     database_path: Path = DEFAULT_DATABASE
+    # PostgreSQL instead of the SQLite file (several bot processes can share it); None means SQLite.
+    database_url: str | None = None
+    # Discord shards this process runs (AutoShardedBot); None: one process, discord.py's plain Bot.
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
     knowledge_path: Path = DEFAULT_KNOWLEDGE
     log_level: str = "INFO"
     log_format: str = "text"  # one line per record; "json" for log collectors
@@ -123,6 +160,18 @@ class Settings:
     gateway_url: str | None = None
     env_file: Path | None = None  # the .env file read, if any (``jetbot check`` shows it)
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def database(self) -> str | Path:
+        """What ``Database()`` opens: the PostgreSQL URL when set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database for messages and logs (a URL's password hidden)."""
+        from bot.storage import redact_url
+
+        return redact_url(self.database_url) if self.database_url else str(self.database_path)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, *, dotenv: bool = True, env_file: Path | None = None,
@@ -147,6 +196,8 @@ class Settings:
             token=Secret(token) if token else None,
             application_id=_int_or_none("DISCORD_APPLICATION_ID", env.get("DISCORD_APPLICATION_ID")),
             database_path=_path(env.get("JETBOT_DB"), DEFAULT_DATABASE, base),
+            database_url=_database_url(env.get("JETBOT_DATABASE_URL")),
+            **shard_settings(env.get("JETBOT_SHARD_IDS"), env.get("JETBOT_SHARD_COUNT")),
             knowledge_path=_path(env.get("JETBOT_KNOWLEDGE"), DEFAULT_KNOWLEDGE, base),
             log_level=level,
             log_format=log_format,

@@ -28,16 +28,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
-
 from bot.clock import Clock, utcnow
 from bot.events import EventService
 from bot.newsletter import NewsletterService
 from bot.storage import Database
+from bot.storage.engine import Conn
 
 log = logging.getLogger("jetbot.privacy")
 
-EraseStep = Callable[[aiosqlite.Connection, int, int], Awaitable[int]]
+EraseStep = Callable[[Conn, int, int], Awaitable[int]]
 Exporter = Callable[[int, int], Awaitable[Any]]
 
 DECLINED_QUESTIONS_NOTE = (

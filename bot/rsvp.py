@@ -295,6 +295,9 @@ class RsvpQueue:
         states: dict[tuple[int, int], EventState | Exception] = {}
         partial: list[tuple[str, str | None, list[int], bool] | Exception] = []
         async with self.db.transaction() as conn:
+            # Several processes may share the database: hold every event of the batch (in id order) until
+            # commit, so capacity is decided on what is really stored.
+            await self.db.events.lock_in(conn, {(r.guild_id, r.event_id) for r in batch})
             # Whatever goes wrong with one request fails that one alone; the rest of the batch is still
             # committed. SQL runs in a savepoint per event (loading its state, then writing it back); a
             # request itself is decided in memory and raises before changing anything.

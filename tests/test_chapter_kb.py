@@ -412,6 +412,7 @@ def run_cli(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, cwd=cwd)
 
 
+@pytest.mark.sqlite_only  # the command line reads the SQLite file (--db)
 async def test_jetbot_kb_proposals_prints_them_for_review(service: ChapterKnowledge, ask: AskService,
                                                           db: Database, knowledge: KnowledgeService) -> None:
     """The command line a maintainer runs, in a subprocess against the bot's database file."""

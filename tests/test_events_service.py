@@ -189,12 +189,12 @@ async def test_missed_reminders_after_downtime_sent_once_on_restart(db: Database
     await service.rsvp(G1, event_id, 1, "going")
     await db.close()
     clock.now = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # both the 24 h and the 1 h point passed while down
-    async with Database(db.path) as fresh:
+    async with Database(db.location) as fresh:
         again = EventService(fresh, clock=clock)
         due = await again.due_reminders()
         assert [(r.user_id, r.offsets) for r in due] == [(1, (60, 1440))]  # one message covers both
         await again.mark_reminder_sent(due[0])
-    async with Database(db.path) as third:
+    async with Database(db.location) as third:
         assert await EventService(third, clock=clock).due_reminders() == []
     await db.open()
 

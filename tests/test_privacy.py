@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
 from bot.events import EventService
 from bot.newsletter import NewsletterService
 from bot.privacy import DECLINED_QUESTIONS_NOTE, PrivacyService, member_export_json
+from bot.storage import Database
 
 G1, G2 = 900000000000000001, 900000000000000002
 ANA, BEN = 734019283746501234, 734019283746509876
@@ -33,19 +32,18 @@ async def _event(events: EventService, guild_id: int, *, capacity: int | None = 
     return summary.event.id
 
 
-def scan(path: Path, user_id: int, email: str) -> list[str]:
-    """Every cell of every table of the SQLite file that holds the user id or the address."""
+async def scan(db: Database, user_id: int, email: str) -> list[str]:
+    """Every cell of every table of the database that holds the user id or the address."""
     hits: list[str] = []
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        assert "newsletter_subscriptions" in tables and "event_rsvps" in tables
-        for table in tables:
-            for row in conn.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    if value == user_id or (isinstance(value, str) and (str(user_id) in value
-                                                                         or email.lower() in value.lower())):
-                        hits.append(f"{table}: {row!r}")
-    return hits
+    tables = await db.tables()
+    assert "newsletter_subscriptions" in tables and "event_rsvps" in tables
+    for table in tables:
+        for row in await db.fetchall(f'SELECT * FROM "{table}"'):
+            for value in tuple(row):
+                if value == user_id or (isinstance(value, str) and (str(user_id) in value
+                                                                     or email.lower() in value.lower())):
+                    hits.append(f"{table}: {tuple(row)!r}")
+    return sorted(hits)
 
 
 async def test_export_holds_everything_of_the_member_in_this_server(services, db) -> None:
@@ -83,16 +81,16 @@ async def test_erasure_leaves_nothing_of_the_member_in_the_database(services, db
     await events.rsvp(G1, own_event, ANA, "maybe")
     await events.rsvp(G1, event_id, BEN, "going")
     await db.unanswered.record(G1, "what is a cir", "What is a CIR?")
-    assert scan(db.path, ANA, ANA_EMAIL), "the scan must see the member's data before erasure"
+    assert await scan(db, ANA, ANA_EMAIL), "the scan must see the member's data before erasure"
 
     report = await privacy.erase_member(G1, ANA)
     assert report.subscriptions == 1 and report.consent_history == 4 and report.event_records >= 2
     assert "erased" in report.lines()[0]
 
-    assert scan(db.path, ANA, ANA_EMAIL) == []
+    assert await scan(db, ANA, ANA_EMAIL) == []
     # Other members keep their data; the event Ana created stays, without her.
     assert (await newsletter.status(G1, BEN)) is not None
-    assert scan(db.path, BEN, BEN_EMAIL)
+    assert await scan(db, BEN, BEN_EMAIL)
     assert [e.event.title for e in await events.upcoming(G1)] == ["Bonenkai", "Bonenkai"]
 
     again = json.loads(await privacy.export_file(G1, ANA))

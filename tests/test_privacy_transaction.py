@@ -23,7 +23,7 @@ async def test_a_failure_half_way_leaves_everything_intact(services, db) -> None
     event_id = await _event(events, G1, capacity=1)
     await events.rsvp(G1, event_id, ANA, "going")
     await events.rsvp(G1, event_id, BEN, "going")  # waitlisted; would move up if Ana's place were freed
-    before = scan(db.path, ANA, ANA_EMAIL)
+    before = await scan(db, ANA, ANA_EMAIL)
 
     async def broken_step(conn, guild_id, user_id) -> int:
         # Runs after the newsletter and events steps, on the same connection, then fails.
@@ -35,7 +35,7 @@ async def test_a_failure_half_way_leaves_everything_intact(services, db) -> None
     with pytest.raises(RuntimeError, match="disk full"):
         await privacy.erase_member(G1, ANA)
 
-    assert scan(db.path, ANA, ANA_EMAIL) == before
+    assert await scan(db, ANA, ANA_EMAIL) == before
     assert (await newsletter.status(G1, ANA)) is not None
     attendees = await events.attendees(G1, event_id)
     assert [r.user_id for r in attendees.going] == [ANA] and [r.user_id for r in attendees.waitlist] == [BEN]

@@ -23,9 +23,10 @@ async def test_reopening_does_not_reapply_migrations(tmp_path: Path) -> None:
         assert (await second.settings.get(7)).timezone == "Asia/Tokyo"
 
 
-async def test_wal_mode_is_on(db: Database) -> None:
-    row = await db.fetchone("PRAGMA journal_mode")
-    assert row[0].lower() == "wal"
+async def test_sqlite_wal_mode_is_on(tmp_path: Path) -> None:
+    async with Database(tmp_path / "wal.sqlite3") as db:
+        row = await db.fetchone("PRAGMA journal_mode")
+    assert row is not None and row[0].lower() == "wal"
 
 
 async def test_a_failing_migration_rolls_back_and_says_which(tmp_path: Path) -> None:
@@ -63,7 +64,8 @@ async def test_concurrent_transactions_are_serialised(db: Database) -> None:
 
     async def bump() -> None:
         async with db.transaction() as conn:
-            async with conn.execute("SELECT value FROM meta WHERE key='counter'") as cur:
+            # Read to decide, then write: the row stays locked until commit (FOR UPDATE on PostgreSQL).
+            async with conn.execute("SELECT value FROM meta WHERE key='counter'" + conn.for_update()) as cur:
                 value = int((await cur.fetchone())[0])
             await asyncio.sleep(0)  # let others try to interleave
             await conn.execute("UPDATE meta SET value=? WHERE key='counter'", (str(value + 1),))
@@ -95,7 +97,8 @@ async def test_unanswered_counts_per_server_most_frequent_first(db: Database) ->
 
 
 async def test_unanswered_table_has_no_user_column(db: Database) -> None:
-    cols = {r[1] for r in await db.fetchall("PRAGMA table_info(unanswered_questions)")}
+    cols = await db.columns("unanswered_questions")
+    assert "guild_id" in cols
     assert not any("user" in c for c in cols)
 
 

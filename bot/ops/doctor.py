@@ -57,6 +57,8 @@ def check_knowledge(settings: Settings) -> Check:
 
 
 def check_database(settings: Settings) -> list[Check]:
+    if settings.database_url:
+        return check_postgres(settings)
     path = settings.database_path
     if not path.exists():
         folder = next((p for p in [path.parent, *path.parent.parents] if p.exists()), Path("/"))
@@ -94,11 +96,39 @@ def check_database(settings: Settings) -> list[Check]:
     return checks
 
 
+def check_postgres(settings: Settings) -> list[Check]:
+    """Reach the PostgreSQL database and read its schema version (read-only: nothing is migrated here)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.storage import StorageError, probe_postgres
+
+    shown, latest = settings.database_shown, latest_migration()
+    assert settings.database_url is not None
+    try:
+        with ThreadPoolExecutor(1) as pool:  # its own event loop, also when called from one
+            version = pool.submit(asyncio.run, probe_postgres(settings.database_url)).result()
+    except StorageError as exc:
+        return [Check(FAIL, "JETBOT_DATABASE_URL", f"{exc}; check the host, port, user, password and database "
+                                                   "name, and that the server accepts connections from here")]
+    if version > latest:
+        return [Check(FAIL, "JETBOT_DATABASE_URL", f"{shown}: schema {version} is newer than this jetbot knows "
+                                                   f"({latest}): run the same jetbot version in every process")]
+    state = "current" if version == latest else (
+        f"the next start upgrades it to {latest}" if version else f"empty: the first start creates schema {latest}")
+    return [Check(OK, "JETBOT_DATABASE_URL", f"PostgreSQL {shown}: schema {version}, {state} (JETBOT_DB is not used)")]
+
+
 def run_checks(settings: Settings) -> list[Check]:
     env = str(settings.env_file) if settings.env_file else "none (only the environment)"
     checks = [Check(OK, "settings", f".env read: {env}")]
     checks += [check_token(settings), check_application_id(settings), check_knowledge(settings)]
     checks += check_database(settings)
+    if settings.shard_ids and settings.shard_count:
+        ids = ",".join(str(i) for i in settings.shard_ids)
+        shared = "" if settings.database_url else ": several processes need JETBOT_DATABASE_URL (PostgreSQL)"
+        checks.append(Check(OK if settings.database_url else WARN, "JETBOT_SHARD_IDS",
+                            f"runs shards {ids} of {settings.shard_count}{shared}"))
     if settings.web_port is not None:
         checks.append(Check(OK, "JETBOT_WEB_PORT", f"web server on {settings.web_host}:{settings.web_port}"))
     if settings.api_base or settings.gateway_url:

@@ -15,9 +15,8 @@ from typing import TYPE_CHECKING, Any
 from bot.storage import _dt, _iso
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from bot.storage import Database
+    from bot.storage.engine import Conn, Row
 
 # Tables holding one server's chapter knowledge, all deleted together by ``purge_guild``.
 _GUILD_TABLES = ("chapter_entries", "chapter_phrasings", "kb_votes", "kb_choices", "kb_daily")
@@ -38,7 +37,7 @@ class EntryRow:
     updated_at: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> EntryRow:
+    def from_row(cls, row: Row) -> EntryRow:
         return cls(
             guild_id=int(row["guild_id"]), entry_id=row["entry_id"], title=row["title"], category=row["category"],
             answer=row["answer"], questions=tuple(json.loads(row["questions"])),
@@ -161,7 +160,7 @@ class ChapterKbRepo:
         await self.db.execute(
             "INSERT INTO chapter_phrasings (guild_id, entry_id, phrasing, scope, created_by, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(guild_id, entry_id, phrasing) DO UPDATE SET "
-            "scope = CASE WHEN excluded.scope = 'proposed' THEN 'proposed' ELSE scope END",
+            "scope = CASE WHEN excluded.scope = 'proposed' THEN 'proposed' ELSE chapter_phrasings.scope END",
             (guild_id, entry_id, phrasing, scope, user_id, _iso(when)))
 
     async def proposals(self) -> list[tuple[str, str, int]]:
@@ -214,7 +213,7 @@ class ChapterKbRepo:
         await self.db.execute(
             "INSERT INTO kb_choices (guild_id, normalized, example, entry_id, count, first_at, last_at) "
             "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(guild_id, normalized, entry_id) DO UPDATE SET "
-            "count = count + 1, example = excluded.example, last_at = excluded.last_at",
+            "count = kb_choices.count + 1, example = excluded.example, last_at = excluded.last_at",
             (guild_id, normalized[:500], example[:500], entry_id, ts, ts))
 
     async def pending_choices(self, guild_id: int, min_count: int, limit: int = 10) -> list[ChoiceRow]:
@@ -236,7 +235,7 @@ class ChapterKbRepo:
             (status, guild_id, choice_id)) > 0
 
     @staticmethod
-    def _choice(r: aiosqlite.Row) -> ChoiceRow:
+    def _choice(r: Row) -> ChoiceRow:
         return ChoiceRow(int(r["id"]), r["normalized"], r["example"], r["entry_id"], int(r["count"]),
                          _dt(r["last_at"]), r["status"])
 
@@ -270,7 +269,7 @@ class ChapterKbRepo:
         column = "answered" if answered else "declined"
         await self.db.execute(
             f"INSERT INTO kb_daily (guild_id, day, asked, {column}) VALUES (?, ?, 1, 1) "
-            f"ON CONFLICT(guild_id, day) DO UPDATE SET asked = asked + 1, {column} = {column} + 1",
+            f"ON CONFLICT(guild_id, day) DO UPDATE SET asked = kb_daily.asked + 1, {column} = kb_daily.{column} + 1",
             (guild_id, day))
 
     async def totals(self, guild_id: int, first_day: str) -> DailyTotals:
@@ -300,7 +299,7 @@ class ChapterKbRepo:
                                  "at": r["created_at"]} for r in phrasings],
         }
 
-    async def erase_member_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    async def erase_member_in(self, conn: Conn, guild_id: int, user_id: int) -> int:
         """Inside a transaction the caller holds: votes deleted, authorship cleared (the chapter's entries
         and phrasings stay, no longer linked to the member). Returns the rows touched."""
         total = 0
@@ -329,17 +328,22 @@ class ChapterKbRepo:
 
     async def removals(self) -> dict[int, datetime]:
         """Bot-wide, for the start-up check: servers the bot was removed from, and when."""
-        rows = await self.db.fetchall("SELECT guild_id, removed_at FROM kb_guild_removals")
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(f"SELECT guild_id, removed_at FROM kb_guild_removals WHERE 1 = 1{shard}",
+                                      shard_params)
         return {int(r["guild_id"]): _dt(r["removed_at"]) for r in rows}
 
     async def guilds_with_data(self) -> set[int]:
         """Bot-wide, for the start-up check: every server that has chapter knowledge stored."""
-        sql = " UNION ".join(f"SELECT DISTINCT guild_id FROM {table}" for table in _GUILD_TABLES)
-        return {int(r[0]) for r in await self.db.fetchall(sql)}
+        shard, shard_params = self.db.shard_filter()  # a process judges only the servers on its own shards
+        sql = " UNION ".join(f"SELECT DISTINCT guild_id FROM {table} WHERE 1 = 1{shard}" for table in _GUILD_TABLES)
+        return {int(r[0]) for r in await self.db.fetchall(sql, shard_params * len(_GUILD_TABLES))}
 
     async def removed_before(self, cutoff: datetime) -> list[int]:
         """Bot-wide, for the clean-up: servers the bot left before ``cutoff``."""
-        rows = await self.db.fetchall("SELECT guild_id FROM kb_guild_removals WHERE removed_at < ?", (_iso(cutoff),))
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(f"SELECT guild_id FROM kb_guild_removals WHERE removed_at < ?{shard}",
+                                      (_iso(cutoff), *shard_params))
         return [int(r["guild_id"]) for r in rows]
 
     async def purge_guild(self, guild_id: int) -> int:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from bot.storage import _dt, _iso
+from bot.storage.engine import Conn, Row
 
 if TYPE_CHECKING:
     from bot.storage import Database
@@ -198,7 +197,7 @@ def _texts(text: str) -> tuple[str, ...]:
     return () if text == "[]" else tuple(json.loads(text))  # most events ask nothing: skip the parser
 
 
-def _event(row: aiosqlite.Row) -> EventRow:
+def _event(row: Row) -> EventRow:
     return EventRow(
         id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
         location=row["location"], start_at=_when(row["start_at"]), end_at=_when(row["end_at"]),
@@ -211,7 +210,7 @@ def _event(row: aiosqlite.Row) -> EventRow:
     )
 
 
-def _rsvp(row: aiosqlite.Row) -> RsvpRow:
+def _rsvp(row: Row) -> RsvpRow:
     answers = row["answers"]
     return RsvpRow(
         event_id=row["event_id"], guild_id=row["guild_id"], user_id=row["user_id"], status=row["status"],
@@ -220,7 +219,7 @@ def _rsvp(row: aiosqlite.Row) -> RsvpRow:
     )
 
 
-def _series(row: aiosqlite.Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
+def _series(row: Row, exdates: tuple[datetime, ...] = ()) -> SeriesRow:
     return SeriesRow(
         id=row["id"], guild_id=row["guild_id"], title=row["title"], description=row["description"],
         location=row["location"], capacity=row["capacity"], channel_id=row["channel_id"],
@@ -243,7 +242,7 @@ class EventsRepo:
         async with self.db.transaction() as conn:
             return await self.create_in(conn, **fields)
 
-    async def create_in(self, conn: aiosqlite.Connection, *, guild_id: int, title: str, description: str,
+    async def create_in(self, conn: Conn, *, guild_id: int, title: str, description: str,
                         location: str, start_at: datetime, end_at: datetime, capacity: int | None,
                         channel_id: int | None, created_by: int | None, now: datetime, series_id: int | None = None,
                         occurrence_start: datetime | None = None, max_guests: int = 0,
@@ -271,16 +270,32 @@ class EventsRepo:
         )
         return None if row is None else _event(row)
 
-    async def _get(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> EventRow | None:
+    async def _get(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
+        """Inside a transaction an event is read to decide something (capacity, promotions): on PostgreSQL
+        its row stays locked until the transaction ends, so another process deciding about the same event
+        waits for this one's outcome."""
         if not (0 < event_id < 2**63 and 0 < guild_id < 2**63):
             return None
         async with conn.execute(
-            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id)
+            f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND id = ?{conn.for_update()}", (guild_id, event_id)
         ) as cur:
             row = await cur.fetchone()
         return None if row is None else _event(row)
 
-    async def get_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> EventRow | None:
+    async def lock_in(self, conn: Conn, keys: Iterable[tuple[int, int]]) -> None:
+        """Lock these events, given as (guild_id, event_id), in id order before deciding about several at
+        once: two processes locking overlapping sets in the same order cannot deadlock. A no-op on SQLite,
+        whose transaction already holds the one write lock."""
+        lock = conn.for_update()
+        wanted = sorted({(g, e) for g, e in keys if 0 < g < 2**63 and 0 < e < 2**63}, key=lambda k: k[1])
+        if not lock or len(wanted) < 2:  # one event is locked by get_in itself, where it is read
+            return
+        where = " OR ".join("(guild_id = ? AND id = ?)" for _ in wanted)
+        async with conn.execute(f"SELECT id FROM events WHERE {where} ORDER BY id{lock}",
+                                [v for k in wanted for v in k]):
+            pass
+
+    async def get_in(self, conn: Conn, guild_id: int, event_id: int) -> EventRow | None:
         """Inside a transaction the service holds."""
         return await self._get(conn, guild_id, event_id)
 
@@ -296,7 +311,7 @@ class EventsRepo:
             (scheduled_event_id, guild_id, event_id),
         )
 
-    async def update_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, changes: dict[str, Any],
+    async def update_in(self, conn: Conn, guild_id: int, event_id: int, changes: dict[str, Any],
                         now: datetime) -> None:
         cols = [c for c in changes if c in EDITABLE]
         assert len(cols) == len(changes), f"not editable: {set(changes) - EDITABLE}"
@@ -317,7 +332,7 @@ class EventsRepo:
         )
         return changed > 0
 
-    async def cancel_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, now: datetime) -> bool:
+    async def cancel_in(self, conn: Conn, guild_id: int, event_id: int, now: datetime) -> bool:
         cur = await conn.execute(
             "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at = ? "
             "WHERE guild_id = ? AND id = ? AND status = 'scheduled'",
@@ -329,7 +344,8 @@ class EventsRepo:
 
     async def delete(self, guild_id: int, event_id: int) -> None:
         async with self.db.transaction() as conn:
-            for table in ("event_reminders", "event_rsvps", "event_attendance", "event_outbox"):
+            for table in ("event_reminders", "event_reminder_claims", "event_rsvps", "event_attendance",
+                          "event_outbox"):
                 await conn.execute(f"DELETE FROM {table} WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
             await conn.execute("DELETE FROM events WHERE guild_id = ? AND id = ?", (guild_id, event_id))
 
@@ -358,7 +374,7 @@ class EventsRepo:
         )
         return [_rsvp(r) for r in rows]
 
-    async def rsvps_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> list[RsvpRow]:
+    async def rsvps_in(self, conn: Conn, guild_id: int, event_id: int) -> list[RsvpRow]:
         async with conn.execute(
             f"SELECT {_RSVP_COLS} FROM event_rsvps WHERE guild_id = ? AND event_id = ? ORDER BY seq",
             (guild_id, event_id),
@@ -376,7 +392,7 @@ class EventsRepo:
         out["places"] = sum(int(r["places"]) for r in rows if r["status"] == "going")
         return out
 
-    async def save_rsvps_in(self, conn: aiosqlite.Connection, rows: Sequence[RsvpRow]) -> None:
+    async def save_rsvps_in(self, conn: Conn, rows: Sequence[RsvpRow]) -> None:
         """Upsert the given rows (the service decided them from state read in the same transaction)."""
         if not rows:
             return
@@ -389,7 +405,7 @@ class EventsRepo:
               None if r.answers is None else _json_list(r.answers)) for r in rows],
         )
 
-    async def delete_rsvp_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_id: int) -> None:
+    async def delete_rsvp_in(self, conn: Conn, guild_id: int, event_id: int, user_id: int) -> None:
         await conn.execute(
             "DELETE FROM event_rsvps WHERE guild_id = ? AND event_id = ? AND user_id = ?",
             (guild_id, event_id, user_id),
@@ -402,14 +418,15 @@ class EventsRepo:
         This is the one query that spans servers on purpose: the reminder loop is bot-wide. Every row
         it returns carries its guild_id, and the joins match on guild_id as well as ids.
         """
+        shard, shard_params = self.db.shard_filter("e.guild_id")
         rows = await self.db.fetchall(
             "SELECT e.id AS event_id, e.guild_id, e.start_at, r.user_id, r.updated_at AS going_since, "
             "COALESCE(s.reminder_offsets, '[1440, 60]') AS offsets "
             "FROM events e JOIN event_rsvps r ON r.event_id = e.id AND r.guild_id = e.guild_id "
             "LEFT JOIN guild_settings s ON s.guild_id = e.guild_id "
-            "WHERE e.status = 'scheduled' AND e.start_at > ? AND e.start_at <= ? AND r.status = 'going' "
+            f"WHERE e.status = 'scheduled' AND e.start_at > ? AND e.start_at <= ? AND r.status = 'going'{shard} "
             "ORDER BY e.start_at, r.seq",
-            (_iso(now), _iso(horizon)),
+            (_iso(now), _iso(horizon), *shard_params),
         )
         return [ReminderCandidate(r["guild_id"], r["event_id"], r["user_id"], _when(r["start_at"]),
                                   _when(r["going_since"]), tuple(int(o) for o in json.loads(r["offsets"])))
@@ -427,23 +444,62 @@ class EventsRepo:
 
     async def mark_reminders_sent(self, guild_id: int, event_id: int, user_id: int, offsets: Iterable[int],
                                   now: datetime) -> None:
+        """Record the reminder as sent and drop the claim on it, in one transaction: whoever claims it next
+        (after this claim) finds it sent."""
+        async with self.db.transaction() as conn:
+            await conn.executemany(
+                "INSERT OR IGNORE INTO event_reminders (event_id, guild_id, user_id, offset_minutes, sent_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(event_id, guild_id, user_id, int(o), _iso(now)) for o in offsets],
+            )
+            await conn.execute("DELETE FROM event_reminder_claims WHERE guild_id = ? AND event_id = ? AND user_id = ?",
+                               (guild_id, event_id, user_id))
+
+    async def claim_reminders(self, keys: Sequence[tuple[int, int, int]], owner: str, now: datetime,
+                              until: datetime) -> set[tuple[int, int]]:
+        """Claim the reminders of these (guild_id, event_id, user_id) members for ``owner`` until ``until``;
+        returns the (event_id, user_id) claimed. A live claim of another process is skipped (the upsert
+        changes nothing and returns no row); an expired one is taken over. Claimed in one transaction in
+        key order, so two processes claiming the same reminders wait for each other, never deadlock."""
+        claimed: set[tuple[int, int]] = set()
+        if not keys:
+            return claimed
+        async with self.db.transaction() as conn:
+            for guild_id, event_id, user_id in sorted(set(keys), key=lambda k: (k[1], k[2])):
+                async with conn.execute(
+                    "INSERT INTO event_reminder_claims (event_id, guild_id, user_id, claimed_by, expires_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT(event_id, user_id) DO UPDATE SET "
+                    "claimed_by = excluded.claimed_by, expires_at = excluded.expires_at "
+                    "WHERE event_reminder_claims.expires_at <= ? RETURNING user_id",
+                    (event_id, guild_id, user_id, owner, _iso(until), _iso(now)),
+                ) as cur:
+                    if await cur.fetchone() is not None:
+                        claimed.add((event_id, user_id))
+        return claimed
+
+    async def release_reminder_claims(self, keys: Iterable[tuple[int, int, int]], owner: str) -> None:
+        """Drop this owner's claims on (guild_id, event_id, user_id) reminders it will not send after all."""
         await self.db.executemany(
-            "INSERT OR IGNORE INTO event_reminders (event_id, guild_id, user_id, offset_minutes, sent_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [(event_id, guild_id, user_id, int(o), _iso(now)) for o in offsets],
+            "DELETE FROM event_reminder_claims WHERE guild_id = ? AND event_id = ? AND user_id = ? AND claimed_by = ?",
+            [(g, e, u, owner) for g, e, u in keys],
         )
 
-    async def clear_reminders_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int) -> None:
+    async def purge_reminder_claims(self, expired_before: datetime) -> int:
+        """Forget claims long expired (their event was cancelled or moved before they were sent)."""
+        return await self.db.execute("DELETE FROM event_reminder_claims WHERE expires_at < ?", (_iso(expired_before),))
+
+    async def clear_reminders_in(self, conn: Conn, guild_id: int, event_id: int) -> None:
         """After the start time moves, reminders are due again for the new time."""
         await conn.execute("DELETE FROM event_reminders WHERE guild_id = ? AND event_id = ?", (guild_id, event_id))
 
     # -- sign-up answers ---------------------------------------------------------------------------
     async def purge_answers(self, ended_before: datetime) -> int:
         """Delete sign-up answers of events that ended before ``ended_before`` (bot-wide housekeeping)."""
+        shard, shard_params = self.db.shard_filter()
         return await self.db.execute(
             "UPDATE event_rsvps SET answers = NULL WHERE answers IS NOT NULL AND event_id IN "
-            "(SELECT id FROM events WHERE end_at < ?)",
-            (_iso(ended_before),),
+            f"(SELECT id FROM events WHERE end_at < ?{shard})",
+            (_iso(ended_before), *shard_params),
         )
 
     # -- attendance -------------------------------------------------------------------------------
@@ -507,7 +563,7 @@ class EventsRepo:
         assert row is not None
         return row
 
-    async def get_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> SeriesRow | None:
+    async def get_series_in(self, conn: Conn, guild_id: int, series_id: int) -> SeriesRow | None:
         if not (0 < series_id < 2**63 and 0 < guild_id < 2**63):
             return None
         async with conn.execute(
@@ -544,7 +600,9 @@ class EventsRepo:
 
     async def active_series(self) -> list[SeriesRow]:
         """Every active series, across servers (the posting loop is bot-wide; each row carries its guild_id)."""
-        rows = await self.db.fetchall(f"SELECT {_SERIES_COLS} FROM event_series WHERE status = 'active' ORDER BY id")
+        shard, shard_params = self.db.shard_filter()
+        rows = await self.db.fetchall(
+            f"SELECT {_SERIES_COLS} FROM event_series WHERE status = 'active'{shard} ORDER BY id", shard_params)
         out = []
         for r in rows:
             ex = await self.db.fetchall(
@@ -554,7 +612,7 @@ class EventsRepo:
             out.append(_series(r, tuple(_when(e[0]) for e in ex)))
         return out
 
-    async def update_series_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+    async def update_series_in(self, conn: Conn, guild_id: int, series_id: int,
                                changes: dict[str, Any], now: datetime) -> None:
         cols = list(changes)
         assert set(cols) <= SERIES_EDITABLE, f"not editable: {set(cols) - SERIES_EDITABLE}"
@@ -564,7 +622,7 @@ class EventsRepo:
             (*[_value(c, changes[c]) for c in cols], _iso(now), guild_id, series_id),
         )
 
-    async def add_exdate_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int,
+    async def add_exdate_in(self, conn: Conn, guild_id: int, series_id: int,
                             occurrence_start: datetime, now: datetime) -> None:
         await conn.execute(
             "INSERT OR IGNORE INTO event_series_exdates (series_id, guild_id, occurrence_start) VALUES (?, ?, ?)",
@@ -575,14 +633,14 @@ class EventsRepo:
             (_iso(now), guild_id, series_id),
         )
 
-    async def occurrences_in(self, conn: aiosqlite.Connection, guild_id: int, series_id: int) -> list[EventRow]:
+    async def occurrences_in(self, conn: Conn, guild_id: int, series_id: int) -> list[EventRow]:
         async with conn.execute(
             f"SELECT {_EVENT_COLS} FROM events WHERE guild_id = ? AND series_id = ? ORDER BY occurrence_start",
             (guild_id, series_id),
         ) as cur:
             return [_event(r) for r in await cur.fetchall()]
 
-    async def set_series_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, series_id: int, *,
+    async def set_series_in(self, conn: Conn, guild_id: int, event_id: int, series_id: int, *,
                             occurrence_start: datetime) -> None:
         """Move an occurrence to another series (when a series is split at "this and following"), where the
         new rule puts it at ``occurrence_start``."""
@@ -594,10 +652,11 @@ class EventsRepo:
 
     async def unposted(self, limit: int = 50) -> list[EventRow]:
         """Scheduled occurrences that have no message yet (posting failed or has not happened), across servers."""
+        shard, shard_params = self.db.shard_filter()
         rows = await self.db.fetchall(
             f"SELECT {_EVENT_COLS} FROM events WHERE series_id IS NOT NULL AND message_id IS NULL "
-            "AND status = 'scheduled' ORDER BY start_at LIMIT ?",
-            (limit,),
+            f"AND status = 'scheduled'{shard} ORDER BY start_at LIMIT ?",
+            (*shard_params, limit),
         )
         return [_event(r) for r in rows]
 
@@ -616,16 +675,17 @@ class EventsRepo:
         ``updated_at``. One indexed query, no rows parsed (the calendar feed's cheap "has anything changed?")."""
         row = await self.db.fetchone(
             "SELECT (SELECT group_concat(x, ',') FROM (SELECT id || ':' || sequence || ':' || updated_at || ':' "
-            "|| status AS x FROM events WHERE guild_id = ? AND start_at >= ? AND start_at < ? ORDER BY id)) AS e, "
+            "|| status AS x FROM events WHERE guild_id = ? AND start_at >= ? AND start_at < ? ORDER BY id) AS ev) "
+            "AS e, "
             "(SELECT group_concat(x, ',') FROM (SELECT id || ':' || sequence || ':' || updated_at || ':' || status "
-            "AS x FROM event_series WHERE guild_id = ? ORDER BY id)) AS s",
+            "AS x FROM event_series WHERE guild_id = ? ORDER BY id) AS se) AS s",
             (guild_id, _iso(start), _iso(end), guild_id),
         )
         assert row is not None
         return hashlib.sha256(f"{row['e'] or ''}|{row['s'] or ''}".encode()).hexdigest()
 
     # -- the DM outbox ----------------------------------------------------------------------------
-    async def add_outbox_in(self, conn: aiosqlite.Connection, guild_id: int, event_id: int, user_ids: Iterable[int],
+    async def add_outbox_in(self, conn: Conn, guild_id: int, event_id: int, user_ids: Iterable[int],
                             kind: str, detail: str, now: datetime) -> None:
         await conn.executemany(
             "INSERT INTO event_outbox (guild_id, user_id, event_id, kind, detail, created_at) "
@@ -635,9 +695,11 @@ class EventsRepo:
 
     async def outbox(self, limit: int = 100) -> list[OutboxRow]:
         """Undelivered DMs, oldest first, across servers (the delivery loop is bot-wide, like reminders)."""
+        shard, shard_params = self.db.shard_filter()
         rows = await self.db.fetchall(
-            "SELECT id, guild_id, user_id, event_id, kind, detail, created_at FROM event_outbox ORDER BY id LIMIT ?",
-            (limit,),
+            f"SELECT id, guild_id, user_id, event_id, kind, detail, created_at FROM event_outbox WHERE 1 = 1{shard} "
+            "ORDER BY id LIMIT ?",
+            (*shard_params, limit),
         )
         return [OutboxRow(r["id"], r["guild_id"], r["user_id"], r["event_id"], r["kind"], r["detail"],
                           _when(r["created_at"])) for r in rows]
@@ -668,18 +730,19 @@ class EventsRepo:
         )
         return [_event(r) for r in rows]
 
-    async def member_event_ids_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> list[int]:
+    async def member_event_ids_in(self, conn: Conn, guild_id: int, user_id: int) -> list[int]:
         async with conn.execute(
-            "SELECT event_id FROM event_rsvps WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            "SELECT event_id FROM event_rsvps WHERE guild_id = ? AND user_id = ? ORDER BY event_id", (guild_id, user_id)
         ) as cur:
             return [r[0] for r in await cur.fetchall()]
 
-    async def erase_member_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> int:
+    async def erase_member_in(self, conn: Conn, guild_id: int, user_id: int) -> int:
         """Delete RSVPs and reminder rows, forget authorship; returns the number of records touched."""
         total = 0
         for sql in (
             "DELETE FROM event_rsvps WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_reminders WHERE guild_id = ? AND user_id = ?",
+            "DELETE FROM event_reminder_claims WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_attendance WHERE guild_id = ? AND user_id = ?",
             "DELETE FROM event_outbox WHERE guild_id = ? AND user_id = ?",
             "UPDATE event_series SET created_by = NULL WHERE guild_id = ? AND created_by = ?",

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from bot.storage import _dt, _iso
+from bot.storage.engine import Row
 
 if TYPE_CHECKING:
     from bot.storage import Database
@@ -40,7 +39,7 @@ class PublishedEvent:
     revised_at: datetime
 
 
-def _published(r: aiosqlite.Row) -> PublishedEvent:
+def _published(r: Row) -> PublishedEvent:
     revised = _dt(r["revised_at"])
     assert revised is not None
     return PublishedEvent(

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 from bot.storage import _dt, _iso
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from bot.storage import Database
+    from bot.storage.engine import Conn, Row
 
 ACTIVE = "active"
 UNSUBSCRIBED = "unsubscribed"
@@ -42,7 +41,7 @@ class Subscription:
         return self.status == ACTIVE
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Subscription:
+    def from_row(cls, row: Row) -> Subscription:
         return cls(
             guild_id=int(row["guild_id"]),
             user_id=int(row["user_id"]),
@@ -172,9 +171,9 @@ class NewsletterRepo:
     async def counts(self, guild_id: int, since: datetime) -> tuple[int, int, int]:
         """(active, unsubscribed, active who first signed up at or after ``since``)."""
         row = await self.db.fetchone(
-            "SELECT COALESCE(SUM(status = 'active'), 0) AS active, "
-            "COALESCE(SUM(status = 'unsubscribed'), 0) AS unsubscribed, "
-            "COALESCE(SUM(status = 'active' AND first_subscribed_at >= ?), 0) AS recent "
+            "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) AS active, "
+            "COALESCE(SUM(CASE WHEN status = 'unsubscribed' THEN 1 ELSE 0 END), 0) AS unsubscribed, "
+            "COALESCE(SUM(CASE WHEN status = 'active' AND first_subscribed_at >= ? THEN 1 ELSE 0 END), 0) AS recent "
             "FROM newsletter_subscriptions WHERE guild_id = ?",
             (_iso(since), guild_id),
         )
@@ -198,7 +197,7 @@ class NewsletterRepo:
         async with self.db.transaction() as conn:
             return await self.erase_in(conn, guild_id, user_id)
 
-    async def erase_in(self, conn: aiosqlite.Connection, guild_id: int, user_id: int) -> tuple[int, int]:
+    async def erase_in(self, conn: Conn, guild_id: int, user_id: int) -> tuple[int, int]:
         """``erase`` inside a transaction the caller holds (the privacy service erases every feature in one)."""
         cur = await conn.execute(
             "DELETE FROM newsletter_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
@@ -213,7 +212,7 @@ class NewsletterRepo:
         return subs, log_rows
 
 
-async def _get(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> Subscription | None:
+async def _get(conn: Conn, guild_id: int, user_id: int) -> Subscription | None:
     async with conn.execute(
         f"SELECT {_COLUMNS} FROM newsletter_subscriptions WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
     ) as cur:
@@ -221,7 +220,7 @@ async def _get(conn: aiosqlite.Connection, guild_id: int, user_id: int) -> Subsc
     return None if row is None else Subscription.from_row(row)
 
 
-async def _log(conn: aiosqlite.Connection, guild_id: int, user_id: int, action: str, at: str,
+async def _log(conn: Conn, guild_id: int, user_id: int, action: str, at: str,
                channel_id: int | None, command: str, consent_version: int | None) -> None:
     params: tuple[Any, ...] = (guild_id, user_id, action, at, channel_id, command, consent_version)
     await conn.execute(

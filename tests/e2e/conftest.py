@@ -83,13 +83,15 @@ def pointed_at(fake: FakeDiscord) -> Any:
 class BotRunner:
     """Starts and stops the real JetBot (default cog discovery, real services) against the fake."""
 
-    def __init__(self, fake: FakeDiscord, db_path: Path) -> None:
+    def __init__(self, fake: FakeDiscord, db_path: Path | str) -> None:
         self.fake = fake
-        self.db_path = db_path
+        self.db_path = db_path  # a SQLite file, or a postgresql:// URL
         self.clock = FakeClock()
+        where: dict[str, Any] = ({"database_url": db_path} if isinstance(db_path, str)
+                                 else {"database_path": db_path})
         self.settings = Settings(token=Secret(fake.token), application_id=fake.application_id,
-                                 database_path=db_path, knowledge_path=KNOWLEDGE_DIR,
-                                 api_base=fake.api_base, gateway_url=fake.gateway_url)
+                                 knowledge_path=KNOWLEDGE_DIR, api_base=fake.api_base,
+                                 gateway_url=fake.gateway_url, **where)
         self.db: Database | None = None
         self.bot: Any = None
         self._task: asyncio.Task[None] | None = None
@@ -170,8 +172,9 @@ def world(fake_discord: FakeDiscord) -> SimpleNamespace:
 
 
 @pytest.fixture
-async def jetbot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotRunner]:
-    runner = BotRunner(fake_discord, tmp_path / "jetbot.sqlite3")
+async def jetbot(fake_discord: FakeDiscord, database_url: str) -> AsyncIterator[BotRunner]:
+    """The bot on a SQLite file, or on PostgreSQL in the modules listed in tests/conftest.py's BOTH_ENGINES."""
+    runner = BotRunner(fake_discord, database_url if database_url.startswith("postgresql://") else Path(database_url))
     with pointed_at(fake_discord):
         await runner.start()
         try:

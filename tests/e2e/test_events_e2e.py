@@ -74,5 +74,10 @@ async def test_erasing_a_going_member_promotes_the_waitlist_and_tells_them(disco
 
     await discord.wait_until(lambda: discord.dms_to(world.helper) or None, 5.0, "the promotion DM")
     assert "you're going" in discord.dms_to(world.helper)[0]["content"]
-    edits = [r for r in discord.requests if r.method == "PATCH" and f"/messages/{post['id']}" in r.path]
-    assert edits and "1 / 1" in str(edits[-1].json)
+
+    def post_edits() -> list:
+        return [r for r in discord.requests if r.method == "PATCH" and f"/messages/{post['id']}" in r.path]
+
+    # The post is refreshed beside the DM, not before it: wait for it too.
+    await discord.wait_until(lambda: post_edits() or None, 5.0, "the post updated")
+    assert "1 / 1" in str(post_edits()[-1].json)

@@ -1,7 +1,11 @@
 """The fake's gateway websocket: HELLO, IDENTIFY → READY → GUILD_CREATE (or close 4004 / 4014),
 RESUME → RESUMED (or op 9 when the session cannot be resumed), heartbeats, REQUEST_GUILD_MEMBERS,
 ``dispatch`` for events a test sends the bot, and the accidents of a real connection: ``drop_connections``
-(Discord closes the socket) and ``refuse_connections`` (Discord unreachable for a while)."""
+(Discord closes the socket) and ``refuse_connections`` (Discord unreachable for a while).
+
+Sharding as Discord does it: an IDENTIFY with ``shard: [id, count]`` gets READY and GUILD_CREATE for the
+servers on that shard only (``(guild_id >> 22) % count``), and a server's events go to the socket of its
+shard (events without a server, such as DMs, to shard 0)."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class Gateway(FakeBase):
         # Sessions whose socket dropped (not closed by the bot), with the events sent since: replayed on RESUME.
         self._missed: dict[str, list[tuple[str, dict[str, Any]]]] = {}
         self.replayed: list[str] = []  # events delivered late, on a RESUME
+        self._shard_of: dict[int, tuple[int, int]] = {}  # socket id -> (shard id, shard count)
 
     async def _send(self, ws: web.WebSocketResponse, op: int, d: Any, t: str | None = None) -> None:
         payload: dict[str, Any] = {"op": op, "d": d, "s": None, "t": t}
@@ -66,6 +71,7 @@ class Gateway(FakeBase):
         finally:
             if ws in self._sockets:
                 self._sockets.remove(ws)
+            self._shard_of.pop(id(ws), None)
             session = self._session_of.pop(id(ws), None)
             if session is not None:
                 if id(ws) not in self._dropping and ws.close_code in (1000, 1001):
@@ -90,15 +96,21 @@ class Gateway(FakeBase):
         session_id = secrets.token_hex(16)
         self._sessions.add(session_id)
         self._session_of[id(ws)] = session_id
+        shard = d.get("shard")
+        if shard:
+            self._shard_of[id(ws)] = (int(shard[0]), int(shard[1]))
+        guilds = [g for g in self.guilds.values() if self._on_shard(id(ws), g.id)]
         ready = {
             "v": 10, "user": {**self.bot_user.payload(), "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
             "session_id": session_id, "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0}, "private_channels": [],
             "relationships": [], "user_settings": {}, "guild_join_requests": [], "presences": [],
         }
+        if shard:
+            ready["shard"] = [int(shard[0]), int(shard[1])]
         await self._send(ws, 0, ready, "READY")
-        for guild in self.guilds.values():
+        for guild in guilds:
             await self._send(ws, 0, guild.payload(self.bot_member(guild)), "GUILD_CREATE")
         await self._notify()
 
@@ -152,6 +164,18 @@ class Gateway(FakeBase):
                                  "not_found": [str(u) for u in wanted if u not in {m.id for m in found}]},
                          "GUILD_MEMBERS_CHUNK")
 
+    def _on_shard(self, socket_id: int, guild_id: int | None) -> bool:
+        """Whether a server's events go to this socket (every one, for a bot that is not sharded)."""
+        if socket_id not in self._shard_of:
+            return True
+        shard, count = self._shard_of[socket_id]
+        return (((guild_id or 0) >> 22) % count) == shard
+
+    @property
+    def shards_connected(self) -> list[tuple[int, int]]:
+        """(shard id, shard count) of every connected sharded socket."""
+        return sorted(self._shard_of[id(ws)] for ws in self._sockets if id(ws) in self._shard_of)
+
     @property
     def connected(self) -> bool:
         return bool(self._sockets)
@@ -166,5 +190,7 @@ class Gateway(FakeBase):
                 missed.append((event, data))
             await self._notify()
             return
+        guild_id = int(data["guild_id"]) if isinstance(data, dict) and data.get("guild_id") else None
         for ws in list(self._sockets):
-            await self._send(ws, 0, data, event)
+            if self._on_shard(id(ws), guild_id):
+                await self._send(ws, 0, data, event)
