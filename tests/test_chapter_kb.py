@@ -404,7 +404,8 @@ async def test_proposals_are_counted_across_servers_without_ids(service: Chapter
     assert {k: v for k, v in proposal.items() if k != "file"} == {
         "id": "cir-role", "title": "Coordinator for International Relations (CIR)",
         "questions": [{"question": "best ramen near the Sapporo office?", "servers": 2}]}
-    assert str(ORG) not in str(out) and str(G1) not in str(out)
+    without_paths = {**out, "proposals": [{k: v for k, v in p.items() if k != "file"} for p in out["proposals"]]}
+    assert str(ORG) not in str(without_paths) and str(G1) not in str(without_paths)  # the temp path may hold digits
 
 
 def run_cli(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
