@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+from machine import cpu_model  # noqa: E402  (bench/ is on the path when run as a script)
 
 from bot.knowledge import AnswerEngine, Entry, KnowledgeBase, load_knowledge  # noqa: E402
 
@@ -150,8 +151,7 @@ def run(rounds: int) -> dict:
     import resource
 
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    cpu = cpu_model()
     import os
 
     return {
@@ -428,8 +428,7 @@ def print_chapters(r: dict) -> None:
 def machine() -> dict:
     import os
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    cpu = cpu_model()
     return {"cpus": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 

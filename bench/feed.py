@@ -33,6 +33,7 @@ from unittest.mock import MagicMock
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
+from machine import cpu_model, pct
 
 from bot.clock import FakeClock
 from bot.config import Settings
@@ -42,21 +43,6 @@ from bot.storage import Database
 from bot.web import start_web
 
 GUILD = 1
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 async def populate(services: object, clock: FakeClock, count: int) -> list[int]:
