@@ -120,7 +120,7 @@ def latency(engine: AnswerEngine, questions: list[str], rounds: int) -> tuple[fl
 def _timed(engine: AnswerEngine, questions: list[str], rounds: int, samples: list[float]) -> None:
     for _ in range(rounds):
         for q in questions:
-            engine._resolve_cache.clear()  # cold: no help from earlier questions
+            engine.vocabulary.cache.clear()  # cold: no help from earlier questions
             t0 = time.perf_counter()
             engine.answer(q)
             samples.append(time.perf_counter() - t0)
@@ -287,10 +287,10 @@ async def chapter_scale(servers: int = 100, per_server: int = 500, seed: int = 1
             overlays = knowledge._overlays  # the bench clears every engine's word cache, like above
 
             def cold(g: int | None) -> None:
-                knowledge.engine._resolve_cache.clear()
+                knowledge.engine.vocabulary.cache.clear()
                 overlay = overlays.get(g) if g is not None else None
                 if overlay is not None and overlay.engine is not None:
-                    overlay.engine._resolve_cache.clear()
+                    overlay.engine.vocabulary.cache.clear()
 
             alone, layered, own, full = [], [], [], []
             right = 0

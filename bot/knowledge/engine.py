@@ -9,7 +9,7 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
 
 1. **Tokens.** The question becomes content tokens: thesaurus applied ("foots the bill" -> fund),
    Japanese cut into words by Janome, spelling folded, stemmed, stopwords dropped.
-2. **Resolving** (``_resolve``). Each token is looked up in the vocabulary of the entries' titles,
+2. **Resolving** (``vocabulary.Vocabulary``). Each token is looked up in the vocabulary of the entries' titles,
    aliases and example questions. An unknown token is tried as another ending of a known word
    ("recruitment" ~ "recruit"); then, only if it is not an English word (the frequency list in
    ``spelling``), as the nearest English word when that is a known word ("sponser" -> sponsor ->
@@ -48,7 +48,6 @@ Scores are on 0-100 and consistent with the decision: an answered question score
 
 from __future__ import annotations
 
-import bisect
 import math
 import re
 from collections import defaultdict
@@ -57,7 +56,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
 from bot.knowledge import attributes, scope, spelling
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
@@ -66,13 +64,13 @@ from bot.knowledge.normalize import (
     clauses,
     clean,
     fold_word,
-    has_cjk,
     question_clauses,
     token_pairs,
     tokens,
     weak_abbreviations,
     words,
 )
+from bot.knowledge.vocabulary import Resolved, Vocabulary
 
 TITLE_W = 1.0
 ALIAS_W = 1.0
@@ -92,10 +90,6 @@ OWN_PHRASING = 0.99
 FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
 UNKNOWN_NAME_W = 2.0
-MORPH_CONF = 0.9  # "recruitment" for "recruit": nearly as good as the word itself
-TYPO_CONF = 0.85  # a corrected typo counts a little less than the word itself
-SHORT_TYPO_CONF = 0.6  # three- and four-letter words have many neighbours: trust less
-CJK_CONF = 0.9  # a known Japanese word found inside a longer run
 MAX_POSTINGS = 400
 SPECIFIC_W = 0.2
 RESCORE = 16
@@ -120,15 +114,9 @@ GENERIC_MIN_DF = 3
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
 INTENT_TOKENS = frozenset(fold_word(w) for w in ("number", "duration", "begin", "distance"))
 INTENT_MISS = 0.75
-CACHE_SIZE = 20000
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
-# Misspelt question words are recognised among these (a typo within one edit, same first letter:
-# "whta", "wht", "teh", "hwo").
-_QUESTION_WORDS = frozenset(
-    "what who where when which why how the does did are can could would should will have has this that there "
-    "their they you your about with from for and".split())
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
 # (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
@@ -160,20 +148,12 @@ class Reason(StrEnum):
     OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
 
 
-@dataclass(frozen=True)
-class _Resolved:
-    token: str  # as typed (normalised)
-    vocab: str | None  # the knowledge-base word it stands for, None if unknown
-    conf: float
-    ignore: bool = False  # a misspelt question word ("whta"): not part of the topic
-
-
 @dataclass
 class _Query:
     """A question's tokens resolved against the vocabulary, with their weights."""
 
     seq: list[str]  # every token in order, as the vocabulary word when known
-    known: list[tuple[_Resolved, float]]
+    known: list[tuple[Resolved, float]]
     unknown: list[tuple[str, float]]  # words the phrasings do not know, with their weight
     wmap: dict[str, float]  # vocabulary word -> weight x confidence
     total: float
@@ -295,16 +275,8 @@ class AnswerEngine:
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
         self._postings = self._build_postings(shortest)
-        vocab = [t for t in self.idf if t.isascii() and t.isalpha() and len(t) >= 3]
-        self._sorted_vocab = sorted(t for t in vocab if len(t) >= 4)
-        self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
-        for tok in vocab:
-            self._vocab_by_len[len(tok)].append(tok)
-        self._cjk_vocab: dict[str, list[str]] = defaultdict(list)
-        for tok in self.idf:
-            if has_cjk(tok) and len(tok) >= 2:
-                self._cjk_vocab[tok[:2]].append(tok)
-        self._resolve_cache: dict[tuple[str, str], _Resolved] = {}
+        self.vocabulary = Vocabulary(self.idf, self._answer_vocab)
+        self._resolve = self.vocabulary.resolve
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
@@ -358,127 +330,6 @@ class AnswerEngine:
         or a fraction of it for an everyday word."""
         light = tok in LIGHT_WORDS or _FIGURE.fullmatch(tok) is not None
         return self.unknown_weight * LIGHT_W if light else self.unknown_weight
-
-    # -- resolving query tokens ----------------------------------------------------------------
-    def _resolve(self, tok: str, raw: str = "") -> _Resolved:
-        key = (tok, raw)
-        cached = self._resolve_cache.get(key)
-        if cached is not None:
-            return cached
-        found = self._resolve_uncached(tok, raw or tok)
-        if len(self._resolve_cache) >= CACHE_SIZE:
-            self._resolve_cache.clear()
-        self._resolve_cache[key] = found
-        return found
-
-    def _resolve_uncached(self, tok: str, raw: str) -> _Resolved:
-        if tok in self.idf:
-            return _Resolved(tok, tok, 1.0)
-        if tok in LIGHT_WORDS:  # never "corrected" into a topic word ("finish" is not "finnish")
-            return _Resolved(tok, None, 0.0)
-        if has_cjk(tok):
-            return self._resolve_cjk(tok)
-        if not (tok.isascii() and tok.isalpha()) or len(tok) < 3:
-            return _Resolved(tok, None, 0.0)
-        english = tok in self._answer_vocab or spelling.is_english(raw) or spelling.is_english(tok)
-        if not english:  # a typo before another ending: "internashonal" is not "internal"
-            typo = self._english_typo(tok, raw) or self._typo(tok)
-            if typo is not None:
-                return typo
-        if len(tok) >= 5:
-            morph = self._morph(tok)
-            if morph:
-                return _Resolved(tok, morph, MORPH_CONF)
-        if english:
-            return _Resolved(tok, None, 0.0)  # a real word, not a typo: never "corrected"
-        if _misspelt_question_word(tok):
-            return _Resolved(tok, None, 0.0, ignore=True)
-        return _Resolved(tok, None, 0.0)
-
-    def _resolve_cjk(self, tok: str) -> _Resolved:
-        """A Japanese word the vocabulary lacks: the longest known Japanese word inside it."""
-        best = None
-        for start in range(len(tok) - 1):
-            for cand in self._cjk_vocab.get(tok[start:start + 2], ()):
-                if tok.startswith(cand, start) and (best is None or len(cand) > len(best)):
-                    best = cand
-        if best and _KATAKANA.fullmatch(tok) and len(best) * 3 < len(tok) * 2:
-            # A katakana word is one loanword: "イン" inside "オンライン" (online) is no match.
-            best = None
-        return _Resolved(tok, best, CJK_CONF) if best else _Resolved(tok, None, 0.0)
-
-    def _english_typo(self, tok: str, raw: str) -> _Resolved | None:
-        """A misspelt English word, read as the word it most likely is ("sponser" -> sponsor -> fund,
-        "ofices" -> office): when that word is a knowledge-base word, or a stopword ("whos")."""
-        word = spelling.correct(raw)
-        if word is None:
-            return None
-        folded = tokens(word)
-        if not folded:
-            return _Resolved(tok, None, 0.0, ignore=True)
-        if len(folded) == 1 and folded[0] in self.idf:
-            return _Resolved(tok, folded[0], TYPO_CONF)
-        return None
-
-    def _typo(self, tok: str) -> _Resolved | None:
-        """The known word ``tok`` is a misspelling of, if one is close enough and clearly the closest."""
-        raw_tok = tok
-        n = len(tok)
-        if n <= 4:
-            # Short words: one substitution or swap, same first letter (typos rarely hit the first
-            # one), so "salt" does not become "alt"; three letters: a swap only ("atl" -> "alt").
-            for cand in self._vocab_by_len.get(n, ()):
-                if n == 3 and sorted(cand) != sorted(tok):
-                    continue
-                if cand[0] == tok[0] or n == 3:
-                    if OSA.distance(tok, cand, score_cutoff=1) <= 1:
-                        return _Resolved(tok, cand, SHORT_TYPO_CONF)
-            return None
-        # Spelt as it sounds: "relashun", "internashonal" are "relation", "international".
-        tok = _PHONETIC.sub("tion", tok)
-        choices = [v for length in range(max(4, n - 3), n + 4) for v in self._vocab_by_len.get(length, ())]
-        if not choices:
-            return None
-        hits = process.extract(tok, choices, scorer=fuzz.ratio, limit=2, score_cutoff=72 if n >= 8 else 85)
-        if not hits:
-            return None
-        best, score, _ = hits[0]
-        # Long, badly misspelt words: accepted below 85 only when no other word comes close (another
-        # ending of the same word, "internationaliz" next to "international", is not another word).
-        if score < 85 and len(hits) > 1 and hits[1][1] > score - 8 and not hits[1][0].startswith(best):
-            return None
-        return _Resolved(raw_tok, best, TYPO_CONF)
-
-    def _morph(self, tok: str) -> str | None:
-        """A known word that is this word with another ending: the longest shared beginning is at
-        least seven letters (or the whole shorter word, at least five) and 75% of the shorter word.
-        "responsibility" ~ "responsibl(e)", "coordination" ~ "coordinator", "translation" ~ "translat(e)".
-        Words sharing the longest beginning sit next to ``tok`` in sorted order, so two looks suffice."""
-        pos = bisect.bisect_left(self._sorted_vocab, tok)
-        best, best_len = None, 0
-        for cand in self._sorted_vocab[max(0, pos - 1):pos + 1]:
-            shared = 0
-            for a, b in zip(tok, cand, strict=False):
-                if a != b:
-                    break
-                shared += 1
-            shorter = min(len(tok), len(cand))
-            if shared < 5 or (shared < 7 and shared < shorter) or shared < 0.75 * shorter:
-                continue
-            if shared > best_len:
-                best, best_len = cand, shared
-        return best
-
-    def _split_run_together(self, raw: str, tok: str) -> list[tuple[str, str]] | None:
-        """"newyork" -> new + york: two known words written as one (neither part a stopword)."""
-        if len(tok) < 6 or not tok.isascii() or not tok.isalpha() or tok in self.idf or spelling.is_english(raw):
-            return None
-        for cut in range(2, len(raw) - 1):
-            a, b = raw[:cut], raw[cut:]
-            fa, fb = fold_word(a), fold_word(b)
-            if fa in self.idf and fb in self.idf:
-                return [(a, fa), (b, fb)]
-        return None
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
@@ -569,7 +420,7 @@ class AnswerEngine:
         """The question's (word, token) pairs, run-together words split."""
         out: list[tuple[str, str]] = []
         for raw, tok in token_pairs(question):
-            split = self._split_run_together(raw, tok)
+            split = self.vocabulary.split_run_together(raw, tok)
             out.extend(split or [(raw, tok)])
         return out
 
@@ -695,8 +546,8 @@ class AnswerEngine:
         exact = {r.vocab for r in resolved if r.conf == 1.0}
         # A "correction" onto a word the question already says ("hours" read as "house" next to
         # "Japan House") is an unknown word, not a second match.
-        resolved = [_Resolved(r.token, None, 0.0) if r.conf < 1.0 and r.vocab in exact else r for r in resolved]
-        known: list[tuple[_Resolved, float]] = []
+        resolved = [Resolved(r.token, None, 0.0) if r.conf < 1.0 and r.vocab in exact else r for r in resolved]
+        known: list[tuple[Resolved, float]] = []
         unknown: list[tuple[str, float]] = []
         seen: set[str] = set()
         for r in resolved:
@@ -1018,11 +869,9 @@ def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
     return out
 
 
-_PHONETIC = re.compile(r"(?<=[a-z]{3})(?:sh[uo]n|shi[uo]n|cion)(?=[a-z]{0,3}$)")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
-_KATAKANA = re.compile(r"[\u30a0-\u30ff\uff66-\uff9f]+")
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
@@ -1056,14 +905,6 @@ _WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 def _as_place(name: str, question: str) -> bool:
     """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
     return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
-
-
-def _misspelt_question_word(tok: str) -> bool:
-    """"whta", "wht", "teh": one edit from a question word or other stopword of three letters or more."""
-    if len(tok) > 6:
-        return False
-    return any(OSA.distance(tok, w, score_cutoff=1) <= 1 for w in _QUESTION_WORDS
-               if w[0] == tok[0] and abs(len(w) - len(tok)) <= 1)
 
 
 def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:
