@@ -777,6 +777,7 @@ class AnswerEngine:
         for t, w in qset.items():
             for k in index.get(t, ()):
                 shared[k] += w
+        best_k = -1
         for k, inter in shared.items():
             pset, ptext, psum = phrasings[k]
             if inter >= psum - 1e-9:
@@ -784,8 +785,10 @@ class AnswerEngine:
                     contained = max(contained, inter / total)
                 said = said or (len(pset) >= 2 and inter >= SAID_SHARE * total)
             d = 2.0 * inter / (total + psum)
-            if d > dice:
-                dice, best_phrase = d, ptext
+            # Equal overlaps go to the phrasing written first: the question's words come in hash
+            # order, and the answer must not change from one process to the next.
+            if d > dice + 1e-9 or (d > dice - 1e-9 and best_k >= 0 and k < best_k):
+                dice, best_phrase, best_k = d, ptext, k
         return dice, contained, best_phrase, said
 
     def _suggestions(self, ranked: Iterable[_Scored], limit: int = 3) -> tuple[Suggestion, ...]:
