@@ -759,3 +759,13 @@ def test_bot_vocabulary_is_the_bot_names_no_other_entry_says() -> None:
     fields = [{"rsvp", "waitlist", "fit"}, {"event", "calendar"}, {"jet", "orientation"}]
     answers = [set(), set(), {"event"}]
     assert bot_vocabulary(categories, names, fields, answers) == {"rsvp", "waitlist", "calendar"}
+
+
+def test_a_count_of_the_entrys_own_subject_needs_a_figure(shipped: AnswerEngine) -> None:
+    # The SEA entry describes the role but counts no SEAs: an honest partial answer, not the role text.
+    answer = shipped.answer("how many sports exchange advisers are there?")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    assert answer.related is not None and answer.related.id == "sea-role"
+    # An entry that does count the thing still answers.
+    counted = shipped.answer("how many JETAA chapters are there?")
+    assert counted.matched and counted.entry is not None and "53" in counted.entry.answer

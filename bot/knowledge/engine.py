@@ -467,7 +467,7 @@ class AnswerEngine:
         if best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question):
             return None
         return (attributes.missing(question, self.entries[i].answer) or self._missing_name(i, pairs, names, question)
-                or self._missing_beginning(i, pairs))
+                or self._missing_count(i, question) or self._missing_beginning(i, pairs))
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
         wanted = {a.name for a in attributes.asked(question)}
@@ -724,6 +724,27 @@ class AnswerEngine:
                 return f"a figure for {name}"
         return None
 
+    def _missing_count(self, i: int, question: str) -> str | None:
+        """"How many sports exchange advisers are there?" to the SEA entry, which describes the role but
+        counts no SEAs: the documents give no such figure. The entry being about the thing counted is
+        not enough here (unlike "how many JETs are ALTs"); a count must stand next to it, or a phrasing
+        must ask how many of it."""
+        match = _COUNTED.search(question)
+        if match is None:
+            return None
+        counted = frozenset(tokens(match.group(1)))
+        if not counted:
+            return None
+        if any(counted & pset and "number" in pset for pset, _, _ in self._phrasings[i]):
+            return None
+        for sentence in self._figure_sentences[i]:
+            counts = [k for k, t in enumerate(sentence)
+                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
+            places = [k for k, t in enumerate(sentence) if t in counted]
+            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
+                return None
+        return f"a figure for {match.group(1).strip()}"
+
     def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
         """"When was Japan House London opened?" to an entry that never says when anything began (the
         JST debrief held there): the documents do not say."""
@@ -876,6 +897,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+# "how many X are there (in total)?": a count of X itself, asked with nothing else.
+_COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
+                      re.IGNORECASE)
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 _FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
