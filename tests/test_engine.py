@@ -769,3 +769,8 @@ def test_a_count_of_the_entrys_own_subject_needs_a_figure(shipped: AnswerEngine)
     # An entry that does count the thing still answers.
     counted = shipped.answer("how many JETAA chapters are there?")
     assert counted.matched and counted.entry is not None and "53" in counted.entry.answer
+
+
+def test_a_claim_about_nearly_all_jets_reaches_the_share_of_alts(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("is it true nearly all JETs are teaching assistants")
+    assert answer.matched and answer.entry is not None and "90" in answer.text

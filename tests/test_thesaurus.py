@@ -50,6 +50,8 @@ def test_shipped_thesaurus_loads_and_is_used() -> None:
         ("JETの配置は誰が決める？", "JET placement"),
         ("whats CLAIR in plain english", "what is CLAIR"),
         ("ALTは小学校でも教えるの？", "ALT elementary school teach"),
+        ("are nearly all JETs teaching assistants", "percentage of JETs assistant language teachers"),
+        ("CIRs interpret for visitors from sister cities", "CIRs interpret for visiting from sister cities"),
     ],
 )
 def test_everyday_words_meet_the_knowledge_base_word(a: str, b: str) -> None:
