@@ -774,3 +774,18 @@ def test_a_count_of_the_entrys_own_subject_needs_a_figure(shipped: AnswerEngine)
 def test_a_claim_about_nearly_all_jets_reaches_the_share_of_alts(shipped: AnswerEngine) -> None:
     answer = shipped.answer("is it true nearly all JETs are teaching assistants")
     assert answer.matched and answer.entry is not None and "90" in answer.text
+
+
+@pytest.mark.parametrize(("question", "entry_id"), [
+    ("does a CIR do interpreting for visitors from sister cities?", "cir-role"),
+    ("does an SEA help plan sports projects?", "sea-role"),
+])
+def test_asking_whether_a_named_role_does_a_listed_duty(shipped: AnswerEngine, question: str, entry_id: str) -> None:
+    # The duty is in the entry's answer, not its phrasings; the question names the role.
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+def test_answer_text_words_need_a_yes_no_question_naming_the_entry(shipped: AnswerEngine) -> None:
+    # The same words asked as "what/which" name no duty of a role: no credit from the answer text.
+    assert not shipped.answer("which sister cities send visitors who need interpreting?").matched

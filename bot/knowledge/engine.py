@@ -165,6 +165,7 @@ class _Query:
     heads: tuple[frozenset[str], ...] = ()
     unknown_weight: float = 0.0  # the unknown words' total weight
     alias_share: dict[int, float] = field(default_factory=dict)
+    yes_no: bool = False  # "does a CIR interpret ...?": whether the named thing does something
 
 
 @dataclass
@@ -435,7 +436,7 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = _names(question)
-        ranked = self._rank(pairs, weak, names, self._heads(question))
+        ranked = self._rank(pairs, weak, names, self._heads(question), _YES_NO.match(question) is not None)
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -528,11 +529,12 @@ class AnswerEngine:
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
               names: dict[str, tuple[str, frozenset[str]]] | None = None,
-              heads: tuple[frozenset[str], ...] = ()) -> list[_Scored]:
+              heads: tuple[frozenset[str], ...] = (), yes_no: bool = False) -> list[_Scored]:
         query = self._query(pairs, weak, names)
         if query is None:
             return []
         query.heads = heads
+        query.yes_no = yes_no
         scored = [self._score(i, query) for i in self._candidates(query)]
         # Sort on the raw score (it can pass 100 with the phrase bonus); the caller caps what it shows.
         scored.sort(key=lambda s: (-s.score, s.index))
@@ -636,6 +638,10 @@ class AnswerEngine:
         # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
         # the entry's own phrasings already account for a good part of the question.
         answer_words = self._answer_tokens[i] if anchored and matched >= ANSWER_GATE * q.total else frozenset()
+        # A yes/no question naming the entry credits its known words the answer says the same way.
+        in_answer = self._said_in_answer(i, q, qset, answer_words)
+        matched += in_answer * ANSWER_CREDIT
+        missing -= in_answer
         for tok, w in q.unknown:
             if tok in answer_words:
                 matched += w * ANSWER_CREDIT
@@ -648,6 +654,23 @@ class AnswerEngine:
         score += 100.0 * PHRASE_BONUS * coverage * q.alias_share.get(i, 0.0)
         return _Scored(i, score, coverage, dice, anchored, contained, q.unknown_weight / q.total,
                        q.alias_share.get(i, 0.0) > 0.0)
+
+    def _said_in_answer(self, i: int, q: _Query, qset: dict[str, float], answer_words: frozenset[str]) -> float:
+        """The weight of known words that entry ``i``'s phrasings lack but its answer says ("does a CIR
+        interpret for visitors from sister cities?": the CIR entry lists that duty). Only words counted
+        as merely missing (not names of something else, nor question types) are credited."""
+        if not answer_words or not q.yes_no or q.alias_share.get(i, 0.0) <= 0.0:
+            return 0.0
+        fields = self._entry_tokens[i]
+        total = 0.0
+        for r, w in q.known:
+            vocab = r.vocab
+            if (vocab is None or vocab in fields or vocab not in qset or vocab not in answer_words
+                    or r.conf < 1.0 or vocab in q.names or vocab in INTENT_TOKENS or vocab in self._bot_vocab
+                    or self._lacks_head(i, vocab, q)):
+                continue
+            total += w
+        return total
 
     def _central(self, i: int, tok: str) -> bool:
         """Whether a word is what entry ``i`` is about: part of its names, or in two of its phrasings."""
@@ -897,6 +920,8 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+# "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
+_YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
 # "how many X are there (in total)?": a count of X itself, asked with nothing else.
 _COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
                       re.IGNORECASE)
