@@ -779,6 +779,8 @@ def test_a_claim_about_nearly_all_jets_reaches_the_share_of_alts(shipped: Answer
 @pytest.mark.parametrize(("question", "entry_id"), [
     ("does a CIR do interpreting for visitors from sister cities?", "cir-role"),
     ("does an SEA help plan sports projects?", "sea-role"),
+    # "CIR" is a small share of the question's weight; naming the role is enough to read its answer.
+    ("do CIRs post stuff online?", "cir-role"),
 ])
 def test_asking_whether_a_named_role_does_a_listed_duty(shipped: AnswerEngine, question: str, entry_id: str) -> None:
     # The duty is in the entry's answer, not its phrasings; the question names the role.

@@ -637,7 +637,9 @@ class AnswerEngine:
         unknown += extra_unknown
         # A word no phrasing knows but this entry's answer text says counts ANSWER_CREDIT for it, when
         # the entry's own phrasings already account for a good part of the question.
-        answer_words = self._answer_tokens[i] if anchored and matched >= ANSWER_GATE * q.total else frozenset()
+        names_it = q.yes_no and q.alias_share.get(i, 0.0) > 0.0
+        answer_words = (self._answer_tokens[i] if anchored and (matched >= ANSWER_GATE * q.total or names_it)
+                        else frozenset())
         # A yes/no question naming the entry credits its known words the answer says the same way.
         in_answer = self._said_in_answer(i, q, qset, answer_words)
         matched += in_answer * ANSWER_CREDIT
