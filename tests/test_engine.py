@@ -791,3 +791,11 @@ def test_asking_whether_a_named_role_does_a_listed_duty(shipped: AnswerEngine, q
 def test_answer_text_words_need_a_yes_no_question_naming_the_entry(shipped: AnswerEngine) -> None:
     # The same words asked as "what/which" name no duty of a role: no credit from the answer text.
     assert not shipped.answer("which sister cities send visitors who need interpreting?").matched
+
+
+def test_a_question_pitting_two_names_is_not_answered_by_an_entry_about_one(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("is JET a MOFA thing or a CLAIR thing?")
+    assert not answer.matched and answer.reason == "near_tie"
+    # An entry about both sides still answers.
+    both = shipped.answer("is it MEXT or MIC that pays for JET?")
+    assert both.matched and both.entry is not None and both.entry.id == "ministries-overview"

@@ -486,7 +486,19 @@ class AnswerEngine:
         reason = decide(ranked, identity_question=identity, says_who=says_who)
         if reason is None and self._about_other_organisation(ranked[0].index, pairs):
             return Reason.OTHER_ORGANISATION
+        if reason is None and self._takes_one_side(ranked[0].index, question):
+            return Reason.NEAR_TIE
         return reason
+
+    def _takes_one_side(self, i: int, question: str) -> bool:
+        """"Is JET a MOFA thing or a CLAIR thing?" pits two names: an entry about one of them (MOFA's
+        role, which mentions CLAIR only in passing) answers half the question as if it were all of it."""
+        match = _EITHER_OR.search(question)
+        if match is None:
+            return False
+        named = [bool(side) and side <= self._alias_words[i]
+                 for side in (frozenset(tokens(match.group(k))) for k in (1, 2))]
+        return named[0] != named[1]  # the entry is about one side and not the other
 
     def _about_other_organisation(self, i: int, pairs: list[tuple[str, str]]) -> bool:
         """Whether entry ``i`` is bot help and the question names an organisation it never mentions."""
@@ -922,6 +934,9 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+# "a MOFA thing or a CLAIR thing", "MEXT or MIC": two names (capitals) set against each other.
+_EITHER_OR = re.compile(r"\b([A-Z][A-Za-z]*[A-Z]\w*)(?: (?:thing|one|job|project|programme|program))? or "
+                        r"(?:an? |the )?([A-Z][A-Za-z]*[A-Z]\w*)\b")
 # "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
 _YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
 # "how many X are there (in total)?": a count of X itself, asked with nothing else.
