@@ -45,16 +45,21 @@ class ReminderScheduler:
         self.clock = clock
         # Who holds a claim: unique per scheduler, so a restarted process never mistakes old claims for its own.
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self._started = False
 
     async def due(self, now: datetime | None = None) -> list[Reminder]:
         """Reminders to send now, across servers (each carries its guild_id), claimed for this process.
 
         Several processes may share the database, so a reminder is claimed before it is returned: the
         claim succeeds for one process only and expires after ``CLAIM_TTL`` (a process killed between
-        claim and DM leaves its reminders to the next run of another process, or its own restart). After
+        claim and DM leaves its reminders to the next run of another process; a sharded process releases its
+        shards' old claims on its first run, so a restart sends them at once). After
         claiming, what was sent is read again: a reminder another process sent while this one was
         reading is not sent twice."""
         now = now or self.clock()
+        if not self._started:  # a restarted shard takes back at once what its killed predecessor claimed
+            await self.db.events.release_shard_claims(self.owner)
+            self._started = True
         candidates = await self.db.events.reminder_candidates(now, now + timedelta(minutes=MAX_REMINDER_MINUTES))
         if not candidates:
             return []

@@ -106,3 +106,33 @@ def test_jetbot_check_names_the_shards_and_warns_without_a_shared_database(tmp_p
     assert check.status == WARN and "shards 0,1 of 4" in check.detail and "JETBOT_DATABASE_URL" in check.detail
     assert not [c for c in run_checks(Settings(database_path=tmp_path / "db.sqlite3", knowledge_path=kb))
                 if c.what == "JETBOT_SHARD_IDS"]
+
+
+async def test_a_restarted_shard_takes_back_its_killed_predecessors_claims_at_once(db: Database,
+                                                                                 clock: FakeClock) -> None:
+    """A process killed between claiming reminders and sending them leaves claims that would hold for
+    CLAIM_TTL; the next process on those shards releases them on its first run and sends them now. A process
+    on other shards, or one without shards (others may be alive on the same servers), leaves them alone."""
+    service = EventService(db, clock=clock)
+    start = clock.now + timedelta(hours=2)
+    guilds = [guild_on(s) for s in range(COUNT)]
+    for g in guilds:
+        event_id = await make(service, guild_id=g, start=start.strftime("%Y-%m-%d %H:%M"))
+        await service.rsvp(g, event_id, 7, "going")
+    at = start - timedelta(minutes=30)
+
+    db.set_shards((0, 1), COUNT)
+    killed = await EventService(db, clock=FakeClock(at)).due_reminders()  # claimed, never sent
+    assert {r.guild_id for r in killed} == {guilds[0], guilds[1]}
+    db.set_shards(None, None)
+    assert await db.events.release_shard_claims("an unsharded process") == 0  # others may be alive
+    db.set_shards((2, 3), COUNT)
+    other = await EventService(db, clock=FakeClock(at)).due_reminders()
+    assert {r.guild_id for r in other} == {guilds[2], guilds[3]}
+
+    db.set_shards((0, 1), COUNT)
+    restarted = EventService(db, clock=FakeClock(at))
+    assert {r.guild_id for r in await restarted.due_reminders()} == {guilds[0], guilds[1]}
+    assert await restarted.due_reminders() == []  # its own claims now: not handed out twice
+    claims = await db.fetchall("SELECT guild_id FROM event_reminder_claims ORDER BY guild_id")
+    assert sorted(r["guild_id"] for r in claims) == sorted(guilds)

@@ -484,6 +484,16 @@ class EventsRepo:
             [(g, e, u, owner) for g, e, u in keys],
         )
 
+    async def release_shard_claims(self, owner: str) -> int:
+        """Drop every claim on this process's shards not held by ``owner``: run at start by a sharded process,
+        which alone runs its shards, so such claims were left by its predecessor (killed before it sent
+        them). Nothing is released by an unsharded process: another live process may hold those claims."""
+        shard, shard_params = self.db.shard_filter()
+        if not shard:
+            return 0
+        return await self.db.execute(f"DELETE FROM event_reminder_claims WHERE claimed_by <> ?{shard}",
+                                     (owner, *shard_params))
+
     async def purge_reminder_claims(self, expired_before: datetime) -> int:
         """Forget claims long expired (their event was cancelled or moved before they were sent)."""
         return await self.db.execute("DELETE FROM event_reminder_claims WHERE expires_at < ?", (_iso(expired_before),))
