@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import JetBot, organiser_only, send_ephemeral
+from bot.client import JetBot, guild_id_of, organiser_only, send_ephemeral
 from bot.event_time import unix
 from bot.feed import FeedService, public_url_of
 from bot.markdown import escape as escape_md
@@ -55,8 +55,7 @@ class CalendarCog(commands.Cog):
     @calendar.command(name="feed", description="Get the link members use to subscribe to the chapter's events")
     @organiser_only("manage_events")
     async def feed(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id
-        assert guild_id is not None  # guild_only
+        guild_id = guild_id_of(interaction)
         name = interaction.guild.name if interaction.guild is not None else None
         url = await self.service.feed_link(guild_id, name)
         lines = [f"**Calendar feed:** <{url}>", "", SUBSCRIBE_HELP]
@@ -69,8 +68,7 @@ class CalendarCog(commands.Cog):
     @calendar.command(name="rotate", description="Replace the feed and event page links; the old ones stop working")
     @organiser_only("manage_events")
     async def rotate(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id
-        assert guild_id is not None
+        guild_id = guild_id_of(interaction)
         url = await self.service.rotate(guild_id)
         await send_ephemeral(
             interaction,
@@ -82,8 +80,7 @@ class CalendarCog(commands.Cog):
     @app_commands.describe(event="The event")
     @organiser_only("manage_events")
     async def page(self, interaction: discord.Interaction, event: int) -> None:
-        guild_id = interaction.guild_id
-        assert guild_id is not None
+        guild_id = guild_id_of(interaction)
         url = await self.service.page_link(guild_id, event)
         await send_ephemeral(interaction, f"**Event page:** <{url}>\nIt shows the time, place, description and "
                                           "places left, never who is going.")

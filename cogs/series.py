@@ -56,8 +56,7 @@ class SeriesCog(commands.Cog):
         if (count is None) == (until is None):
             raise UserError("Give the series an end: either `count` (how many times) or `until` (a last date).")
         options = signup_options(guests, questions, members_role)
-        guild_id = interaction.guild_id
-        assert guild_id is not None
+        guild_id = guild_id_of(interaction)
         channel_id = channel.id if channel is not None else interaction.channel_id
         tz = await self.service.timezone(guild_id)
 
@@ -114,8 +113,7 @@ class SeriesCog(commands.Cog):
     @app_commands.describe(event="The first occurrence to change")
     @organiser_only("manage_events")
     async def edit(self, interaction: discord.Interaction, event: int) -> None:
-        guild_id = interaction.guild_id
-        assert guild_id is not None
+        guild_id = guild_id_of(interaction)
         summary = await self.service.summary(guild_id, event)
         e = summary.event
         if e.series_id is None:
