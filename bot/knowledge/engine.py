@@ -774,12 +774,8 @@ class AnswerEngine:
             return None
         if any(counted & pset and "number" in pset for pset, _, _ in self._phrasings[i]):
             return None
-        for sentence in self._figure_sentences[i]:
-            counts = [k for k, t in enumerate(sentence)
-                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
-            places = [k for k, t in enumerate(sentence) if t in counted]
-            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
-                return None
+        if self._count_near(i, counted):
+            return None
         return f"a figure for {match.group(1).strip()}"
 
     def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
@@ -800,11 +796,15 @@ class AnswerEngine:
             return True  # the entry's own subject: "how many JETs are ALTs" asks the ALT entry about ALTs
         if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
             return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
+        return self._count_near(i, name)
+
+    def _count_near(self, i: int, words: frozenset[str]) -> bool:
+        """Whether entry ``i``'s answer has a count within ``FIGURE_REACH`` words of one of ``words``."""
         for sentence in self._figure_sentences[i]:
             # "two years in New York" is a length of time, not a count of anything in New York.
             counts = [k for k, t in enumerate(sentence)
                       if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
-            places = [k for k, t in enumerate(sentence) if t in name]
+            places = [k for k, t in enumerate(sentence) if t in words]
             if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
                 return True
         return False
