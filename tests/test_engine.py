@@ -10,22 +10,20 @@ import yaml
 from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
 from bot.knowledge.normalize import LIGHT_WORDS, clauses, question_clauses, stem, tokens, weak_abbreviations
 from bot.knowledge.scope import bot_vocabulary, foreign_organisation
+from tests.scoring import judge
 
 DATA = Path(__file__).resolve().parent / "data"
 SHIPPED = Path(__file__).resolve().parent.parent / "knowledge"
 QUESTIONS = DATA / "questions.yaml"
 HELDOUT = DATA / "heldout.yaml"
 HELDOUT2 = DATA / "heldout2.yaml"
-# Recall bar on the held-out set, lower than the 95% the tuned set must reach (see heldout.yaml). Round 2
-# measured 79.5% (31/39) in scope and 100% declined; the bar sits just under that so a regression shows.
-# Raise it when a new round of fixes (found on OTHER questions) lifts the held-out number.
-# Round 3 tuned on it (89.7%, 35/39) and raised the bar.
+# Bars on the earlier held-out sets (both tuned on since, so the README lists them as such): just under
+# what they measure now, so a regression shows. heldout.yaml: 97% in scope, 100% declined.
 HELDOUT_MIN_ANSWERED = 0.85
-# Round 3's held-out batch (heldout2.yaml), measured once before and once after that round's changes:
-# 91.5% (65/71) -> 95.8% (68/71) in scope, 96.9% (31/32) declined both times. Bars just under that.
+# heldout2.yaml: 98.6% in scope, 96.9% declined.
 HELDOUT2_MIN_ANSWERED = 0.93
-# Entries added since (bot usage phrasings with "make", "private") made two of its 32 out-of-scope
-# questions look covered ("how do i make a discord bot", "how do private jets work"): 93.8%.
+# Bot-usage phrasings with "make" and "private" made two of its out-of-scope questions look covered
+# ("how do i make a discord bot", "how do private jets work").
 HELDOUT2_MIN_DECLINED = 0.93
 
 
@@ -499,8 +497,8 @@ def test_accuracy_on_held_out_questions(shipped: AnswerEngine) -> None:
 
 
 def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
-    """Round 3's held-out batch (tests/data/heldout2.yaml), written before that round's changes and
-    never tuned on: a lower recall bar, the full bar for declining, misses printed (pytest -s)."""
+    """A held-out batch (tests/data/heldout2.yaml), written before the changes it measured and
+    not tuned on then: a lower recall bar, the full bar for declining, misses printed (pytest -s)."""
     answered, declined, misses, n_in, n_oos = _score(shipped, HELDOUT2)
     report = f"held-out 2: answered {answered:.1%} of {n_in}, declined {declined:.1%} of {n_oos}\n" + "\n".join(misses)
     print(report)
@@ -508,21 +506,6 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
 
 
 TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 17)]
-
-
-def _judge(item: dict, matched: bool, text: str) -> bool:
-    """As ../shared/eval/score.py judges: declined when out of scope (or an honest answer for "either"),
-    answered with every group of ``need`` said at the start of a word when in scope."""
-    import re
-
-    if item.get("oos") and not matched:
-        return True
-    if item.get("oos") and not item.get("either"):
-        return False
-    if not item.get("oos") and not matched:
-        return False
-    return all(any(re.search(r"(?<![a-z0-9])" + re.escape(alt.lower()), text.lower()) for alt in group)
-               for group in item["need"])
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
@@ -533,7 +516,7 @@ def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
     for path in TUNING_SETS:
         for item in yaml.safe_load(path.read_text(encoding="utf-8")):
             answer = shipped.answer(item["q"])
-            ok = _judge(item, answer.matched, answer.text)
+            ok = judge(item, answer.matched, answer.text)
             n_oos += bool(item.get("oos"))
             n_in += not item.get("oos")
             right += ok and not item.get("oos")

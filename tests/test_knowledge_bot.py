@@ -24,6 +24,7 @@ from discord.ext import commands
 import cogs
 from bot.__main__ import build_parser
 from bot.knowledge import AnswerEngine, load_knowledge
+from tests.scoring import judge
 
 BOT_YAML = Path(__file__).resolve().parents[1] / "knowledge" / "bot.yaml"
 # Paths of the bot's own web server, written like commands in the hosting answers.
@@ -167,24 +168,14 @@ BOT_DEV_MIN_ANSWERED = 0.9
 BOT_DEV_MIN_DECLINED = 0.9
 
 
-def meets(answer: str, need: list[list[str]]) -> bool:
-    """As ../shared/eval/score.py: every group has an alternative said at the start of a word (any case)."""
-    return all(any(re.search(r"(?<![a-z0-9])" + re.escape(alt.lower()), answer.lower()) for alt in group)
-               for group in need)
-
-
 def test_bot_usage_questions_are_answered_and_near_misses_declined() -> None:
     engine = AnswerEngine(load_knowledge(BOT_YAML.parent))
     items = yaml.safe_load(BOT_DEV.read_text(encoding="utf-8"))
     answered, declined, misses = [], [], []
     for item in items:
         reply = engine.answer(item["q"])
-        if item.get("oos"):
-            ok = not reply.matched or (bool(item.get("either")) and meets(reply.text, item["need"]))
-            declined.append(ok)
-        else:
-            ok = reply.matched and meets(reply.text, item["need"])
-            answered.append(ok)
+        ok = judge(item, reply.matched, reply.text)
+        (declined if item.get("oos") else answered).append(ok)
         if not ok:
             misses.append(f"{item['q']!r} -> {reply.entry.id if reply.matched and reply.entry else 'declined'}")
     assert len(answered) >= 50 and len(declined) >= 10
