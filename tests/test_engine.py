@@ -554,6 +554,8 @@ def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: s
         ("wht is teh jet programm", "jet-programme"),
         ("cordinater for internashonal relashuns", "cir-role"),  # written as it sounds
         ("jlgc newyork", "jlgc-new-york"),  # two known words run together
+        ("whatyear did the jet programme start", "jet-history"),  # a question word run into the next
+        ("howmany overseas offices does clair have", "clair-offices"),
         ("wen did the jet programm begin", "jet-history"),  # "wen" is rare next to "when"
         ("whos the sponser of JETAA", "jetaa-clair-support"),  # the nearest English word, then the thesaurus
         ("clair overseas ofices how many", "clair-offices"),
@@ -562,6 +564,17 @@ def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: s
 def test_badly_misspelt_questions_are_answered(shipped: AnswerEngine, question: str, entry_id: str) -> None:
     answer = shipped.answer(question)
     assert answer.matched and answer.entry is not None and answer.entry.id == entry_id, answer.reason
+
+
+def test_a_question_word_run_into_the_next_is_split_unless_the_whole_is_a_word() -> None:
+    from bot.knowledge.normalize import clean
+
+    assert clean("whatyear did CLAIR start") == "what year did clair start"
+    assert clean("howmany chapters") == "number chapters"  # then read like "how many"
+    assert clean("setit up") == "set it up"
+    # Words of their own, and a rare second part, stay as written.
+    for word in ("whatever", "however", "whenever", "getaway", "settings", "whyyy", "howdy"):
+        assert clean(word) == word
 
 
 def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: AnswerEngine) -> None:

@@ -271,12 +271,26 @@ def _question_word(match: re.Match[str]) -> str:
     return spelling.question_word_typos().get(match.group(0), match.group(0))
 
 
+# A question word or short verb run into the next word ("whatyear", "howmany", "setit up"): split when
+# the rest is a common English word and the whole is not a word of its own.
+_RUN_TOGETHER = re.compile(r"\b(what|when|where|which|who|why|how|does|did|set|get)([a-z]{2,})\b")
+RUN_TOGETHER_MIN_COUNT = 1_000_000  # the second part's count in the frequency list: everyday words only
+
+
+def _run_together(match: re.Match[str]) -> str:
+    whole, rest = match.group(0), match.group(2)
+    if spelling.is_english(whole) or spelling.frequency(rest) < RUN_TOGETHER_MIN_COUNT:
+        return whole
+    return f"{match.group(1)} {rest}"
+
+
 def clean(text: str) -> str:
     """NFKC, lower case, apostrophes and digit separators removed; punctuation is kept here."""
     text = unicodedata.normalize("NFKC", text)
     if not text.isupper():  # in "TELL US ABOUT JET", US is a pronoun
         text = _COUNTRY_CASED.sub(_country, text)
     text = text.lower()
+    text = _RUN_TOGETHER.sub(_run_together, text)
     text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
     text = _ASIDE.sub(" ", text)
