@@ -70,6 +70,24 @@ from bot.knowledge.normalize import (
     weak_abbreviations,
     words,
 )
+from bot.knowledge.question import (
+    ASKS_WHO,
+    CAPITALISED,
+    COUNTED,
+    EITHER_OR,
+    FIGURE,
+    IDENTITY,
+    IDENTITY_JA,
+    POINTS_BACK,
+    REFERS_BACK,
+    ROLE_FRAGMENT,
+    SELF_REFERENCE,
+    VERIFY,
+    WHICH,
+    YES_NO,
+    as_place,
+    names_in,
+)
 from bot.knowledge.vocabulary import Resolved, Vocabulary
 
 TITLE_W = 1.0
@@ -117,23 +135,6 @@ INTENT_MISS = 0.75
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
-# "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
-# (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
-# one whose alias the question says in full ("who is Akira Matsutani"), does.
-# "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
-# "Who is on the committee?" asks for the people in a group, like "who is the director?".
-_IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
-                       r"(?P<rest>.*)", re.IGNORECASE)
-# A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
-_ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
-                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
-# 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
-_IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
-_ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
-_SELF_REFERENCE = re.compile(
-    r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
-
-
 class Reason(StrEnum):
     """Why a question was declined (``Answer.reason``)."""
 
@@ -288,7 +289,7 @@ class AnswerEngine:
             (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
         ]
         self._titles = [t for t, _ in titles]
-        self._answers_who = [any(_ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
+        self._answers_who = [any(ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._bot_vocab = scope.bot_vocabulary([e.category for e in self.entries], self._alias_words,
                                                [f.keys() for f in self._entry_tokens], self._answer_tokens)
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
@@ -329,7 +330,7 @@ class AnswerEngine:
     def _unknown(self, tok: str) -> float:
         """The weight of a word the knowledge base does not know: that of a word found in one entry,
         or a fraction of it for an everyday word."""
-        light = tok in LIGHT_WORDS or _FIGURE.fullmatch(tok) is not None
+        light = tok in LIGHT_WORDS or FIGURE.fullmatch(tok) is not None
         return self.unknown_weight * LIGHT_W if light else self.unknown_weight
 
     # -- answering -----------------------------------------------------------------------------
@@ -345,7 +346,7 @@ class AnswerEngine:
         asking = question_clauses(question or "") if len(parts) > 1 else []
         small_talk = [p for p in parts if p not in asking]
         tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk))
-                     and not any(_POINTS_BACK.search(a) for a in asking))
+                     and not any(POINTS_BACK.search(a) for a in asking))
         if tried:
             picked = self._agreeing(asking, question)
             if picked is not None:
@@ -360,13 +361,13 @@ class AnswerEngine:
         the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
         clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
         with the context's topic words, without its chatter ("professor")."""
-        if context and any(_VERIFY.match(a) for a in asking):
+        if context and any(VERIFY.match(a) for a in asking):
             # "someone said CIRs interpret for delegations — is that actually part of the role?": the
             # claim to check is the question.
             return self._agreeing(context, question)
         # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
         # about "that" is not answered on its own words alone.
-        refers_back = bool(context) and any(_REFERS_BACK.match(a) or _POINTS_BACK.search(a) for a in asking)
+        refers_back = bool(context) and any(REFERS_BACK.match(a) or POINTS_BACK.search(a) for a in asking)
         # "the JETAA newsletter, how do I sign up": an asking clause that names nothing is about the
         # topic its context names, so it is not answered on its own words.
         elliptical = any(map(self._names_topic, context)) and not any(map(self._names_topic, asking))
@@ -391,7 +392,7 @@ class AnswerEngine:
         "trip" for the study tour), not its everyday words ("since", "first"); a word many entries share
         only when written as a name ("JET"): the topic an asking clause's "it" or "their" refers to."""
         text = " ".join(context)
-        written_as_names = {t for m in _CAPITALISED.finditer(text) for t in tokens(m.group(0))}
+        written_as_names = {t for m in CAPITALISED.finditer(text) for t in tokens(m.group(0))}
         words_known = [raw for raw, tok in self._pairs(text)
                        if tok in self._alias_vocab and tok not in LIGHT_WORDS
                        and (tok in written_as_names or tok not in self._generic)]
@@ -400,7 +401,7 @@ class AnswerEngine:
     def _names_topic(self, text: str) -> bool:
         """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC") or a name
         the knowledge base knows: then it is a topic, not small talk ("new here", "quick q")."""
-        if any(t in self.idf and t not in self._generic for t in _names(text)):
+        if any(t in self.idf and t not in self._generic for t in names_in(text)):
             return True  # a name the knowledge base knows: "I'm Canadian", "I live in Osaka"
         seq = tokens(text)
         for pos, tok in enumerate(seq):
@@ -429,14 +430,14 @@ class AnswerEngine:
         question = question or ""
         pairs = self._pairs(question)
         normalized = " ".join(tok for _, tok in pairs)
-        if not pairs and self._self_tokens and _SELF_REFERENCE.search(question):
+        if not pairs and self._self_tokens and SELF_REFERENCE.search(question):
             # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
             pairs = [(t, t) for t in self._self_tokens]
         if not pairs:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
-        names = _names(question)
-        ranked = self._rank(pairs, weak, names, self._heads(question), _YES_NO.match(question) is not None)
+        names = names_in(question)
+        ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
         if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
@@ -475,9 +476,9 @@ class AnswerEngine:
         return any(wanted <= {a.name for a in attributes.asked(p)} for p in self.entries[i].questions)
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
-        match = _IDENTITY.match(question)
-        fragment = None if match else _ROLE_FRAGMENT.search(question)  # "JLGC NY director?"
-        identity = match is not None or fragment is not None or _IDENTITY_JA.search(question) is not None
+        match = IDENTITY.match(question)
+        fragment = None if match else ROLE_FRAGMENT.search(question)  # "JLGC NY director?"
+        identity = match is not None or fragment is not None or IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
             role = token_pairs(match.group("rest") if match else fragment.group(0) if fragment else "")[:1]
@@ -493,7 +494,7 @@ class AnswerEngine:
     def _takes_one_side(self, i: int, question: str) -> bool:
         """"Is JET a MOFA thing or a CLAIR thing?" pits two names: an entry about one of them (MOFA's
         role, which mentions CLAIR only in passing) answers half the question as if it were all of it."""
-        match = _EITHER_OR.search(question)
+        match = EITHER_OR.search(question)
         if match is None:
             return False
         named = [bool(side) and side <= self._alias_words[i]
@@ -593,7 +594,7 @@ class AnswerEngine:
         ("which government ministry" -> ministry); after "how many", either of the next two such words
         ("how many regional offices" -> regional or office)."""
         heads = []
-        for m in _WHICH.finditer(question):
+        for m in WHICH.finditer(question):
             words_after = [t for t in tokens(m.group(2)) if t not in self._common]
             group = words_after[:1] if m.group(1).lower() == "which" else words_after[:2]
             if group:
@@ -755,7 +756,7 @@ class AnswerEngine:
         if "number" not in {tok for _, tok in pairs}:
             return None
         for tok, (name, toks) in names.items():
-            if tok not in self.idf or (tok in self._generic and not _as_place(name, question)):
+            if tok not in self.idf or (tok in self._generic and not as_place(name, question)):
                 continue
             if not self._gives_figure_for(i, toks):
                 return f"a figure for {name}"
@@ -766,7 +767,7 @@ class AnswerEngine:
         counts no SEAs: the documents give no such figure. The entry being about the thing counted is
         not enough here (unlike "how many JETs are ALTs"); a count must stand next to it, or a phrasing
         must ask how many of it."""
-        match = _COUNTED.search(question)
+        match = COUNTED.search(question)
         if match is None:
             return None
         counted = frozenset(tokens(match.group(1)))
@@ -909,42 +910,11 @@ class AnswerEngine:
         return [self.entries[i] for i in out]
 
 
-_CAPITAL = r"(?:[A-Z][A-Za-z]*|\w*[A-Z]{2,}\w*)"
-_NAME = re.compile(rf"(?<=[\w,;:'\"()]\s){_CAPITAL}(?:\s+{_CAPITAL})*")
-
-
-def _names(question: str) -> dict[str, tuple[str, frozenset[str]]]:
-    """Names in the question: runs of capitalised words not at the start of a sentence ("JLGC New
-    York", "the UK", "Osaka"). Each token maps to its name as written and the name's tokens, so that
-    "New York" is missing from an entry that says "new" but not "York". All-capitals text says
-    nothing about names."""
-    if question.isupper():
-        return {}
-    out: dict[str, tuple[str, frozenset[str]]] = {}
-    for name in _NAME.findall(question):
-        if name == "I":
-            continue
-        toks = frozenset(tokens(name))
-        for tok in toks:
-            out[tok] = (name, toks)
-    return out
-
-
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
-# "a MOFA thing or a CLAIR thing", "MEXT or MIC": two names (capitals) set against each other.
-_EITHER_OR = re.compile(r"\b([A-Z][A-Za-z]*[A-Z]\w*)(?: (?:thing|one|job|project|programme|program))? or "
-                        r"(?:an? |the )?([A-Z][A-Za-z]*[A-Z]\w*)\b")
-# "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
-_YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
-# "how many X are there (in total)?": a count of X itself, asked with nothing else.
-_COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
-                      re.IGNORECASE)
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
-# A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
-_FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 
 
@@ -952,28 +922,6 @@ def _affirmed(answer: str) -> str:
     """The answer's sentences that state something: "The documents do not cover visas" is no
     evidence that the entry answers a question about visas."""
     return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
-
-
-# "Is that right?", "is that actually part of the role?": a question that checks what came before.
-_VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
-                     r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
-_REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
-                          r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
-                          re.IGNORECASE)
-# "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
-# the rest of the message says, so it is not answered on its own words first.
-_POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
-                          r"(?:that|this|it|them|her|him)\b"
-                          r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
-                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
-                          r"|\bmake (?:it|them|that) stop\b", re.IGNORECASE)
-_CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
-_WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
-
-
-def _as_place(name: str, question: str) -> bool:
-    """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
-    return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
 
 
 def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:

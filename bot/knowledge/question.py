@@ -1,0 +1,77 @@
+"""What a question's shape says, before any entry is looked at: the names it writes with capitals,
+whether it asks who someone is, a yes/no question, a count, a "which X", or a clause that points back
+at the rest of its message. Pure functions and patterns; the engine decides what to do with them."""
+
+from __future__ import annotations
+
+import re
+
+from bot.knowledge.normalize import tokens
+
+# "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
+# (the U20 Mayors Summit) does not answer it: only an entry whose own phrasings ask "who ...", or
+# one whose alias the question says in full ("who is Akira Matsutani"), does.
+# "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
+# "Who is on the committee?" asks for the people in a group, like "who is the director?".
+IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
+                      r"(?P<rest>.*)", re.IGNORECASE)
+# A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
+ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
+                           r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
+# 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
+IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
+ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
+SELF_REFERENCE = re.compile(
+    r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
+
+_CAPITAL = r"(?:[A-Z][A-Za-z]*|\w*[A-Z]{2,}\w*)"
+_NAME = re.compile(rf"(?<=[\w,;:'\"()]\s){_CAPITAL}(?:\s+{_CAPITAL})*")
+
+
+def names_in(question: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Names in the question: runs of capitalised words not at the start of a sentence ("JLGC New
+    York", "the UK", "Osaka"). Each token maps to its name as written and the name's tokens, so that
+    "New York" is missing from an entry that says "new" but not "York". All-capitals text says
+    nothing about names."""
+    if question.isupper():
+        return {}
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for name in _NAME.findall(question):
+        if name == "I":
+            continue
+        toks = frozenset(tokens(name))
+        for tok in toks:
+            out[tok] = (name, toks)
+    return out
+
+
+# "a MOFA thing or a CLAIR thing", "MEXT or MIC": two names (capitals) set against each other.
+EITHER_OR = re.compile(r"\b([A-Z][A-Za-z]*[A-Z]\w*)(?: (?:thing|one|job|project|programme|program))? or "
+                       r"(?:an? |the )?([A-Z][A-Za-z]*[A-Z]\w*)\b")
+# "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
+YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
+# "how many X are there (in total)?": a count of X itself, asked with nothing else.
+COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
+                     re.IGNORECASE)
+# A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
+FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
+# "Is that right?", "is that actually part of the role?": a question that checks what came before.
+VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
+                    r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
+REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
+                         r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
+                         re.IGNORECASE)
+# "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
+# the rest of the message says, so it is not answered on its own words first.
+POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
+                         r"(?:that|this|it|them|her|him)\b"
+                         r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
+                         r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
+                         r"|\bmake (?:it|them|that) stop\b", re.IGNORECASE)
+CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
+WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
+
+
+def as_place(name: str, question: str) -> bool:
+    """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
+    return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
