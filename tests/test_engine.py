@@ -321,6 +321,9 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert question_clauses("no idea what a CIR does, sorry") == ["what a CIR does"]  # read as "what does a CIR do"
     assert question_clauses("silly question maybe, but who runs JET") == ["but who runs JET"]
     assert clauses("chapters in 16 countries?? is that right") == ["chapters in 16 countries??", "is that right"]
+    # A clause that hedges the one before it ("like day to day?") asks nothing of its own.
+    assert question_clauses("what does an ALT do, like day to day?") == ["what does an ALT do,"]
+    assert question_clauses("sorry, like what does a CIR do?") == ["like what does a CIR do?"]
 
 
 @pytest.mark.parametrize(
@@ -339,6 +342,12 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
         # "Is that something JLGC still runs": "that" is the study tour the context names
         ("I'm a headteacher in Wales and a colleague mentioned a Japan study tour for council leaders. Is that "
          "something JLGC still runs and where does it go?", "japan-study-tour"),
+        # "when was it founded": "it" is what the clause just before names; "wait" is surprise, not
+        # the wait list, and "like day to day-ish" hedges the question before it
+        ("wait how old is jetaa actually, when was it founded? we're planning an anniversary thing for the "
+         "chapter", "jetaa"),
+        ("my cousin did jet years ago and kept going on about being an 'ALT'... what does an ALT do, like day "
+         "to day-ish?", "alt-role"),
         # a figure the asker quotes is a claim to check, not an unknown topic
         ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
          "what do the rest do", "alt-role"),

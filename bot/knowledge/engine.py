@@ -375,7 +375,7 @@ class AnswerEngine:
             picked = self._agreeing(asking, question)
             if picked is not None:
                 return picked
-        topic = self._context_topic(context) if context else ""
+        topic = self._context_topic(self._referent(question, asking, context)) if context else ""
         if not topic:
             return None
         picked = self._agreeing([f"{a} {topic}" for a in asking], question)
@@ -383,6 +383,14 @@ class AnswerEngine:
         if picked is None or picked.entry is None or not set(tokens(topic)) & self._entry_alias_vocab(picked.entry.id):
             return None
         return picked
+
+    def _referent(self, question: str, asking: list[str], context: list[str]) -> list[str]:
+        """The context an asking clause's "it" most likely means: the clause just before it when that
+        one names a topic ("how old is jetaa actually, when was it founded?"), else all of it."""
+        parts = clauses(question)
+        first = parts.index(asking[0]) if asking[0] in parts else 0
+        before = parts[first - 1] if first > 0 else ""
+        return [before] if before in context and self._names_topic(before) else context
 
     def _entry_alias_vocab(self, entry_id: str) -> frozenset[str]:
         return self._alias_words[self._index_of[entry_id]]

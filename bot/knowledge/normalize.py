@@ -173,7 +173,10 @@ _SINCE = re.compile(r"\b(?:ever )?since (?:it|they|jet|then|the programme|the pr
 _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight all\b|\bin (?:one|a) (?:sentence|word|"
                     r"nutshell)\b|\bin plain english\b|\bin simple terms\b|\bin short\b|\bbriefly\b|\btl;?dr\b"
                     # "what's JET's full name": like "what does JET stand for"
-                    r"|\b(?:full|official) name\b")
+                    r"|\b(?:full|official) name\b"
+                    # "wait, how old is JETAA?", "hold on, what's a CIR": surprise, not a topic ("wait list").
+                    r"|\b(?:wait|hold on|hang on)\b(?=\W+(?:how|what|whats|who|when|where|why|which|is|are|do|does|"
+                    r"did|so|but)\b)")
 # "what dose a CIR do": "dose" is an English word, but not after a question word.
 _WHAT_DOSE = re.compile(r"\b(what|how|where|when|who|why|which)\s+dose\b")
 # "How long has JET existed?" asks when it began, like "how long has it been running".
@@ -393,6 +396,11 @@ _PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|tho
                    re.IGNORECASE)
 
 
+# "what does an ALT do, like day to day?": a clause that hedges the one before it asks nothing new.
+_HEDGE = re.compile(rf"^\W*(?:like|i mean|as in|e\.?g\.?|i\.?e\.?|or like|kind of|sort of)\b"
+                    rf"(?!\W*(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
+
+
 def clauses(text: str) -> list[str]:
     """Every clause of a message, asking or not (see ``question_clauses``). A clause of punctuation
     only ("??" split off "16 countries??") is not one."""
@@ -406,7 +414,8 @@ def question_clauses(text: str) -> list[str]:
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    asking = [p for p in parts if (p.endswith("?") or _QUESTION_START.match(p)) and not _PLEA.match(p)]
+    asking = [p for i, p in enumerate(parts) if (p.endswith("?") or _QUESTION_START.match(p)) and not _PLEA.match(p)
+              and not (i and _HEDGE.match(p))]
     for p in parts:
         m = _EMBEDDED.search(p)
         if m and not _QUESTION_START.match(p):

@@ -59,7 +59,8 @@ FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
                     r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
 REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|does|did|do|can|"
-                         r"what(?:'?s| is| was| are)?|how|where|when)\s+(?:that|this|it|they|those|these|she|he)\b",
+                         r"(?:what|how|where|when|who|why)(?:'?s|\s+(?:is|was|are|were|does|did|do|has|have))?)"
+                         r"\s+(?:that|this|it|they|those|these|she|he)\b",
                          re.IGNORECASE)
 # "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
 # the rest of the message says, so it is not answered on its own words first.
