@@ -50,7 +50,11 @@ from bot.knowledge import attributes
         ("is the Migration Museum free to visit?", "The group learned about migration history.", "the cost"),
         ("is CLAIR a good place to work?", "Staff are seconded from local authorities.", "an opinion"),
         ("is there an age limit for JET?", "Apply through the embassy.", "an age limit"),
-        ("JET age limit?", "The documents do not give eligibility rules.", None),  # says so honestly
+        # An answer that says the documents leave it out does not give it: an honest partial answer.
+        ("JET age limit?", "The documents do not give eligibility rules.", "an age limit"),
+        ("JET deadline?", "The source documents do **not** give application deadlines.", "a deadline"),
+        ("JET deadline?", "Applications close on 1 December; deadlines vary by country.", None),
+        ("JETの応募締め切りは？", "Apply through the embassy.", "a deadline"),
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),

@@ -586,6 +586,17 @@ def test_a_question_word_run_into_the_next_is_split_unless_the_whole_is_a_word()
         assert clean(word) == word
 
 
+@pytest.mark.parametrize("message", ["lol thanks ur the best 😂", "cheers!", "ok cool ty", "ありがとう！"])
+def test_thanks_with_nothing_asked_is_not_answered(shipped: AnswerEngine, message: str) -> None:
+    answer = shipped.answer(message)
+    assert not answer.matched and answer.reason == "empty"
+
+
+def test_thanks_before_a_question_still_asks_it(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("thanks! what does a CIR do?")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "cir-role"
+
+
 def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: AnswerEngine) -> None:
     from bot.knowledge import spelling
 

@@ -50,7 +50,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "deadline",
-        re.compile(r"\b(?:deadlines?|closing date|due date|cut-?off)\b", _I),
+        re.compile(r"\b(?:deadlines?|closing date|due date|cut-?off)\b|締め?切", _I),
         re.compile(r"\bdeadlines?\b|\bclosing date\b", _I),
         frozenset({"deadlin", "clos", "date", "due", "cutoff", "cut"}),
         "a deadline",
@@ -128,7 +128,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "age",
         re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢", _I),
-        re.compile(r"\bage\b|\byears old\b|\baged\b|\beligibility\b", _I),  # "... do not give eligibility rules"
+        re.compile(r"\bage\b|\byears old\b|\baged\b|\beligibility\b", _I),
         frozenset({"age", "limit", "minimum", "maximum", "old"}),
         "an age limit",
     ),
@@ -206,6 +206,24 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
+# "The documents do not give deadlines": a sentence saying what the documents leave out.
+_DENIES = re.compile(r"\b(?:do|does|did)(?: not|n't)\s+(?:\w+\s+)?(?:give|cover|say|include|list|mention|state|"
+                     r"explain|name|show|specify|publish)\b|\bcannot answer\b|\bno (?:information|details|figures?)\b",
+                     re.IGNORECASE)
+
+
+def affirmed(answer: str) -> str:
+    """The answer's sentences that state something: "The documents do not cover visas" is no
+    evidence that the entry answers a question about visas."""
+    return " ".join(s for s in SENTENCE.split(answer) if not _NEGATED.search(s))
+
+
+def _not_denied(answer: str) -> str:
+    """The answer without its sentences saying what the documents leave out: "do not give
+    application deadlines" does not give a deadline."""
+    return " ".join(s for s in SENTENCE.split(answer) if not _DENIES.search(s.replace("*", "")))
 
 
 def asked(question: str) -> list[Attribute]:
@@ -223,8 +241,9 @@ def attribute_words(question: str) -> frozenset[str]:
 
 def missing(question: str, answer: str) -> str | None:
     """What the question asks for that ``answer`` does not give ("the cost", "anything for 2025"), or None."""
+    stated = _not_denied(answer)
     for a in asked(question):
-        if not a.given.search(answer):
+        if not a.given.search(stated):
             return a.missing
     for year in _YEAR.findall(question):
         if year not in answer:

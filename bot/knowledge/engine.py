@@ -58,6 +58,7 @@ from enum import StrEnum
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import attributes, scope, spelling
+from bot.knowledge.attributes import SENTENCE, affirmed
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
@@ -82,6 +83,7 @@ from bot.knowledge.question import (
     REFERS_BACK,
     ROLE_FRAGMENT,
     SELF_REFERENCE,
+    THANKS,
     VERIFY,
     WHICH,
     YES_NO,
@@ -298,7 +300,7 @@ class AnswerEngine:
         """The answer texts, each sentence tokenised once: their words (weak evidence for an entry its
         phrasings already anchor), the sentences with a count in them (a figure for a place), and with
         the phrasings, every line in order (where a name of several words is said together)."""
-        answer_lines = [[toks for sentence in _SENTENCE.split(_affirmed(e.answer)) if (toks := tokens(sentence))]
+        answer_lines = [[toks for sentence in SENTENCE.split(affirmed(e.answer)) if (toks := tokens(sentence))]
                         for e in self.entries]
         self._answer_tokens: list[frozenset[str]] = [frozenset(t for line in ls for t in line) for ls in answer_lines]
         self._figure_sentences: list[list[list[str]]] = [
@@ -441,8 +443,9 @@ class AnswerEngine:
         if not pairs and self._self_tokens and SELF_REFERENCE.search(question):
             # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
             pairs = [(t, t) for t in self._self_tokens]
-        if not pairs:
-            return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
+        if not pairs or THANKS.match(question):
+            nothing_asked = not question.strip() or THANKS.match(question) is not None
+            return self._decline(normalized, [], Reason.EMPTY if nothing_asked else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
         ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
@@ -918,18 +921,10 @@ class AnswerEngine:
         return [self.entries[i] for i in out]
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
-_NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
-
-
-def _affirmed(answer: str) -> str:
-    """The answer's sentences that state something: "The documents do not cover visas" is no
-    evidence that the entry answers a question about visas."""
-    return " ".join(s for s in _SENTENCE.split(answer) if not _NEGATED.search(s))
 
 
 def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:

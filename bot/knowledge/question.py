@@ -76,3 +76,10 @@ WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 def as_place(name: str, question: str) -> bool:
     """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
     return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
+
+
+# "lol thanks ur the best", "cheers!": thanks with nothing asked ("thanks, how do I RSVP" asks).
+THANKS = re.compile(r"^\W*(?:(?:lol|haha|ok|okay|oh|ah|great|awesome|perfect|cool|nice|amazing)\W+)*"
+                    r"(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|arigato\w*|ありがとう)"
+                    r"(?!.*(?:\?|？|\b(?:what|how|who|when|where|why|which|can|could|do|does|is|are|will)\b))",
+                    re.IGNORECASE)
