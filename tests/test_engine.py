@@ -604,6 +604,10 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
     assert shipped._resolve("hour", "hours").vocab != "house"
     assert shipped._resolve("salt").vocab is None
     assert spelling.correct("partner") is None and spelling.correct("sponser") == "sponsor"
+    # A misspelt everyday word weighs as lightly as the word itself, not as an unknown topic word.
+    arround = shipped._resolve("arround")
+    assert arround.vocab is None and arround.token == "around"
+    assert shipped._unknown(arround.token) < shipped._unknown("arround")
     typos = spelling.question_word_typos()
     assert typos["mnay"] == "many" and typos["wen"] == "when"
     # Real words and the knowledge base's short names stay what they are.

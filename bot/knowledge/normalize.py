@@ -77,7 +77,7 @@ recently soon later early late after before since until while around across with
 although because unless good best better great nice bad worse worst big bigger small long short old older young
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
 general main whole entire full worth fair usual normal average certain specific same day today week people person
-guy way daily rest others nervous worried scared anxious excited stressed
+guy way daily rest others nervous worried scared anxious excited stressed side
 bbq barbecue picnic party parties quiz gala karaoke festival mixer
 """.split()
 

@@ -114,6 +114,9 @@ class Vocabulary:
             return Resolved(tok, None, 0.0, ignore=True)
         if len(folded) == 1 and folded[0] in self.idf:
             return Resolved(tok, folded[0], TYPO_CONF)
+        if len(folded) == 1 and folded[0] in LIGHT_WORDS:
+            # An everyday word misspelt ("arround"): as light as the word itself, not a heavy unknown.
+            return Resolved(folded[0], None, 0.0)
         return None
 
     def _typo(self, tok: str) -> Resolved | None:
