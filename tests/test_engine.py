@@ -549,6 +549,8 @@ def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
         ("is there any JET job that isn't teaching english in a school?", "jet-positions"),  # "that isn't X"
         ("which ministry decides who gets picked for JET?", "mofa-role"),  # "which ministry": a ministry entry
         ("does CLAIR only do JET?", "clair-activities"),  # "only do X" asks what else
+        ("how do I add the pub quiz to my outlook calendar", "bot-calendar"),  # "pub" names an event
+        ("このbotが持っている私のデータを全部消してほしいです", "bot-privacy"),  # 私 (I) is no topic
     ],
 )
 def test_everyday_paraphrases_reach_the_entry(shipped: AnswerEngine, question: str, entry_id: str) -> None:

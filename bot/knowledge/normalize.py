@@ -78,14 +78,15 @@ although because unless good best better great nice bad worse worst big bigger s
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
 general main whole entire full worth fair usual normal average certain specific same day today week people person
 guy way daily rest others nervous worried scared anxious excited stressed side
-bbq barbecue picnic party parties quiz gala karaoke festival mixer
+bbq barbecue picnic party parties quiz gala karaoke festival mixer pub
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
 JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "何人", "何年", "本当", "どこ", "いつ",
                           "どう", "どれ", "どの", "なに", "なん", "こと", "もの", "ところ", "今まで", "全部", "全体",
                           "内容", "具体的", "一体", "今", "略", "略称", "人", "年", "ダメ", "駄目", "大丈夫", "感じ",
-                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問", "団体"])
+                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問", "団体",
+                          "私", "僕", "俺", "自分", "わたし"])
 # Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
 # and "いつ始まりましたか" asks the same as "when did it begin".
 JA_WORDS = {"プログラム": "program", "始": "begin", "開始": "begin", "設立": "begin", "創立": "begin",
