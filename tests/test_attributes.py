@@ -53,6 +53,9 @@ from bot.knowledge import attributes
         # An answer that says the documents leave it out does not give it: an honest partial answer.
         ("JET age limit?", "The documents do not give eligibility rules.", "an age limit"),
         ("JET deadline?", "The source documents do **not** give application deadlines.", "a deadline"),
+        # Changing a detail is not asking for it.
+        ("how do I switch the address the newsletter goes to", "Use /newsletter subscribe again.", None),
+        ("change the venue for all future sessions", "Use /series edit.", None),
         ("JET deadline?", "Applications close on 1 December; deadlines vary by country.", None),
         ("JETの応募締め切りは？", "Apply through the embassy.", "a deadline"),
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),

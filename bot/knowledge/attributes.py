@@ -226,9 +226,19 @@ def _not_denied(answer: str) -> str:
     return " ".join(s for s in SENTENCE.split(answer) if not _DENIES.search(s.replace("*", "")))
 
 
+# "change the venue", "switch the address the newsletter goes to": changing a detail, not asking for it.
+_CHANGING = re.compile(r"\b(?:change|changing|update|updating|switch|switching|edit|editing|set|setting|fix|"
+                       r"correct|move|moving|replace)\b(?:\s+\S+){0,3}\s*$", _I)
+
+
 def asked(question: str) -> list[Attribute]:
     """The attributes ``question`` asks for (usually none)."""
-    return [a for a in ATTRIBUTES if a.asked.search(question)]
+    out = []
+    for a in ATTRIBUTES:
+        m = a.asked.search(question)
+        if m is not None and not _CHANGING.search(question[:m.start()]):
+            out.append(a)
+    return out
 
 
 def attribute_words(question: str) -> frozenset[str]:
