@@ -61,6 +61,7 @@ from bot.knowledge import attributes
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),
+        ("which prefecture is the best one to get placed in?", "CLAIR places JETs.", "an opinion"),
         ("JETのSEAはどんなスポーツ？", "SEAs coach athletes.", "which sports"),
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),

@@ -120,9 +120,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "opinion",
         # "Is CLAIR a good place to work?", "is JET worth it?": the documents describe, they do not judge.
         re.compile(r"\b(?:is|are|was) (?:it|\w+) (?:a |an )?(?:good|great|bad|fun|nice) "
-                   r"(?:place|idea|job|choice|option)\b|\bworth it\b|\bworth (?:doing|applying)\b", _I),
+                   r"(?:place|idea|job|choice|option)\b|\bworth it\b|\bworth (?:doing|applying)\b"
+                   # "which prefecture is the best one to get placed in?": a ranking the documents don't make.
+                   r"|\bwhich \w+ (?:is|are) (?:the )?(?:best|nicest|worst)\b|\bthe (?:best|worst|nicest) "
+                   r"(?:one|ones|place|places|prefecture|prefectures|city|cities|town|towns|option|choice)\b", _I),
         re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),
-        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option"}),
+        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option", "best", "worst"}),
         "an opinion",
     ),
     Attribute(
