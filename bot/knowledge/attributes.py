@@ -125,7 +125,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\bwhich \w+ (?:is|are) (?:the )?(?:best|nicest|worst)\b|\bthe (?:best|worst|nicest) "
                    r"(?:one|ones|place|places|prefecture|prefectures|city|cities|town|towns|option|choice)\b", _I),
         re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),
-        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option", "best", "worst"}),
+        frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option", "best",
+                   "worst"}),
         "an opinion",
     ),
     Attribute(
