@@ -75,3 +75,11 @@ def test_missing(question: str, answer: str, missing: str | None) -> None:
 def test_attribute_words_name_only_the_attribute() -> None:
     assert {"cost", "2025"} <= attributes.attribute_words("what will the 2025 tour cost")
     assert attributes.attribute_words("what does a CIR do") == frozenset()
+
+
+def test_an_answer_that_says_the_documents_leave_it_out_denies_it() -> None:
+    from bot.knowledge.attributes import denied
+
+    text = "MOFA selects JETs. The source documents do **not** give application deadlines or salaries."
+    assert denied("JETの応募締め切りっていつ？", text) and denied("what's the deadline?", text)
+    assert not denied("how much does it cost?", "Fees vary.") and not denied("who selects JETs?", text)

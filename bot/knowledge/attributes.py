@@ -253,6 +253,14 @@ def attribute_words(question: str) -> frozenset[str]:
     return out
 
 
+def denied(question: str, answer: str) -> bool:
+    """Whether ``answer`` says outright that the documents leave out what ``question`` asks for ("The
+    documents do not give application deadlines" to "when is the deadline?")."""
+    wanted = asked(question)
+    return any(_DENIES.search(s.replace("*", "")) and any(a.given.search(s) for a in wanted)
+               for s in SENTENCE.split(answer)) if wanted else False
+
+
 def missing(question: str, answer: str) -> str | None:
     """What the question asks for that ``answer`` does not give ("the cost", "anything for 2025"), or None."""
     stated = _not_denied(answer)

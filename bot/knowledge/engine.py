@@ -477,7 +477,8 @@ class AnswerEngine:
         None. A question that is one of the entry's own phrasings, asking what that phrasing asks
         ("when is pub night?" to the entry its organiser wrote for it), is answered as its author meant."""
         i = best.index
-        if best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question):
+        if (best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question)
+                and not attributes.denied(question, self.entries[i].answer)):
             return None
         return (attributes.missing(question, self.entries[i].answer) or self._missing_name(i, pairs, names, question)
                 or self._missing_count(i, question) or self._missing_beginning(i, pairs))
