@@ -59,6 +59,8 @@ from bot.knowledge import attributes
         ("JET deadline?", "Applications close on 1 December; deadlines vary by country.", None),
         ("JETの応募締め切りは？", "Apply through the embassy.", "a deadline"),
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
+        ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
+        ("where is the event page?", "Each event has a page.", None),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),
         ("which prefecture is the best one to get placed in?", "CLAIR places JETs.", "an opinion"),

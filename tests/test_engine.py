@@ -607,6 +607,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
     assert shipped._resolve("salt").vocab is None
     assert spelling.correct("partner") is None and spelling.correct("sponser") == "sponsor"
     # A misspelt everyday word weighs as lightly as the word itself, not as an unknown topic word.
+    # A compound is not another ending of its first part: "letterhead" is not "letter".
+    assert shipped._resolve("letterhead").vocab is None
     arround = shipped._resolve("arround")
     assert arround.vocab is None and arround.token == "around"
     assert shipped._unknown(arround.token) < shipped._unknown("arround")

@@ -139,7 +139,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "venue",
         # "Which hotel is the Tokyo orientation held at?" asks for a place the documents would name.
-        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bvenue\b|\bhotel\s*\?*\s*$", _I),
+        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bvenue\b|\bhotel\s*\?*\s*$"
+                   # "where is pub night?": where a chapter's own event is held
+                   r"|^\W*where(?:'s| is| are| will)\b.*\b(?:night|quiz|party|parties|meetup|bbq|barbecue|picnic|"
+                   r"dinner|drinks|karaoke)\b", _I),
         re.compile(r"\bhotel\b|\bvenue\b|\bheld at\b", _I),
         frozenset({"hotel", "venu"}),
         "the venue",

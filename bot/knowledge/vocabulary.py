@@ -164,6 +164,9 @@ class Vocabulary:
             shorter = min(len(tok), len(cand))
             if shared < 5 or (shared < 7 and shared < shorter) or shared < 0.75 * shorter:
                 continue
+            rest = max(tok, cand, key=len)[shared:]
+            if len(rest) >= 4 and spelling.is_english(rest):
+                continue  # a compound ("letterhead" is no other ending of "letter")
             if shared > best_len:
                 best, best_len = cand, shared
         return best
