@@ -359,6 +359,20 @@ def test_the_asking_clause_is_answered_when_the_whole_is_mixed(shipped: AnswerEn
     assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
 
 
+def test_a_clause_answered_by_the_entry_the_whole_message_ranks_first(shipped: AnswerEngine) -> None:
+    # The whole message is too mixed to answer; its asking clause alone gets the fellowship entry,
+    # which the whole message also ranks first: the two readings agree.
+    answer = shipped.answer("my boss works for a state legislature and heard of a yearly japan trip for US and "
+                            "Canadian officials... how long is it and do you stay with a family??")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "clair-fellowship"
+
+
+def test_a_clause_asking_what_the_documents_leave_out_stops_the_others_answering(shipped: AnswerEngine) -> None:
+    # "what date" alone would get the event-times help; the message asks for a date nobody announced.
+    answer = shipped.answer("is there going to be another JET explanation day in dusseldorf this year? what date")
+    assert not answer.matched
+
+
 def test_but_or_so_before_a_question_word_starts_a_clause() -> None:
     assert clauses("sorry if dumb question but what's a CIR") == ["sorry if dumb question", "what's a CIR"]
     assert question_clauses("long story so how do I apply") == ["how do I apply"]

@@ -176,7 +176,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "date",
         # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
-        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)", _I),  # "next": see below
+        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)"  # "next": see below
+                   r"|\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )", _I),
         re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
                    r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
@@ -206,8 +207,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "next",
         # "When is the next U20 summit?" asks for a date the documents would have to announce.
         re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b|\bnext year\b"
-                   r"|\bin (?:the )?future\b", _I),
-        re.compile(r"\bnext\b|\bupcoming\b|\bplanned\b", _I),
+                   r"|\bin (?:the )?future\b"
+                   # "is there going to be another explanation day this year?"
+                   r"|\b(?:is there|will there be|is there going to be|are there going to be) another\b", _I),
+        re.compile(r"\bnext\b|\bupcoming\b|\b(?:is|are|will be|now) planned\b", _I),  # not "was planned"
         frozenset({"next", "upcom"}),
         "the date of the next one",
     ),

@@ -356,7 +356,25 @@ class AnswerEngine:
         full = self._answer(question)
         if full.matched or not asking or full.reason == Reason.MISSING_ATTRIBUTE:
             return full
-        return self._from_clauses(asking, small_talk, question, tried=tried) or full
+        return (self._from_clauses(asking, small_talk, question, tried=tried)
+                or self._clause_the_whole_points_at(asking, full, question) or full)
+
+    def _clause_the_whole_points_at(self, asking: list[str], full: Answer, question: str) -> Answer | None:
+        """A long message the whole of which is too mixed to answer, with an asking clause answered on
+        its own by the entry the whole message ranks first ("...a yearly japan trip for officials from
+        the US and Canada... how long is it and do you actually stay with a family??"): two readings
+        agree, so that entry answers."""
+        if not full.suggestions:
+            return None
+        top = full.suggestions[0].entry_id
+        answers = [self._answer(a) for a in asking]
+        if any(a.reason == Reason.MISSING_ATTRIBUTE for a in answers):
+            return None
+        for found in answers:
+            if found.matched and found.entry is not None and found.entry.id == top:
+                return Answer(True, found.entry, found.score, found.suggestions, found.text,
+                              " ".join(tokens(question)))
+        return None
 
     def _from_clauses(self, asking: list[str], context: list[str], question: str, *, tried: bool) -> Answer | None:
         """A message too mixed to answer as a whole. With context that names another topic ("what is
@@ -422,7 +440,10 @@ class AnswerEngine:
         return False
 
     def _agreeing(self, asking: list[str], question: str) -> Answer | None:
-        found = [a for a in map(self._answer, asking) if a.matched]
+        answers = [self._answer(a) for a in asking]
+        if any(a.reason == Reason.MISSING_ATTRIBUTE for a in answers):
+            return None  # one clause asks what the documents leave out: the others do not answer for it
+        found = [a for a in answers if a.matched]
         if not found or len({a.entry.id for a in found if a.entry}) != 1:
             return None
         best = max(found, key=lambda a: a.score)
