@@ -365,6 +365,10 @@ def test_a_clause_answered_by_the_entry_the_whole_message_ranks_first(shipped: A
     answer = shipped.answer("my boss works for a state legislature and heard of a yearly japan trip for US and "
                             "Canadian officials... how long is it and do you stay with a family??")
     assert answer.matched and answer.entry is not None and answer.entry.id == "clair-fellowship"
+    # "who runs JET day to day? CLAIR? a ministry?": the overview of who does what, not a stray word's entry.
+    answer = shipped.answer("ugh I've been googling for an hour. who actually runs the JET programme day to day? "
+                            "CLAIR? a ministry? all of them??")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "ministries-overview"
 
 
 def test_a_clause_asking_what_the_documents_leave_out_stops_the_others_answering(shipped: AnswerEngine) -> None:
@@ -742,9 +746,6 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "JLGC NY director?",  # a post, asked as a fragment: who holds it
                                       # "JETAA New York" is one name; JLGC New York says its words apart
                                       "when was the JETAA New York chapter founded?",
-                                      # a clause with no topic does not borrow a stray word of the chatter
-                                      "ugh I've been googling for an hour. who actually runs the JET programme "
-                                      "day to day? CLAIR? a ministry? all of them??",
                                       "hey what's up everyone",
                                       "who made you?",  # one word a bot entry happens to use, not its name
                                       "how far is Tsu from Tokyo?",  # "how far" asks a distance
