@@ -736,6 +736,9 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       "what visa do JET participants get?",
                                       "who is the director of JLGC New York?",  # an alias, and a role it never names
                                       "JLGCニューヨークの所長は誰？",  # the same in Japanese
+                                      # a post the entry never names, after the entry's own alias
+                                      "who is the current education minister in japan, the head of MEXT?",
+                                      "the head of MEXT?",
                                       "who is the director general of JLGC Sydney?",  # a name no entry knows
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
                                       "how many sister cities does Nagasaki have?",  # named next to a year only

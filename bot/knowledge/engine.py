@@ -137,6 +137,10 @@ INTENT_MISS = 0.75
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
+# Posts a "who is the X" question asks someone to hold: an entry answers only if it names the post.
+POSTS = frozenset(t for w in ("director", "president", "minister", "chair", "chairman", "chairwoman", "ceo", "head",
+                              "mayor", "leader", "boss", "chief", "governor", "secretary", "ambassador",
+                              "principal", "manager") for t in tokens(w))
 class Reason(StrEnum):
     """Why a question was declined (``Answer.reason``)."""
 
@@ -205,6 +209,10 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
     if identity_question and not says_who:
         return Reason.IDENTITY
     return None
+
+
+# Declines that mean the documents lack what a clause asks (not that the clause was unclear).
+_UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
 
 
 class AnswerEngine:
@@ -368,7 +376,7 @@ class AnswerEngine:
             return None
         top = full.suggestions[0].entry_id
         answers = [self._answer(a) for a in asking]
-        if any(a.reason == Reason.MISSING_ATTRIBUTE for a in answers):
+        if any(a.reason in _UNKNOWABLE for a in answers):
             return None
         for found in answers:
             if found.matched and found.entry is not None and found.entry.id == top:
@@ -441,7 +449,7 @@ class AnswerEngine:
 
     def _agreeing(self, asking: list[str], question: str) -> Answer | None:
         answers = [self._answer(a) for a in asking]
-        if any(a.reason == Reason.MISSING_ATTRIBUTE for a in answers):
+        if any(a.reason in _UNKNOWABLE for a in answers):
             return None  # one clause asks what the documents leave out: the others do not answer for it
         found = [a for a in answers if a.matched]
         if not found or len({a.entry.id for a in found if a.entry}) != 1:
@@ -544,6 +552,9 @@ class AnswerEngine:
         nothing more specific ("who is the famous Akira Matsutani"), or its phrasings ask
         "who" and it names that role ("director" for the London directors, not for JLGC New York,
         whose page names no one)."""
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        if not (toks & POSTS) <= said:
+            return False  # "who is the minister, the head of MEXT?": a post the entry never names
         for alias in self._alias_sets[i]:
             if alias <= toks and toks - alias <= self._common:
                 return True

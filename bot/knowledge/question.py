@@ -16,8 +16,10 @@ from bot.knowledge.normalize import tokens
 IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
                       r"(?P<rest>.*)", re.IGNORECASE)
 # A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
-ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|"
-                           r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)\s*\??\s*$", re.IGNORECASE)
+ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|minister|"
+                           r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)"
+                           # "the head of MEXT?": the post, then whose
+                           r"(?:\s+(?:of|at|for)(?:\s+\S+){1,3})?\s*\??\s*$", re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
