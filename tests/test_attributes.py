@@ -60,6 +60,8 @@ from bot.knowledge import attributes
         ("JETの応募締め切りは？", "Apply through the embassy.", "a deadline"),
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
+        ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
+        ("what are the dates of the 2021 tour?", "The tour was cancelled.", "a date"),
         ("where is the event page?", "Each event has a page.", None),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),

@@ -32,6 +32,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
                    # "how much is karaoke night?" asks a price.
                    r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
+                   r"|\bhow much (?:is|are|do|does) (?:the |a |an )?(?:tickets?|entry|admission|membership)\b"
                    r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
                    r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
@@ -177,7 +178,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "date",
         # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
         re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)"  # "next": see below
-                   r"|\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )", _I),
+                   r"|\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )"
+                   r"|\bwhat (?:are|were|is|was) the (?:actual )?dates?\b", _I),
         re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
                    r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
                    r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
