@@ -61,6 +61,10 @@ from bot.knowledge import attributes
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
+        ("is there a JET programme for teachers over 50?", "JET invites graduates.", "an age limit"),
+        ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
+        ("can you send me a text message before the event?", "Reminders come as DMs.",
+         "a way to send text messages (SMS)"),
         ("what are the dates of the 2021 tour?", "The tour was cancelled.", "a date"),
         ("where is the event page?", "Each event has a page.", None),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no

@@ -132,7 +132,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
     Attribute(
         "age",
-        re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢", _I),
+        re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢"
+                   # "is there a JET programme for teachers over 50?", "too old at 45"
+                   r"|\b(?:teachers?|people|applicants?|anyone|someone|candidates?|i'?m|i am|me) (?:over|under|aged) "
+                   r"[1-9]\d\b|\btoo (?:old|young)\b|\b[1-9]\d (?:or older|and over|years old)\b", _I),
         re.compile(r"\bage\b|\byears old\b|\baged\b|\beligibility\b", _I),
         frozenset({"age", "limit", "minimum", "maximum", "old"}),
         "an age limit",
@@ -186,6 +189,14 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
         frozenset(),
         "a date",
+    ),
+    Attribute(
+        "text message",
+        # "can you send me a text message before the event?": reminders come as Discord messages.
+        re.compile(r"\b(?:text messages?|sms|texts? me|whatsapp)\b|ショートメール|ＳＭＳ", _I),
+        re.compile(r"\bsms\b|\btext messages?\b|\bwhatsapp\b", _I),
+        frozenset({"text", "messag", "sms", "whatsapp"}),
+        "a way to send text messages (SMS)",
     ),
     Attribute(
         "duration",
