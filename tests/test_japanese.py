@@ -38,3 +38,14 @@ def test_japanese_words(text: str, expected: list[str]) -> None:
 
 def test_mixed_english_and_japanese() -> None:
     assert tokens("sister city 姉妹都市 how many") == ["sister", "city", "姉妹", "都市", "number"]
+
+
+def test_a_katakana_compound_is_read_as_the_loanwords_it_is_made_of() -> None:
+    from bot.knowledge.japanese import _katakana_pieces
+
+    known = {"スタディ": "study", "ツアー": "tour", "スタディツアー": "study tour", "カレンダー": "calendar"}.get
+    assert _katakana_pieces("ジャパンスタディツアー", known) == ["ジャパン", "study", "tour"]
+    assert _katakana_pieces("カレンダーアプリ", known) == ["calendar", "アプリ"]
+    # Less than half of it known: one loanword the thesaurus lacks, kept whole.
+    assert _katakana_pieces("コンピューターツアー", known) == ["コンピューターツアー"]
+    assert _katakana_pieces("ツアー", known) == ["ツアー"]  # short: nothing to split

@@ -12,6 +12,7 @@ nouns, each read through the thesaurus (海外 -> overseas, 事務所 -> office)
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -107,5 +108,37 @@ def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None],
     out: list[str] = []
     for surface, _ in kept:
         english = lookup(surface)
-        out.extend(english.split() if english else [surface])
+        out.extend(english.split() if english else _katakana_pieces(surface, lookup))
     return out
+
+
+_KATAKANA = re.compile(r"[\u30a0-\u30ffー]+")
+
+
+def _katakana_pieces(surface: str, lookup: Callable[[str], str | None]) -> list[str]:
+    """A katakana compound the dictionary keeps whole (ジャパンスタディツアー, カレンダーアプリ), read as
+    the loanwords it is made of when the thesaurus knows at least half of it: longest known piece
+    first, from the left; pieces it does not know stay as written."""
+    if len(surface) < 4 or not _KATAKANA.fullmatch(surface):
+        return [surface]
+    out: list[str] = []
+    known = 0
+    start = 0
+    pending = ""
+    while start < len(surface):
+        for end in range(len(surface), start + 1, -1):
+            english = lookup(surface[start:end])
+            if english:
+                if pending:
+                    out.append(pending)
+                    pending = ""
+                out.extend(english.split())
+                known += end - start
+                start = end
+                break
+        else:
+            pending += surface[start]
+            start += 1
+    if pending:
+        out.append(pending)
+    return out if known * 2 >= len(surface) else [surface]
