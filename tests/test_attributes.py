@@ -62,6 +62,11 @@ from bot.knowledge import attributes
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
         ("is there a JET programme for teachers over 50?", "JET invites graduates.", "an age limit"),
+        ("can u list the names of the people on the 2020 tour", "Eight officials visited Tokyo.", "their names"),
+        ("who went on the tour?", "Officials Ann Lee and Tom Reed went.", None),
+        ("how many people were at the reception?", "The Emperor attended a reception.", "how many took part"),
+        ("do u think the 2050 goal is realistic?", "The summit set a 2050 goal.", "an opinion"),
+        ("do you think I need Japanese for JET?", "CIRs need Japanese.", None),
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can you send me a text message before the event?", "Reminders come as DMs.",
          "a way to send text messages (SMS)"),

@@ -80,7 +80,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "attendance",
         # "How many people attended X?" needs a count of people in the answer.
         re.compile(r"\bhow many (?:people|participants|delegates|guests|visitors|officials)\b.*\b(?:attend|went|came|"
-                   r"joined|took part|turned up|participated|were there)", _I),
+                   r"joined|took part|turned up|showed up|participated|were there|were at)", _I),
         re.compile(r"\b(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?)\s+"
                    r"(?:\w+\s+)?(?:people|participants|delegates|guests|visitors|attendees|members|officials)\b", _I),
         frozenset({"peopl", "participant", "delegat", "guest", "visitor", "attend"}),
@@ -124,7 +124,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"(?:place|idea|job|choice|option)\b|\bworth it\b|\bworth (?:doing|applying)\b"
                    # "which prefecture is the best one to get placed in?": a ranking the documents don't make.
                    r"|\bwhich \w+ (?:is|are) (?:the )?(?:best|nicest|worst)\b|\bthe (?:best|worst|nicest) "
-                   r"(?:one|ones|place|places|prefecture|prefectures|city|cities|town|towns|option|choice)\b", _I),
+                   r"(?:one|ones|place|places|prefecture|prefectures|city|cities|town|towns|option|choice)\b"
+                   # "do u think the 2050 goal is realistic?": a judgement, not a fact the documents give.
+                   r"|\bin (?:your|ur) (?:opinion|view)\b"
+                   r"|\b(?:do|d'?) ?(?:you|u|ya) (?:think|reckon|feel)\b.*\b(?:realistic|achievable|likely|worth|"
+                   r"a good idea|fair|working)\b", _I),
         re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),
         frozenset({"good", "great", "bad", "fun", "nice", "worth", "place", "idea", "choic", "option", "best",
                    "worst"}),
@@ -189,6 +193,15 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
         frozenset(),
         "a date",
+    ),
+    Attribute(
+        "names",
+        # "can you list the names of the eight people on the tour?": the people themselves, by name.
+        re.compile(r"\b(?:list|give|tell)(?: me| us)? (?:the |their |all )?names\b|\bnames of (?:the |all )?(?:\w+ )?"
+                   r"(?:people|participants|members|delegates|staff|officials)\b", _I),
+        re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:,| and) [A-Z][a-z]+ [A-Z][a-z]+"),
+        frozenset({"name", "list"}),
+        "their names",
     ),
     Attribute(
         "text message",
