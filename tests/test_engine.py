@@ -739,6 +739,9 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       # a post the entry never names, after the entry's own alias
                                       "who is the current education minister in japan, the head of MEXT?",
                                       "the head of MEXT?",
+                                      # a count of people, to the entry that counts offices and prefectures
+                                      "how many JETs does CLAIR tokyo place around japan",
+                                      "CLAIR東京って何人くらいのJETを配置してるんですか？",
                                       "who is the director general of JLGC Sydney?",  # a name no entry knows
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
                                       "how many sister cities does Nagasaki have?",  # named next to a year only

@@ -79,6 +79,7 @@ from bot.knowledge.question import (
     FIGURE,
     IDENTITY,
     IDENTITY_JA,
+    PEOPLE_COUNTED,
     POINTS_BACK,
     REFERS_BACK,
     ROLE_FRAGMENT,
@@ -211,6 +212,10 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
     return None
 
 
+# Words for people, any of which a count of people may stand next to ("64,000 participants", "70,000 alumni").
+_PEOPLE = frozenset(t for w in ("jet", "jets", "participants", "people", "alumni", "alts", "cirs", "seas", "staff",
+                                "members", "students", "teachers", "officials", "delegates", "visitors", "graduates")
+                    for t in tokens(w))
 # Declines that mean the documents lack what a clause asks (not that the clause was unclear).
 _UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
 
@@ -813,7 +818,7 @@ class AnswerEngine:
         must ask how many of it."""
         match = COUNTED.search(question)
         if match is None:
-            return None
+            return self._missing_headcount(i, question)
         counted = frozenset(tokens(match.group(1)))
         if not counted:
             return None
@@ -822,6 +827,20 @@ class AnswerEngine:
         if self._count_near(i, counted):
             return None
         return f"a figure for {match.group(1).strip()}"
+
+    def _missing_headcount(self, i: int, question: str) -> str | None:
+        """"How many JETs does CLAIR Tokyo place?" to the offices entry, whose counts are of branches and
+        prefectures: a count of people needs a count next to people (JETs, participants, alumni) in the
+        answer, or a phrasing that asks how many of them."""
+        match = PEOPLE_COUNTED.search(question)
+        if match is None:
+            return None
+        people = _PEOPLE | frozenset(tokens(match.group(1) or ""))
+        if any(people & pset and "number" in pset for pset, _, _ in self._phrasings[i]):
+            return None
+        if self._count_near(i, people):
+            return None
+        return "a figure for how many people"
 
     def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
         """"When was Japan House London opened?" to an entry that never says when anything began (the

@@ -55,6 +55,10 @@ YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECAS
 # "how many X are there (in total)?": a count of X itself, asked with nothing else.
 COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
                      re.IGNORECASE)
+# "how many JETs does CLAIR place?", "何人くらいのJETを": a count of people, which an entry counting
+# offices or prefectures does not give.
+PEOPLE_COUNTED = re.compile(r"\bhow many (jets|participants|people|alts|cirs|seas|staff|members|alumni|students|"
+                            r"teachers|employees|officials|delegates|visitors)\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
