@@ -70,3 +70,20 @@ def test_a_broken_file_is_reported_or_left_empty(tmp_path: Path) -> None:
         thesaurus.load(bad)
     assert thesaurus.load_or_empty(bad) == thesaurus.Thesaurus()
     assert thesaurus.load_or_empty(tmp_path / "missing.yaml") == thesaurus.Thesaurus()
+
+
+def test_kb_check_reports_an_unquoted_yes_or_no_with_its_line(tmp_path: Path) -> None:
+    from bot.knowledge import KnowledgeError, load_knowledge
+
+    shipped = Path(__file__).resolve().parent.parent / "knowledge"
+    for file in shipped.glob("*.yaml"):
+        (tmp_path / file.name).write_text(file.read_text(encoding="utf-8"), encoding="utf-8")
+    broken = tmp_path / "thesaurus.yaml"
+    text = broken.read_text(encoding="utf-8").replace("words:\n", "words:\n  nope: no\n", 1)
+    broken.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("  nope: no") + 1
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    (problem,) = err.value.problems
+    assert problem.endswith(f"thesaurus.yaml:{line}: section 'words': 'nope': False must map text to text "
+                            '(quote words such as "no", "yes", "on")')

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.knowledge import thesaurus
 from bot.knowledge.model import (
     CATEGORIES,
     FIELDS,
@@ -372,6 +373,21 @@ def load_knowledge(path: Path) -> KnowledgeBase:
             entry = _validate_entry(item, item_line, col, seen, shown, sources, sources_shown)
             if entry is not None:
                 entries.append(entry)
+    _check_thesaurus(path, problems)
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(entries=tuple(entries), path=path, files=tuple(shown_files))
+
+
+def _check_thesaurus(path: Path, problems: list[str]) -> None:
+    """A broken thesaurus would silently cost the engine its paraphrases: report it with the rest."""
+    file = (path if path.is_dir() else path.parent) / "thesaurus.yaml"
+    if not file.is_file():
+        return
+    try:
+        thesaurus.load(file)
+    except (ValueError, yaml.YAMLError) as exc:
+        message = str(exc).splitlines()[0]
+        line = re.match(rf"{re.escape(str(file))}:(\d+): ", message)
+        message = message[line.end():] if line else message.replace(f"{file}: ", "")
+        problems.append(f"{display_path(file)}:{line.group(1) if line else 1}: {message}")

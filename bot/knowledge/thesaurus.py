@@ -8,6 +8,7 @@ want to know.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+log = logging.getLogger(__name__)
 PATH = Path(__file__).resolve().parent.parent.parent / "knowledge" / "thesaurus.yaml"
 SECTIONS = ("phrases", "words", "chat", "japanese")
 
@@ -53,23 +55,42 @@ def _trie_regex(node: dict[str, Any]) -> str:
 
 def load(path: Path = PATH) -> Thesaurus:
     """Parse the thesaurus; raises ``ValueError`` saying what is wrong."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    text = path.read_text(encoding="utf-8")
+    data = yaml.safe_load(text) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{path}: the top level must be a mapping of {', '.join(SECTIONS)}")
     maps: dict[str, dict[str, str]] = {}
     for name, section in data.items():
         if name not in SECTIONS:
             raise ValueError(f"{path}: unknown section {name!r} (allowed: {', '.join(SECTIONS)})")
-        if not isinstance(section, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip() for k, v in section.items()):
+        if not isinstance(section, dict):
             raise ValueError(f"{path}: section {name!r} must map text to text")
+        for k, v in section.items():
+            if not (isinstance(k, str) and isinstance(v, str) and k.strip() and v.strip()):
+                # YAML reads an unquoted no/yes/on/off as true or false: the usual cause.
+                line = _line_of(text, name, str(k))
+                raise ValueError(f"{path}:{line}: section {name!r}: {k!r}: {v!r} must map text to text "
+                                 f"(quote words such as \"no\", \"yes\", \"on\")")
         maps[name] = {k.strip().lower(): v.strip().lower() for k, v in section.items()}
     return Thesaurus(phrases=maps.get("phrases", {}), words={**maps.get("words", {}), **maps.get("chat", {})},
                      japanese=maps.get("japanese", {}))
 
 
+def _line_of(text: str, section: str, key: str) -> int:
+    """The line of ``key`` in ``section`` (the last one: YAML keeps the last of duplicates), or 1."""
+    found, inside = 1, False
+    for n, line in enumerate(text.splitlines(), 1):
+        if line and not line[0].isspace() and not line.startswith("#"):
+            inside = line.startswith(f"{section}:")
+        elif inside and line.strip().startswith(f"{key}:"):
+            found = n
+    return found
+
+
 def load_or_empty(path: Path = PATH) -> Thesaurus:
     try:
         return load(path)
-    except (OSError, ValueError, yaml.YAMLError):
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        # The engine still answers, with fewer paraphrases; ``jetbot kb check`` reports the problem.
+        log.warning("thesaurus not used: %s", str(exc).splitlines()[0])
         return Thesaurus()
