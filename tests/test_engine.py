@@ -568,6 +568,7 @@ def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
         ("which ministry decides who gets picked for JET?", "mofa-role"),  # "which ministry": a ministry entry
         ("does CLAIR only do JET?", "clair-activities"),  # "only do X" asks what else
         ("how do I add the pub quiz to my outlook calendar", "bot-calendar"),  # "pub" names an event
+        ("pressed maybe by mistake but i can come now, how do i switch", "bot-rsvp"),  # not "the current figure"
         ("このbotが持っている私のデータを全部消してほしいです", "bot-privacy"),  # 私 (I) is no topic
     ],
 )

@@ -148,6 +148,8 @@ _MADE = re.compile(r"\b(?P<who>i|we)(?: just| already)? (?:set up|started|create
 _LAST_TIME = re.compile(r"\b(?:last|past) (?:week|month|weekend)(?:'?s)?\b")
 # "but now I'm going": "now" before the speaker's own news tells a story, it does not ask about the present.
 _NARRATIVE_NOW = re.compile(r"\bnow(?=,? (?:i|im|i'm|we|were|we're|it|its|it's|they|theyre|they're)\b)")
+# "i can come now", "she's joining now": when the asker acts, not the present figure.
+_ACTING_NOW = re.compile(r"\b(come|coming|go|going|join|joining|attend|attending) now\b")
 # "how do I start/create/set up an event", "can we start a series": making something, not asking when it
 # began ("when did JET start" keeps its meaning).
 _MAKE = re.compile(r"\b(?P<ask>(?:how (?:do|can|would|should|to)|can|could|may) (?:i|we|you|u|one)?\s*"
@@ -304,6 +306,7 @@ def clean(text: str) -> str:
     text = _MAKE.sub(r"\g<ask>create", text)
     text = _MADE.sub(r"\g<who> create", text)
     text = _NARRATIVE_NOW.sub(" ", text)
+    text = _ACTING_NOW.sub(r"\1", text)
     text = _LAST_TIME.sub(" ", text)
     text = _PHRASES.sub("begin", text)
     text = _HOW_OLD.sub("begin ", text)
