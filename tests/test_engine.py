@@ -324,6 +324,8 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     # A clause that hedges the one before it ("like day to day?") asks nothing of its own.
     assert question_clauses("what does an ALT do, like day to day?") == ["what does an ALT do,"]
     assert "like what does a CIR do?" in question_clauses("sorry, like what does a CIR do?")
+    # Asking for help is a plea, not a question about the bot's help.
+    assert question_clauses("my mic isnt working in the voice channel, can someone help") == []
 
 
 @pytest.mark.parametrize(
@@ -743,6 +745,9 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       # a count of people, to the entry that counts offices and prefectures
                                       "how many JETs does CLAIR tokyo place around japan",
                                       "CLAIR東京って何人くらいのJETを配置してるんですか？",
+                                      # "one of them" is about the offices just asked of, not London's entry
+                                      "how many offices abroad does clair run altogether? and is london one of them",
+                                      "my mic isnt picking anything up in the voice channel, can someone help",
                                       "who is the director general of JLGC Sydney?",  # a name no entry knows
                                       "how many sister cities does Manchester have in Japan?",  # no figure for it
                                       "how many sister cities does Nagasaki have?",  # named next to a year only

@@ -396,7 +396,10 @@ _EMBEDDED = re.compile(r"\b(?:what|who)\s+((?:an?\s+|the\s+)?[\w&-]+(?:\s+[\w&-]
 
 
 # "help?", "any ideas?": a plea, not a question of its own.
-_PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|thoughts|anyone|someone)\W*$",
+_PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|thoughts|anyone|someone)\W*$"
+                   # "can someone help?", "any help?": asking for help, not about the bot's help
+                   r"|^\W*(?:(?:can|could|would|will) (?:someone|anyone|somebody|anybody|you|u|ya) (?:pls |please )?"
+                   r"help(?: me| out| pls| please)?|any help|help (?:me|pls|please)(?: out)?)\W*$",
                    re.IGNORECASE)
 
 

@@ -74,7 +74,9 @@ POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|br
                          r"(?:that|this|it|them|her|him)\b"
                          r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
-                         r"|\bmake (?:it|them|that) stop\b", re.IGNORECASE)
+                         r"|\bmake (?:it|them|that) stop\b"
+                         # "and is london one of them": one of the things named before
+                         r"|\bone of (?:them|those|these)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
