@@ -216,11 +216,6 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
 _PEOPLE = frozenset(t for w in ("jet", "jets", "participants", "people", "alumni", "alts", "cirs", "seas", "staff",
                                 "members", "students", "teachers", "officials", "delegates", "visitors", "graduates")
                     for t in tokens(w))
-def _points_back(clause: str) -> bool:
-    """Whether an asking clause is about something named before it ("is that true?", "do they...?")."""
-    return REFERS_BACK.match(clause) is not None or POINTS_BACK.search(clause) is not None
-
-
 # Declines that mean the documents lack what a clause asks (not that the clause was unclear).
 _UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
 
@@ -461,8 +456,8 @@ class AnswerEngine:
         answers = [self._answer(a) for a in asking]
         if any(a.reason in _UNKNOWABLE for a in answers):
             return None  # one clause asks what the documents leave out: the others do not answer for it
-        # A clause about "them" is answered on its own words only when every clause is.
-        standalone = [a for c, a in zip(asking, answers, strict=True) if not _points_back(c)] or answers
+        # A clause about "one of them" is answered on its own words only when every clause is.
+        standalone = [a for c, a in zip(asking, answers, strict=True) if not POINTS_BACK.search(c)] or answers
         found = [a for a in standalone if a.matched]
         if not found or len({a.entry.id for a in found if a.entry}) != 1:
             return None
