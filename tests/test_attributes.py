@@ -61,6 +61,10 @@ from bot.knowledge import attributes
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
+        ("can I choose which prefecture I'm sent to?", "CLAIR places JETs with local governments.",
+         "whether you can choose"),
+        ("who decides where JETs are placed?", "CLAIR places JETs with local governments.", None),
+        ("what kind of stuff do they ask you in the interview?", "MOFA runs selection.", "the questions asked"),
         ("is there a JET programme for teachers over 50?", "JET invites graduates.", "an age limit"),
         ("can u list the names of the people on the 2020 tour", "Eight officials visited Tokyo.", "their names"),
         ("who went on the tour?", "Officials Ann Lee and Tom Reed went.", None),

@@ -167,6 +167,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "questions asked",
         # "What questions do they ask at the JET interview?" asks for the questions themselves.
         re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b"
+                   r"|\bwhat (?:kind of |sort of |type of )?(?:stuff|things) (?:do|did|will) (?:they|you) ask\b"
                    r"|どんな質問|何を(?:聞|質問)", _I),
         re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
         frozenset(),
@@ -193,6 +194,18 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
         frozenset(),
         "a date",
+    ),
+    Attribute(
+        "choice of place",
+        # "can you choose which prefecture they send you to?": whether one gets a say, which the
+        # documents do not explain.
+        re.compile(r"\b(?:can|could|do|may) (?:i|you|u|we|they|jets?)\b.{0,10}\b(?:choose|pick|select)\b.{0,25}"
+                   r"\b(?:prefecture|placement|where|location|city|"
+                   r"town|region|area)\b|(?:任地|配属先|赴任先|都道府県).{0,10}(?:選べ|選ぶ|希望)", _I),
+        re.compile(r"\b(?:can|may) (?:choose|pick|request|state a preference)\b|\bpreferences? (?:are|is) "
+                   r"(?:taken|considered)\b", _I),
+        frozenset({"choos", "pick", "select", "request", "decid"}),
+        "whether you can choose",
     ),
     Attribute(
         "names",
