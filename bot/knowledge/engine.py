@@ -79,6 +79,7 @@ from bot.knowledge.question import (
     FIGURE,
     IDENTITY,
     IDENTITY_JA,
+    NAME_OF_POST,
     PEOPLE_COUNTED,
     POINTS_BACK,
     REFERS_BACK,
@@ -525,11 +526,12 @@ class AnswerEngine:
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
         match = IDENTITY.match(question)
-        fragment = None if match else ROLE_FRAGMENT.search(question)  # "JLGC NY director?"
+        fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
         identity = match is not None or fragment is not None or IDENTITY_JA.search(question) is not None
         says_who = True
         if identity and ranked:
-            role = token_pairs(match.group("rest") if match else fragment.group(0) if fragment else "")[:1]
+            post = next((g for g in fragment.groups() if g), "") if fragment else ""
+            role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
         reason = decide(ranked, identity_question=identity, says_who=says_who)

@@ -20,6 +20,11 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)"
                            # "the head of MEXT?": the post, then whose
                            r"(?:\s+(?:of|at|for)(?:\s+\S+){1,3})?\s*\??\s*$", re.IGNORECASE)
+# "like the director's name", "what's the name of the mayor of paris": who holds a post, by name.
+_POST = (r"(director(?: general)?|president|minister|chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief|"
+         r"manager)")
+NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?(?:current )?{_POST}\b",
+                          re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
