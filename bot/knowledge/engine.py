@@ -90,6 +90,7 @@ from bot.knowledge.question import (
     WHICH,
     YES_NO,
     as_place,
+    countries_in_lower_case,
     names_in,
 )
 from bot.knowledge.vocabulary import Resolved, Vocabulary
@@ -808,7 +809,7 @@ class AnswerEngine:
         place ("how many JETAA chapters are in Japan?")."""
         if "number" not in {tok for _, tok in pairs}:
             return None
-        for tok, (name, toks) in names.items():
+        for tok, (name, toks) in {**countries_in_lower_case(question), **names}.items():
             if tok not in self.idf or (tok in self._generic and not as_place(name, question)):
                 continue
             if not self._gives_figure_for(i, toks):

@@ -96,3 +96,20 @@ THANKS = re.compile(r"^\W*(?:(?:lol|haha|ok|okay|oh|ah|great|awesome|perfect|coo
                     r"(?:thanks|thank you|thank u|thx|ty|cheers|much appreciated|arigato\w*|ありがとう)"
                     r"(?!.*(?:\?|？|\b(?:what|how|who|when|where|why|which|can|could|do|does|is|are|will)\b))",
                     re.IGNORECASE)
+
+
+# Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
+_COUNTRY_NAMES = ("uk", "usa", "america", "canada", "australia", "new zealand", "ireland", "germany", "france", "italy",
+                  "spain", "england", "scotland", "wales", "singapore", "korea", "china", "india", "brazil",
+                  "jamaica", "south africa", "philippines", "netherlands", "sweden", "norway", "denmark", "finland")
+LOWER_PLACE = re.compile(r"\b(?:in|from|across|inside)\s+(?:the\s+)?(" + "|".join(_COUNTRY_NAMES) + r")\b")
+
+
+def countries_in_lower_case(question: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """Countries written in lower case after "in" or "from", in the shape of ``names_in``."""
+    out: dict[str, tuple[str, frozenset[str]]] = {}
+    for m in LOWER_PLACE.finditer(question):
+        toks = frozenset(tokens(m.group(1)))
+        for tok in toks:
+            out[tok] = (m.group(1), toks)
+    return out
