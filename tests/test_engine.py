@@ -742,6 +742,8 @@ def test_a_decline_about_clair_suggests_related_entries_only(shipped: AnswerEngi
                                       # a post the entry never names, after the entry's own alias
                                       "who is the current education minister in japan, the head of MEXT?",
                                       "the head of MEXT?",
+                                      "what's the name of the mayor of paris who chairs U20?",
+                                      "how many jetaa chapters are there just in the uk",  # a country in lower case
                                       # a count of people, to the entry that counts offices and prefectures
                                       "how many JETs does CLAIR tokyo place around japan",
                                       "CLAIR東京って何人くらいのJETを配置してるんですか？",
