@@ -379,6 +379,16 @@ def test_a_clause_asking_what_the_documents_leave_out_stops_the_others_answering
     assert not answer.matched
 
 
+def test_a_plan_to_start_something_is_not_asking_when_it_began(shipped: AnswerEngine) -> None:
+    from bot.knowledge.normalize import clean
+
+    assert "begin" not in tokens("thinking of starting a meetup") and "begin" in tokens("when did JETAA start")
+    assert "create" in clean("we're planning to set up a chapter")
+    answer = shipped.answer("how many jetaa chapters in the states and how many in canada? thinking of starting a "
+                            "meetup")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "jetaa-chapters"
+
+
 def test_but_or_so_before_a_question_word_starts_a_clause() -> None:
     assert clauses("sorry if dumb question but what's a CIR") == ["sorry if dumb question", "what's a CIR"]
     assert question_clauses("long story so how do I apply") == ["how do I apply"]

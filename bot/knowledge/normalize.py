@@ -143,7 +143,10 @@ _HOW_OLD = re.compile(r"\bhow old (?=(?:is|was|are|were)\b)")
 # "At the moment", "right now" and "these days" ask about the present, like "currently".
 _NOW = re.compile(r"\b(?:at the moment|right now|these days|as of now|as of today)\b")
 # "I set up the quiz night with 30 places": the speaker made something; not when it began.
-_MADE = re.compile(r"\b(?P<who>i|we)(?: just| already)? (?:set up|started|created|launched)\b")
+_MADE = re.compile(r"\b(?P<who>i|we)(?: just| already)? (?:set up|started|created|launched)\b"
+                   # "thinking of starting a meetup": a plan to make something, not when it began
+                   r"|\b(?P<plan>(?:thinking (?:of|about)|planning (?:to|on)|want(?:ing)? to|going to|hoping to|"
+                   r"would like to|about to) )(?:start|starting|set up|setting up|launch|launching)\b")
 # "who showed up at last month's event": when something happened, not what is asked about.
 _LAST_TIME = re.compile(r"\b(?:last|past) (?:week|month|weekend)(?:'?s)?\b")
 # "but now I'm going": "now" before the speaker's own news tells a story, it does not ask about the present.
@@ -304,7 +307,7 @@ def clean(text: str) -> str:
     text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
     text = _MAKE.sub(r"\g<ask>create", text)
-    text = _MADE.sub(r"\g<who> create", text)
+    text = _MADE.sub(lambda m: f"{m.group('who') or m.group('plan')} create", text)
     text = _NARRATIVE_NOW.sub(" ", text)
     text = _ACTING_NOW.sub(r"\1", text)
     text = _LAST_TIME.sub(" ", text)
