@@ -379,6 +379,11 @@ def test_a_clause_asking_what_the_documents_leave_out_stops_the_others_answering
     assert not answer.matched
 
 
+def test_who_is_not_excludes_the_kind_of_person_only() -> None:
+    assert tokens("can committee people who arent admins make events too?")[-2:] == ["make", "event"]
+    assert tokens("is there any JET job that isn't teaching english in a school?")[-1] == "except"
+
+
 def test_a_plan_to_start_something_is_not_asking_when_it_began(shipped: AnswerEngine) -> None:
     from bot.knowledge.normalize import clean
 

@@ -162,7 +162,9 @@ _MAKE = re.compile(r"\b(?P<ask>(?:how (?:do|can|would|should|to)|can|could|may) 
 _EXCEPT = re.compile(r"\b(?:apart from|aside from|other than|besides|beyond|except(?: for)?|excluding|not counting)"
                      r"(?:\s+[^\s,.;:?!]+){0,3}"
                      # "a JET job that isn't teaching English in a school": everything to the clause end.
-                     r"|\b(?:that|which|who)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+"
+                     r"|\b(?:that|which)\s+(?:isn'?t|is not|aren'?t|are not|doesn'?t|don'?t)(?:\s+[^\s,.;:?!]+)+"
+                     # "committee people who aren't admins make events": only the kind of person is excluded
+                     r"|\bwho\s+(?:isn'?t|is not|aren'?t|are not)(?:\s+(?:a|an|the))?\s+[^\s,.;:?!]+"
                      # "does CLAIR only do JET?" asks what else it does.
                      r"|\b(?:only|just)\s+(?:do|does|doing|handle|handles|run|runs|for|about)(?:\s+[^\s,.;:?!]+){1,3}")
 # "How many X" asks for a number, like "number of X" and "total X": one token for all of them.
