@@ -481,9 +481,10 @@ class AnswerEngine:
         if not pairs and self._self_tokens and SELF_REFERENCE.search(question):
             # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
             pairs = [(t, t) for t in self._self_tokens]
-        if not pairs or THANKS.match(question):
-            nothing_asked = not question.strip() or THANKS.match(question) is not None
-            return self._decline(normalized, [], Reason.EMPTY if nothing_asked else Reason.UNKNOWN_WORDS)
+        if THANKS.match(question):
+            return Answer(False, None, 0.0, (), THANKS_TEXT, normalized, reason=Reason.EMPTY)
+        if not pairs:
+            return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
         ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
@@ -982,6 +983,9 @@ _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
+
+
+THANKS_TEXT = "You're welcome! Ask me anything else about the JET Programme, JETAA or this server's events."
 
 
 def fallback_text(suggestions: tuple[Suggestion, ...], *, empty: bool = False) -> str:
