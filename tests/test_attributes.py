@@ -61,6 +61,9 @@ from bot.knowledge import attributes
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
+        ("what time does the JLGC London office open, can I just walk in?", "JLGC London is at 15 Whitehall.",
+         "opening hours"),
+        ("what time does the office open?", "Open 9:30am to 5pm, Monday to Friday.", None),
         ("can I choose which prefecture I'm sent to?", "CLAIR places JETs with local governments.",
          "whether you can choose"),
         ("who decides where JETs are placed?", "CLAIR places JETs with local governments.", None),

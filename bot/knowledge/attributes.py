@@ -208,6 +208,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "whether you can choose",
     ),
     Attribute(
+        "opening hours",
+        # "what time does the JLGC London office open, can I just walk in?"
+        re.compile(r"\bopening (?:hours|times)\b|\bwhat time (?:does|do|is|will) .{0,40}\b(?:open|close|shut)s?\b"
+                   r"|\bwalk[- ]?in\b|\bopen to (?:the public|visitors)\b|営業時間|開館時間", _I),
+        re.compile(r"\bopen(?:ing)? (?:hours|times)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b"
+                   r"|\bopen to (?:the public|visitors)\b", _I),
+        frozenset({"open", "time", "walk", "hour"}),
+        "opening hours",
+    ),
+    Attribute(
         "names",
         # "can you list the names of the eight people on the tour?": the people themselves, by name.
         re.compile(r"\b(?:list|give|tell)(?: me| us)? (?:the |their |all )?names\b|\bnames of (?:the |all )?(?:\w+ )?"
