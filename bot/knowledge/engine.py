@@ -144,6 +144,8 @@ SELF_NAME = "jetbot"
 POSTS = frozenset(t for w in ("director", "president", "minister", "chair", "chairman", "chairwoman", "ceo", "head",
                               "mayor", "leader", "boss", "chief", "governor", "secretary", "ambassador",
                               "principal", "manager") for t in tokens(w))
+
+
 class Reason(StrEnum):
     """Why a question was declined (``Answer.reason``)."""
 
