@@ -379,6 +379,10 @@ def test_a_clause_asking_what_the_documents_leave_out_stops_the_others_answering
     assert not answer.matched
 
 
+def test_news_is_not_new() -> None:
+    assert tokens("JLGC London news") == ["jlgc", "london", "news"] and "new" in tokens("JLGC New York")
+
+
 def test_who_is_not_excludes_the_kind_of_person_only() -> None:
     assert tokens("can committee people who arent admins make events too?")[-2:] == ["make", "event"]
     assert tokens("is there any JET job that isn't teaching english in a school?")[-1] == "except"

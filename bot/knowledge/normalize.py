@@ -218,6 +218,10 @@ def has_cjk(text: str) -> bool:
     return _CJK_RE.search(text) is not None
 
 
+# Words whose final "s" is no plural: "news" is not "new" (as in New York).
+_NOT_PLURAL = frozenset({"news", "series", "species"})
+
+
 def stem(word: str) -> str:
     """A small, predictable English stemmer (Porter's step 1 plus a few endings).
 
@@ -225,7 +229,7 @@ def stem(word: str) -> str:
     stemmed words. Words of four letters or fewer are left alone, which protects "us", "sea", "alt",
     "cir" and similar abbreviations.
     """
-    if len(word) <= 3 or not word.isascii() or not word.isalpha():
+    if len(word) <= 3 or not word.isascii() or not word.isalpha() or word in _NOT_PLURAL:
         return word
     w = word
     if w.endswith("ies") and len(w) > 4:
