@@ -89,6 +89,8 @@ def _counter(surface: str) -> list[str]:
         return ["duration"]
     if surface in ("パーセント", "割", "%"):
         return ["percentage"]
+    if surface == "語":  # 何語: which language, not how many
+        return ["language"]
     return [] if surface == "年" else ["number"]
 
 
