@@ -12,6 +12,7 @@ from bot.knowledge.normalize import tokens
     [
         ("JETの参加者は今まで何人？", ["jet", "participant", "number"]),  # 何 + counter asks for a number
         ("セミナーは何語？", ["seminar", "languag"]),  # 何語 asks which language, not how many
+        ("JETAAは何か国にある？", ["jetaa", "number", "country"]),  # 何か国: how many countries
         ("CLAIRの海外事務所はいくつ？", ["clair", "oversea", "offic", "number"]),  # a compound split into its nouns
         ("文部科学省", ["文部科学省"]),  # a name (ends in a suffix) is never split
         ("国際交流員って何ですか", ["国際交流員"]),

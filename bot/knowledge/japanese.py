@@ -54,7 +54,7 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             if compound and compound[-1][0] == "何" and pos[2] == "助数詞":
                 compound.pop()
                 flush()
-                out.extend(_counter(surface))
+                out.extend(t for t in _counter(surface) if t not in out)
                 continue
             # "アイズ・ジャパン": a name written with middle dots is read word by word.
             compound.extend((part, pos[1]) for part in surface.split("・") if part)
@@ -91,6 +91,8 @@ def _counter(surface: str) -> list[str]:
         return ["percentage"]
     if surface == "語":  # 何語: which language, not how many
         return ["language"]
+    if surface in ("か国", "カ国", "ヶ国", "ヵ国", "国"):  # 何か国: how many countries
+        return ["number", "country"]
     return [] if surface == "年" else ["number"]
 
 
