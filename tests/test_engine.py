@@ -427,8 +427,8 @@ def test_small_talk_clauses_are_left_out_first(shipped: AnswerEngine, question: 
     ],
 )
 def test_a_clause_that_names_a_topic_is_kept(shipped: AnswerEngine, question: str, entry_id: str) -> None:
-    assert shipped._names_topic(question.split(" - ")[0])
-    assert not shipped._names_topic("hi! new here.")
+    assert shipped.names_topic(question.split(" - ")[0])
+    assert not shipped.names_topic("hi! new here.")
     answer = shipped.answer(question)
     assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
 

@@ -40,7 +40,7 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
    the entry's answer does not give; the reply says so and shows the entry as ``related``.
 6. A chatty message is split into clauses; small-talk clauses are left out first, then the asking
    clauses decide, then they are read with the context's topic words ("MEXT ... what is their role?")
-   (``answer``, ``_from_clauses``).
+   (``message.py``).
 
 Scores are on 0-100 and consistent with the decision: an answered question scores at least
 ``MIN_SCORE``; a declined one is shown below it (``DECLINED_MAX``).
@@ -53,19 +53,16 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from rapidfuzz import fuzz, process
 
-from bot.knowledge import attributes, scope, spelling
+from bot.knowledge import attributes, message, scope, spelling
 from bot.knowledge.attributes import SENTENCE, affirmed
-from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
+from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
-    clauses,
     clean,
     fold_word,
-    question_clauses,
     token_pairs,
     tokens,
     weak_abbreviations,
@@ -81,12 +78,9 @@ from bot.knowledge.question import (
     IDENTITY_JA,
     NAME_OF_POST,
     PEOPLE_COUNTED,
-    POINTS_BACK,
-    REFERS_BACK,
     ROLE_FRAGMENT,
     SELF_REFERENCE,
     THANKS,
-    VERIFY,
     WHICH,
     YES_NO,
     as_place,
@@ -144,20 +138,6 @@ SELF_NAME = "jetbot"
 POSTS = frozenset(t for w in ("director", "president", "minister", "chair", "chairman", "chairwoman", "ceo", "head",
                               "mayor", "leader", "boss", "chief", "governor", "secretary", "ambassador",
                               "principal", "manager") for t in tokens(w))
-
-
-class Reason(StrEnum):
-    """Why a question was declined (``Answer.reason``)."""
-
-    EMPTY = "empty"  # nothing asked
-    NO_TOPIC = "no_topic"  # only a question type: "how many?", "when did it start?"
-    UNKNOWN_WORDS = "unknown_words"  # mostly words the knowledge base does not know
-    LOW_COVERAGE = "low_coverage"  # no entry accounts for enough of the question
-    UNANCHORED = "unanchored"  # only words many entries share, no alias said in full
-    NEAR_TIE = "near_tie"  # two entries fit about equally (partially)
-    IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
-    MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
-    OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
 
 
 @dataclass
@@ -220,8 +200,6 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
 _PEOPLE = frozenset(t for w in ("jet", "jets", "participants", "people", "alumni", "alts", "cirs", "seas", "staff",
                                 "members", "students", "teachers", "officials", "delegates", "visitors", "graduates")
                     for t in tokens(w))
-# Declines that mean the documents lack what a clause asks (not that the clause was unclear).
-_UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
 
 
 class AnswerEngine:
@@ -354,85 +332,15 @@ class AnswerEngine:
 
     # -- answering -----------------------------------------------------------------------------
     def answer(self, question: str) -> Answer:
-        """The best entry for ``question``, or a decline with suggestions when no entry fits well."""
-        # A chatty message ("hi! new here. what even is JET?", "quick q - who runs JET?") is a question
-        # plus small talk. The asking clauses are answered first, on their own: a small-talk word ("new"
-        # in "new here") must not pull the answer to another entry. Only small talk is left out this
-        # way: a clause that names a topic by itself ("CLAIR fellowship - how long?") is context the
-        # question needs, and then the whole message decides. The answer stands only if every
-        # answerable asking clause points at the same entry.
-        parts = clauses(question or "")
-        asking = question_clauses(question or "") if len(parts) > 1 else []
-        small_talk = [p for p in parts if p not in asking]
-        tried = bool(asking and small_talk and not any(map(self._names_topic, small_talk))
-                     and not any(POINTS_BACK.search(a) for a in asking))
-        if tried:
-            picked = self._agreeing(asking, question)
-            if picked is not None:
-                return picked
-        full = self._answer(question)
-        if full.matched or not asking or full.reason == Reason.MISSING_ATTRIBUTE:
-            return full
-        return (self._from_clauses(asking, small_talk, question, tried=tried)
-                or self._clause_the_whole_points_at(asking, full, question) or full)
+        """The best entry for ``question``, or a decline with suggestions when no entry fits well. A
+        message of several clauses is read by ``message.answer``, one clause at a time where that helps."""
+        return message.answer(question or "", self)
 
-    def _clause_the_whole_points_at(self, asking: list[str], full: Answer, question: str) -> Answer | None:
-        """A long message the whole of which is too mixed to answer, with an asking clause answered on
-        its own by the entry the whole message ranks first ("...a yearly japan trip for officials from
-        the US and Canada... how long is it and do you actually stay with a family??"): two readings
-        agree, so that entry answers."""
-        if not full.suggestions:
-            return None
-        top = full.suggestions[0].entry_id
-        answers = [self._answer(a) for a in asking]
-        if any(a.reason in _UNKNOWABLE for a in answers):
-            return None
-        for found in answers:
-            if found.matched and found.entry is not None and found.entry.id == top:
-                return Answer(True, found.entry, found.score, found.suggestions, found.text,
-                              " ".join(tokens(question)))
-        return None
-
-    def _from_clauses(self, asking: list[str], context: list[str], question: str, *, tried: bool) -> Answer | None:
-        """A message too mixed to answer as a whole. With context that names another topic ("what is
-        the JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking
-        clause that points back ("My professor keeps mentioning MEXT. What is their role?") is read
-        with the context's topic words, without its chatter ("professor")."""
-        if context and any(VERIFY.match(a) for a in asking):
-            # "someone said CIRs interpret for delegations — is that actually part of the role?": the
-            # claim to check is the question.
-            return self._agreeing(context, question)
-        # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause
-        # about "that" is not answered on its own words alone.
-        refers_back = bool(context) and any(REFERS_BACK.match(a) or POINTS_BACK.search(a) for a in asking)
-        # "the JETAA newsletter, how do I sign up": an asking clause that names nothing is about the
-        # topic its context names, so it is not answered on its own words.
-        elliptical = any(map(self._names_topic, context)) and not any(map(self._names_topic, asking))
-        if not tried and not refers_back and not elliptical:
-            picked = self._agreeing(asking, question)
-            if picked is not None:
-                return picked
-        topic = self._context_topic(self._referent(question, asking, context)) if context else ""
-        if not topic:
-            return None
-        picked = self._agreeing([f"{a} {topic}" for a in asking], question)
-        # The context must name the entry (one of its aliases' words), not just lend it a word.
-        if picked is None or picked.entry is None or not set(tokens(topic)) & self._entry_alias_vocab(picked.entry.id):
-            return None
-        return picked
-
-    def _referent(self, question: str, asking: list[str], context: list[str]) -> list[str]:
-        """The context an asking clause's "it" most likely means: the clause just before it when that
-        one names a topic ("how old is jetaa actually, when was it founded?"), else all of it."""
-        parts = clauses(question)
-        first = parts.index(asking[0]) if asking[0] in parts else 0
-        before = parts[first - 1] if first > 0 else ""
-        return [before] if before in context and self._names_topic(before) else context
-
-    def _entry_alias_vocab(self, entry_id: str) -> frozenset[str]:
+    def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
+        """The words of entry ``entry_id``'s names (aliases)."""
         return self._alias_words[self._index_of[entry_id]]
 
-    def _context_topic(self, context: list[str]) -> str:
+    def context_topic(self, context: list[str]) -> str:
         """The words of context clauses that are part of the knowledge base's aliases ("MEXT", "JLGC",
         "trip" for the study tour), not its everyday words ("since", "first"); a word many entries share
         only when written as a name ("JET"): the topic an asking clause's "it" or "their" refers to."""
@@ -443,7 +351,7 @@ class AnswerEngine:
                        and (tok in written_as_names or tok not in self._generic)]
         return " ".join(dict.fromkeys(words_known))
 
-    def _names_topic(self, text: str) -> bool:
+    def names_topic(self, text: str) -> bool:
         """Whether ``text`` says one of the entries' aliases in full ("CLAIR fellowship", "MIC") or a name
         the knowledge base knows: then it is a topic, not small talk ("new here", "quick q")."""
         if any(t in self.idf and t not in self._generic for t in names_in(text)):
@@ -456,18 +364,6 @@ class AnswerEngine:
                 return True
         return False
 
-    def _agreeing(self, asking: list[str], question: str) -> Answer | None:
-        answers = [self._answer(a) for a in asking]
-        if any(a.reason in _UNKNOWABLE for a in answers):
-            return None  # one clause asks what the documents leave out: the others do not answer for it
-        # A clause about "one of them" is answered on its own words only when every clause is.
-        standalone = [a for c, a in zip(asking, answers, strict=True) if not POINTS_BACK.search(c)] or answers
-        found = [a for a in standalone if a.matched]
-        if not found or len({a.entry.id for a in found if a.entry}) != 1:
-            return None
-        best = max(found, key=lambda a: a.score)
-        return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question or "")))
-
     def _pairs(self, question: str) -> list[tuple[str, str]]:
         """The question's (word, token) pairs, run-together words split."""
         out: list[tuple[str, str]] = []
@@ -475,6 +371,10 @@ class AnswerEngine:
             split = self.vocabulary.split_run_together(raw, tok)
             out.extend(split or [(raw, tok)])
         return out
+
+    def answer_one(self, question: str) -> Answer:
+        """``question`` read as one clause: ranked, decided, and checked for what it asks."""
+        return self._answer(question)
 
     def _answer(self, question: str) -> Answer:
         question = question or ""

@@ -7,6 +7,7 @@ in place, so a question being answered never sees half of an old and half of a n
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,20 @@ class KnowledgeError(Exception):
         count = len(self.problems)
         first = self.problems[0] if self.problems else "unknown problem"
         super().__init__(f"{count} problem(s) in the knowledge base; first: {first}")
+
+
+class Reason(StrEnum):
+    """Why a question was declined (``Answer.reason``)."""
+
+    EMPTY = "empty"  # nothing asked
+    NO_TOPIC = "no_topic"  # only a question type: "how many?", "when did it start?"
+    UNKNOWN_WORDS = "unknown_words"  # mostly words the knowledge base does not know
+    LOW_COVERAGE = "low_coverage"  # no entry accounts for enough of the question
+    UNANCHORED = "unanchored"  # only words many entries share, no alias said in full
+    NEAR_TIE = "near_tie"  # two entries fit about equally (partially)
+    IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
+    MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
+    OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
 
 
 @dataclass(frozen=True)

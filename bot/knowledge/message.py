@@ -1,0 +1,124 @@
+"""A chatty message of several clauses: which clause asks, what the rest adds, and when an answer stands.
+
+"hi! new here. what even is JET?", "quick q - who runs JET?" are a question plus small talk; "My
+professor keeps mentioning MEXT. What is their role?" is a question whose topic is in the clause
+before it. The engine answers one clause at a time (``answer_one``); this module decides which
+clauses to ask, with what context, and whether their answers agree. Pure functions over a small
+protocol, so the rules read top to bottom and are tested through the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.knowledge.model import Answer, Reason
+from bot.knowledge.normalize import clauses, question_clauses, tokens
+from bot.knowledge.question import POINTS_BACK, REFERS_BACK, VERIFY
+
+# Declines that mean the documents lack what a clause asks (not that the clause was unclear).
+UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
+
+
+class ClauseAnswerer(Protocol):
+    """What this module needs from the engine."""
+
+    def answer_one(self, question: str) -> Answer: ...
+
+    def names_topic(self, text: str) -> bool: ...
+
+    def context_topic(self, context: list[str]) -> str: ...
+
+    def alias_vocab_of(self, entry_id: str) -> frozenset[str]: ...
+
+
+def answer(question: str, engine: ClauseAnswerer) -> Answer:
+    """The answer to a whole message. The asking clauses are answered first, on their own, when the
+    rest is small talk: a small-talk word ("new" in "new here") must not pull the answer to another
+    entry. A clause that names a topic by itself ("CLAIR fellowship - how long?") is context the
+    question needs, and then the whole message decides. An answer from clauses stands only if every
+    answerable asking clause points at the same entry."""
+    parts = clauses(question)
+    asking = question_clauses(question) if len(parts) > 1 else []
+    small_talk = [p for p in parts if p not in asking]
+    tried = bool(asking and small_talk and not any(map(engine.names_topic, small_talk))
+                 and not any(POINTS_BACK.search(a) for a in asking))
+    if tried:
+        picked = agreeing(engine, asking, question)
+        if picked is not None:
+            return picked
+    full = engine.answer_one(question)
+    if full.matched or not asking or full.reason == Reason.MISSING_ATTRIBUTE:
+        return full
+    return (from_clauses(engine, asking, small_talk, question, tried=tried)
+            or clause_the_whole_points_at(engine, asking, full, question) or full)
+
+
+def from_clauses(engine: ClauseAnswerer, asking: list[str], context: list[str], question: str, *,
+                 tried: bool) -> Answer | None:
+    """A message too mixed to answer as a whole. With context that names another topic ("what is the
+    JLGC? saw it in a newsletter") the asking clauses decide, if they agree. Then an asking clause that
+    points back ("My professor keeps mentioning MEXT. What is their role?") is read with the context's
+    topic words, without its chatter ("professor")."""
+    if context and any(VERIFY.match(a) for a in asking):
+        # "someone said CIRs interpret for delegations — is that actually part of the role?": the claim
+        # to check is the question.
+        return agreeing(engine, context, question)
+    # "… a Japan study tour for council leaders. Is that something JLGC still runs?": a clause about
+    # "that" is not answered on its own words alone.
+    refers_back = bool(context) and any(REFERS_BACK.match(a) or POINTS_BACK.search(a) for a in asking)
+    # "the JETAA newsletter, how do I sign up": an asking clause that names nothing is about the topic
+    # its context names, so it is not answered on its own words.
+    elliptical = any(map(engine.names_topic, context)) and not any(map(engine.names_topic, asking))
+    if not tried and not refers_back and not elliptical:
+        picked = agreeing(engine, asking, question)
+        if picked is not None:
+            return picked
+    topic = engine.context_topic(referent(engine, question, asking, context)) if context else ""
+    if not topic:
+        return None
+    picked = agreeing(engine, [f"{a} {topic}" for a in asking], question)
+    # The context must name the entry (one of its aliases' words), not just lend it a word.
+    if picked is None or picked.entry is None or not set(tokens(topic)) & engine.alias_vocab_of(picked.entry.id):
+        return None
+    return picked
+
+
+def clause_the_whole_points_at(engine: ClauseAnswerer, asking: list[str], full: Answer,
+                               question: str) -> Answer | None:
+    """A long message the whole of which is too mixed to answer, with an asking clause answered on its
+    own by the entry the whole message ranks first ("...a yearly japan trip for officials from the US
+    and Canada... how long is it and do you actually stay with a family??"): two readings agree, so
+    that entry answers."""
+    if not full.suggestions:
+        return None
+    top = full.suggestions[0].entry_id
+    answers = [engine.answer_one(a) for a in asking]
+    if any(a.reason in UNKNOWABLE for a in answers):
+        return None
+    for found in answers:
+        if found.matched and found.entry is not None and found.entry.id == top:
+            return Answer(True, found.entry, found.score, found.suggestions, found.text, " ".join(tokens(question)))
+    return None
+
+
+def referent(engine: ClauseAnswerer, question: str, asking: list[str], context: list[str]) -> list[str]:
+    """The context an asking clause's "it" most likely means: the clause just before it when that one
+    names a topic ("how old is jetaa actually, when was it founded?"), else all of it."""
+    parts = clauses(question)
+    first = parts.index(asking[0]) if asking[0] in parts else 0
+    before = parts[first - 1] if first > 0 else ""
+    return [before] if before in context and engine.names_topic(before) else context
+
+
+def agreeing(engine: ClauseAnswerer, asking: list[str], question: str) -> Answer | None:
+    """The entry every answerable clause agrees on, as the answer to the whole message, or None."""
+    answers = [engine.answer_one(a) for a in asking]
+    if any(a.reason in UNKNOWABLE for a in answers):
+        return None  # one clause asks what the documents leave out: the others do not answer for it
+    # A clause about "one of them" is answered on its own words only when every clause is.
+    standalone = [a for c, a in zip(asking, answers, strict=True) if not POINTS_BACK.search(c)] or answers
+    found = [a for a in standalone if a.matched]
+    if not found or len({a.entry.id for a in found if a.entry}) != 1:
+        return None
+    best = max(found, key=lambda a: a.score)
+    return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question)))
