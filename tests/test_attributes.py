@@ -61,6 +61,8 @@ from bot.knowledge import attributes
         ("Tokyo orientation hotel?", "New JETs attend an orientation in Tokyo.", "the venue"),
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
+        ("i typed 03/04/2027 for the start and it wouldn't take it", "Dates are read day first.", None),
+        ("what happened in 2027?", "JET began in 1987.", "anything for 2027"),
         ("what time does the JLGC London office open, can I just walk in?", "JLGC London is at 15 Whitehall.",
          "opening hours"),
         ("what time does the office open?", "Open 9:30am to 5pm, Monday to Friday.", None),

@@ -265,6 +265,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     ),
 )
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# "I typed 03/04/2027 and the form said no": a date the asker typed, not a year asked about.
+_TYPED_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d\d\b|\b(?:19|20)\d\d-\d{1,2}-\d{1,2}\b")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 # "The documents do not give deadlines": a sentence saying what the documents leave out.
@@ -302,7 +304,7 @@ def asked(question: str) -> list[Attribute]:
 
 def attribute_words(question: str) -> frozenset[str]:
     """The tokens that only name an attribute the question asks for ("cost", "phone", a year)."""
-    out: frozenset[str] = frozenset(_YEAR.findall(question))
+    out: frozenset[str] = frozenset(_YEAR.findall(_TYPED_DATE.sub(" ", question)))
     for a in asked(question):
         out |= a.words
     return out
@@ -322,7 +324,7 @@ def missing(question: str, answer: str) -> str | None:
     for a in asked(question):
         if not a.given.search(stated):
             return a.missing
-    for year in _YEAR.findall(question):
+    for year in _YEAR.findall(_TYPED_DATE.sub(" ", question)):
         if year not in answer:
             return f"anything for {year}"
     return None
