@@ -62,6 +62,8 @@ from bot.knowledge import attributes
         ("where is pub night?", "Members check in with a code.", "the venue"),  # where a chapter's event is
         ("how much are the tickets for the expo?", "Osaka hosts Expo 2025.", "the cost"),
         ("i typed 03/04/2027 for the start and it wouldn't take it", "Dates are read day first.", None),
+        # Someone else's question, reported: the asker wants the bot to answer it, not the fee itself.
+        ("members keep asking how much the fee is, can I teach the bot?", "Organisers add answers.", None),
         ("what happened in 2027?", "JET began in 1987.", "anything for 2027"),
         ("what time does the JLGC London office open, can I just walk in?", "JLGC London is at 15 Whitehall.",
          "opening hours"),

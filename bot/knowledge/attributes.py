@@ -292,13 +292,19 @@ _CHANGING = re.compile(r"\b(?:change|changing|update|updating|switch|switching|e
                        r"correct|move|moving|replace)\b(?:\s+\S+){0,3}\s*$", _I)
 
 
+# "members keep asking how much the fee is, can the bot answer that?": someone else's question, reported.
+_REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b|\b(?:members|people|newbies|everyone) (?:always |often )?"
+                       r"ask(?:s|ed)?\b|\basking (?:us|me) (?:about|how|what)\b", _I)
+
+
 def asked(question: str) -> list[Attribute]:
     """The attributes ``question`` asks for (usually none)."""
     out = []
     for a in ATTRIBUTES:
         m = a.asked.search(question)
-        if m is not None and not _CHANGING.search(question[:m.start()]):
-            out.append(a)
+        if m is None or _CHANGING.search(question[:m.start()]) or _REPORTED.search(question[:m.end()]):
+            continue
+        out.append(a)
     return out
 
 
