@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import AnswerEngine, KnowledgeError, load_knowledge, normalize
+from bot.knowledge import Answer, AnswerEngine, KnowledgeError, load_knowledge, normalize
 from bot.knowledge.normalize import LIGHT_WORDS, clauses, question_clauses, stem, tokens, weak_abbreviations
 from bot.knowledge.scope import bot_vocabulary, foreign_organisation
 from tests.scoring import judge
@@ -882,3 +882,30 @@ def test_a_question_pitting_two_names_is_not_answered_by_an_entry_about_one(ship
     # An entry about both sides still answers.
     both = shipped.answer("is it MEXT or MIC that pays for JET?")
     assert both.matched and both.entry is not None and both.entry.id == "ministries-overview"
+
+
+def test_each_clause_of_a_message_is_asked_once(shipped: AnswerEngine) -> None:
+    from collections import Counter
+
+    from bot.knowledge import message
+
+    asked: Counter[str] = Counter()
+
+    class Counting:
+        def answer_one(self, question: str) -> Answer:
+            asked[question] += 1
+            return shipped.answer_one(question)
+
+        def names_topic(self, text: str) -> bool:
+            return shipped.names_topic(text)
+
+        def context_topic(self, context: list[str]) -> str:
+            return shipped.context_topic(context)
+
+        def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
+            return shipped.alias_vocab_of(entry_id)
+
+    question = ("real talk: I keep seeing 'CLAIR' everywhere and I have no clue what it is. is it government? "
+                "when was it set up? and what does it do for JETs specifically?")
+    assert message.answer(question, Counting()) == shipped.answer(question)
+    assert asked and max(asked.values()) == 1, asked

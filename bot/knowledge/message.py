@@ -31,12 +31,36 @@ class ClauseAnswerer(Protocol):
     def alias_vocab_of(self, entry_id: str) -> frozenset[str]: ...
 
 
+class _Remembered:
+    """The engine, with each clause's answer kept for the length of one message."""
+
+    def __init__(self, engine: ClauseAnswerer) -> None:
+        self._engine = engine
+        self._answers: dict[str, Answer] = {}
+
+    def answer_one(self, question: str) -> Answer:
+        found = self._answers.get(question)
+        if found is None:
+            found = self._answers[question] = self._engine.answer_one(question)
+        return found
+
+    def names_topic(self, text: str) -> bool:
+        return self._engine.names_topic(text)
+
+    def context_topic(self, context: list[str]) -> str:
+        return self._engine.context_topic(context)
+
+    def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
+        return self._engine.alias_vocab_of(entry_id)
+
+
 def answer(question: str, engine: ClauseAnswerer) -> Answer:
     """The answer to a whole message. The asking clauses are answered first, on their own, when the
     rest is small talk: a small-talk word ("new" in "new here") must not pull the answer to another
     entry. A clause that names a topic by itself ("CLAIR fellowship - how long?") is context the
     question needs, and then the whole message decides. An answer from clauses stands only if every
     answerable asking clause points at the same entry."""
+    engine = _Remembered(engine)  # a clause is asked once, however many rules look at its answer
     parts = clauses(question)
     asking = question_clauses(question) if len(parts) > 1 else []
     small_talk = [p for p in parts if p not in asking]
