@@ -905,7 +905,8 @@ def test_each_clause_of_a_message_is_asked_once(shipped: AnswerEngine) -> None:
         def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
             return shipped.alias_vocab_of(entry_id)
 
-    question = ("real talk: I keep seeing 'CLAIR' everywhere and I have no clue what it is. is it government? "
-                "when was it set up? and what does it do for JETs specifically?")
+    question = ("long time lurker, first post. I did two years as an ALT and I'm back home in Ohio now. someone "
+                "mentioned there are dozens of alumni groups across the states and canada?? how many are there in "
+                "the US actually, and does anyone fund them? thx in advance")
     assert message.answer(question, Counting()) == shipped.answer(question)
     assert asked and max(asked.values()) == 1, asked
