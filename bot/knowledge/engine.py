@@ -78,6 +78,8 @@ from bot.knowledge.question import (
     IDENTITY_JA,
     NAME_OF_POST,
     PEOPLE_COUNTED,
+    PEOPLE_WORDS,
+    POST_WORDS,
     ROLE_FRAGMENT,
     SELF_REFERENCE,
     THANKS,
@@ -135,9 +137,7 @@ INTENT_MISS = 0.75
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
 # Posts a "who is the X" question asks someone to hold: an entry answers only if it names the post.
-POSTS = frozenset(t for w in ("director", "president", "minister", "chair", "chairman", "chairwoman", "ceo", "head",
-                              "mayor", "leader", "boss", "chief", "governor", "secretary", "ambassador",
-                              "principal", "manager") for t in tokens(w))
+POSTS = frozenset(t for w in POST_WORDS for t in tokens(w))
 
 
 @dataclass
@@ -197,9 +197,7 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
 
 
 # Words for people, any of which a count of people may stand next to ("64,000 participants", "70,000 alumni").
-_PEOPLE = frozenset(t for w in ("jet", "jets", "participants", "people", "alumni", "alts", "cirs", "seas", "staff",
-                                "members", "students", "teachers", "officials", "delegates", "visitors", "graduates")
-                    for t in tokens(w))
+_PEOPLE = frozenset(t for w in ("jet", *PEOPLE_WORDS) for t in tokens(w))
 
 
 class AnswerEngine:

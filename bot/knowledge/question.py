@@ -20,9 +20,11 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)"
                            # "the head of MEXT?": the post, then whose
                            r"(?:\s+(?:of|at|for)(?:\s+\S+){1,3})?\s*\??\s*$", re.IGNORECASE)
+# Posts someone holds: "who is the director?", "the mayor's name" ask who holds one.
+POST_WORDS = ("director", "president", "minister", "chair", "chairman", "chairwoman", "chairperson", "ceo", "head",
+              "mayor", "leader", "boss", "chief", "manager", "governor", "secretary", "ambassador", "principal")
+_POST = r"(director(?: general)?|" + "|".join(w for w in POST_WORDS if w != "director") + ")"
 # "like the director's name", "what's the name of the mayor of paris": who holds a post, by name.
-_POST = (r"(director(?: general)?|president|minister|chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief|"
-         r"manager)")
 NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?(?:current )?{_POST}\b",
                           re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
@@ -62,8 +64,9 @@ COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in to
                      re.IGNORECASE)
 # "how many JETs does CLAIR place?", "何人くらいのJETを": a count of people, which an entry counting
 # offices or prefectures does not give.
-PEOPLE_COUNTED = re.compile(r"\bhow many (jets|participants|people|alts|cirs|seas|staff|members|alumni|students|"
-                            r"teachers|employees|officials|delegates|visitors)\b|何人", re.IGNORECASE)
+PEOPLE_WORDS = ("jets", "participants", "people", "alts", "cirs", "seas", "staff", "members", "alumni", "students",
+                "teachers", "employees", "officials", "delegates", "visitors", "graduates")
+PEOPLE_COUNTED = re.compile(r"\bhow many (" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
