@@ -644,6 +644,16 @@ def test_a_question_word_run_into_the_next_is_split_unless_the_whole_is_a_word()
         assert clean(word) == word
 
 
+def test_two_english_words_run_together_split_only_into_a_name_the_knowledge_base_says(
+        shipped: AnswerEngine) -> None:
+    split = shipped.vocabulary.split_run_together
+    assert split("newyork", "newyork") == [("new", "new"), ("york", "york")]  # "New York" is said
+    # "leader" and "board" are both known words, but no entry says "leader board": a leaderboard is
+    # its own thing, so the question is not read as about a director and a partnership board.
+    assert split("leaderboard", "leaderboard") is None
+    assert not shipped.answer("is there a leaderboard of who's been to the most events this year?").matched
+
+
 @pytest.mark.parametrize("message", ["lol thanks ur the best 😂", "cheers!", "ok cool ty", "ありがとう！"])
 def test_thanks_with_nothing_asked_is_not_answered(shipped: AnswerEngine, message: str) -> None:
     answer = shipped.answer(message)

@@ -272,7 +272,9 @@ class AnswerEngine:
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
         self._postings = self._build_postings(shortest)
-        self.vocabulary = Vocabulary(self.idf, self._answer_vocab)
+        said_together = frozenset((a, b) for lines in self._token_lines for line in lines
+                                  for a, b in zip(line, line[1:], strict=False))
+        self.vocabulary = Vocabulary(self.idf, self._answer_vocab, said_together)
         self._resolve = self.vocabulary.resolve
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]

@@ -41,9 +41,11 @@ class Resolved:
 class Vocabulary:
     """The words of one knowledge base (``idf``'s keys), indexed for typo and Japanese look-ups."""
 
-    def __init__(self, idf: dict[str, float], answer_vocab: frozenset[str]) -> None:
+    def __init__(self, idf: dict[str, float], answer_vocab: frozenset[str],
+                 said_together: frozenset[tuple[str, str]] = frozenset()) -> None:
         self.idf = idf
         self.answer_vocab = answer_vocab  # words of the answers: English even if no dictionary has them
+        self.said_together = said_together  # consecutive words of the entries' lines ("new", "york")
         vocab = [t for t in idf if t.isascii() and t.isalpha() and len(t) >= 3]
         self._sorted_vocab = sorted(t for t in vocab if len(t) >= 4)
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
@@ -172,13 +174,17 @@ class Vocabulary:
         return best
 
     def split_run_together(self, raw: str, tok: str) -> list[tuple[str, str]] | None:
-        """"newyork" -> new + york: two known words written as one (neither part a stopword)."""
+        """"newyork" -> new + york: two known words written as one (neither part a stopword). Two
+        English words make a name the knowledge base says ("new york"), not any compound: a
+        "leaderboard" is no "leader" of a "board"."""
         if len(tok) < 6 or not tok.isascii() or not tok.isalpha() or tok in self.idf or spelling.is_english(raw):
             return None
         for cut in range(2, len(raw) - 1):
             a, b = raw[:cut], raw[cut:]
             fa, fb = fold_word(a), fold_word(b)
-            if fa in self.idf and fb in self.idf:
+            if fa not in self.idf or fb not in self.idf:
+                continue
+            if (fa, fb) in self.said_together or not (spelling.is_english(a) and spelling.is_english(b)):
                 return [(a, fa), (b, fb)]
         return None
 
