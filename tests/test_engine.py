@@ -920,3 +920,10 @@ def test_each_clause_of_a_message_is_asked_once(shipped: AnswerEngine) -> None:
                 "the US actually, and does anyone fund them? thx in advance")
     assert message.answer(question, Counting()) == shipped.answer(question)
     assert asked and max(asked.values()) == 1, asked
+
+
+def test_it_in_a_later_clause_means_the_earlier_clause_s_topic(shipped: AnswerEngine) -> None:
+    # The second clause alone is about JET recruitment; its "it" is JLGC London, named just before.
+    assert shipped.answer("is it just JET recruitment?").matched
+    answer = shipped.answer("what are the main things JLGC London does? is it just JET recruitment?")
+    assert not answer.matched or answer.entry is not None and answer.entry.id == "jlgc-london"

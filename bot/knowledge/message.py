@@ -121,6 +121,8 @@ def clause_the_whole_points_at(engine: ClauseAnswerer, asking: list[str], full: 
         return None
     for found in answers:
         if found.matched and found.entry is not None and found.entry.id == top:
+            if points_elsewhere(engine, asking, answers, found):
+                return None
             return Answer(True, found.entry, found.score, found.suggestions, found.text, " ".join(tokens(question)))
     return None
 
@@ -145,4 +147,23 @@ def agreeing(engine: ClauseAnswerer, asking: list[str], question: str) -> Answer
     if not found or len({a.entry.id for a in found if a.entry}) != 1:
         return None
     best = max(found, key=lambda a: a.score)
+    if points_elsewhere(engine, asking, answers, best):
+        return None
     return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question)))
+
+
+def points_elsewhere(engine: ClauseAnswerer, asking: list[str], answers: list[Answer], picked: Answer) -> bool:
+    """Whether the clause that gave ``picked`` says "it" of an earlier clause about another topic: "what
+    are the main things JLGC London does? is it just JET recruitment?" is about JLGC London, so
+    "JET recruitment" alone does not answer it. The earlier clause, too unclear to answer, still names
+    its topic (its best suggestion)."""
+    if picked.entry is None:
+        return False
+    for k, (clause, found) in enumerate(zip(asking, answers, strict=True)):
+        if found is not picked or not REFERS_BACK.match(clause):
+            continue
+        for before, earlier in zip(asking[:k], answers[:k], strict=True):
+            if (not earlier.matched and earlier.suggestions and engine.names_topic(before)
+                    and earlier.suggestions[0].entry_id != picked.entry.id):
+                return True
+    return False
