@@ -927,3 +927,11 @@ def test_it_in_a_later_clause_means_the_earlier_clause_s_topic(shipped: AnswerEn
     assert shipped.answer("is it just JET recruitment?").matched
     answer = shipped.answer("what are the main things JLGC London does? is it just JET recruitment?")
     assert not answer.matched or answer.entry is not None and answer.entry.id == "jlgc-london"
+
+
+def test_a_name_in_the_context_clause_is_what_an_elliptical_question_is_about(shipped: AnswerEngine) -> None:
+    # "which address" is about JLGC NY; the contact entry gives London's address, never New York's.
+    answer = shipped.answer("need to reach someone at JLGC NY by email, which address do I use?")
+    assert not answer.matched
+    assert "ny" in shipped.unsaid_names("someone at JLGC NY", "jlgc-contact")  # "jlgc" is too common to count
+    assert shipped.unsaid_names("someone at JLGC London", "jlgc-london") == frozenset()

@@ -364,6 +364,15 @@ class AnswerEngine:
                 return True
         return False
 
+    def unsaid_names(self, text: str, entry_id: str) -> frozenset[str]:
+        """The tokens of names of several words written in ``text`` ("JLGC NY") that several entries
+        know but entry ``entry_id`` never says together: what the text asks about is something else.
+        (One-word names are often the choices a question offers: "between ALT and CIR, which one".)"""
+        i = self._index_of[entry_id]
+        return frozenset(tok for tok, (_, toks) in names_in(text).items()
+                         if len(toks) > 1 and tok in self.idf and tok not in self._generic and self._df[tok] >= 2
+                         and not self._says_name(i, toks))
+
     def _pairs(self, question: str) -> list[tuple[str, str]]:
         """The question's (word, token) pairs, run-together words split."""
         out: list[tuple[str, str]] = []

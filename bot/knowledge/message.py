@@ -30,6 +30,8 @@ class ClauseAnswerer(Protocol):
 
     def alias_vocab_of(self, entry_id: str) -> frozenset[str]: ...
 
+    def unsaid_names(self, text: str, entry_id: str) -> frozenset[str]: ...
+
 
 class _Remembered:
     """The engine, with each clause's answer kept for the length of one message."""
@@ -52,6 +54,9 @@ class _Remembered:
 
     def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
         return self._engine.alias_vocab_of(entry_id)
+
+    def unsaid_names(self, text: str, entry_id: str) -> frozenset[str]:
+        return self._engine.unsaid_names(text, entry_id)
 
 
 def answer(question: str, engine: ClauseAnswerer) -> Answer:
@@ -103,6 +108,10 @@ def from_clauses(engine: ClauseAnswerer, asking: list[str], context: list[str], 
     picked = agreeing(engine, [f"{a} {topic}" for a in asking], question)
     # The context must name the entry (one of its aliases' words), not just lend it a word.
     if picked is None or picked.entry is None or not set(tokens(topic)) & engine.alias_vocab_of(picked.entry.id):
+        return None
+    # "need to reach someone at JLGC NY by email, which address?": the context's name is the topic, and
+    # an entry that never says it (the London contact) is not about it.
+    if engine.unsaid_names(" ".join(context), picked.entry.id) & set(tokens(topic)):
         return None
     return picked
 
