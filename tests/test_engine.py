@@ -926,7 +926,7 @@ def test_it_in_a_later_clause_means_the_earlier_clause_s_topic(shipped: AnswerEn
     # The second clause alone is about JET recruitment; its "it" is JLGC London, named just before.
     assert shipped.answer("is it just JET recruitment?").matched
     answer = shipped.answer("what are the main things JLGC London does? is it just JET recruitment?")
-    assert not answer.matched or answer.entry is not None and answer.entry.id == "jlgc-london"
+    assert not answer.matched or (answer.entry is not None and answer.entry.id == "jlgc-london")
 
 
 def test_a_name_in_the_context_clause_is_what_an_elliptical_question_is_about(shipped: AnswerEngine) -> None:

@@ -48,6 +48,7 @@ Scores are on 0-100 and consistent with the decision: an answered question score
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import defaultdict
@@ -273,7 +274,7 @@ class AnswerEngine:
         self.unknown_weight = math.log(1.0 + n)
         self._postings = self._build_postings(shortest)
         said_together = frozenset((a, b) for lines in self._token_lines for line in lines
-                                  for a, b in zip(line, line[1:], strict=False))
+                                  for a, b in itertools.pairwise(line))
         self.vocabulary = Vocabulary(self.idf, self._answer_vocab, said_together)
         self._resolve = self.vocabulary.resolve
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
