@@ -935,3 +935,11 @@ def test_a_name_in_the_context_clause_is_what_an_elliptical_question_is_about(sh
     assert not answer.matched
     assert "ny" in shipped.unsaid_names("someone at JLGC NY", "jlgc-contact")  # "jlgc" is too common to count
     assert shipped.unsaid_names("someone at JLGC London", "jlgc-london") == frozenset()
+
+
+def test_asking_for_a_difference_without_naming_anything_has_no_topic(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("what's the difference?")
+    assert not answer.matched and answer.reason == "no_topic"
+    assert not shipped.answer("jet A vs jet A-1 fuel, what's the difference?").matched  # aviation fuel
+    named = shipped.answer("what's the difference between an ALT and a CIR?")
+    assert named.matched and named.entry is not None and named.entry.id == "alt-vs-cir"

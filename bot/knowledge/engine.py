@@ -134,6 +134,8 @@ GENERIC_MIN_DF = 3
 # are not topics: an entry whose phrasings never ask for a number is not an answer to "how many X".
 INTENT_TOKENS = frozenset(fold_word(w) for w in ("number", "duration", "begin", "distance"))
 INTENT_MISS = 0.75
+# Words that ask about a topic without naming one: "what's the difference?" alone has none to answer.
+NO_TOPIC_TOKENS = INTENT_TOKENS | {"differ"}
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
@@ -400,7 +402,7 @@ class AnswerEngine:
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
         ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
-        if ranked and INTENT_TOKENS.issuperset(tok for _, tok in pairs):
+        if ranked and NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs):
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
         reason = self._decide(question, pairs, ranked)
