@@ -12,6 +12,11 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("does the study tour cover flights?", "Eight officials toured two prefectures.", "the cost"),
+        ("does JET pay for my flight to Japan?", "Return flights are provided.", None),
+        ("what's his actual job title?", "The visit was set up by Chris Hayes.", "their job title"),
+        ("what's her job title?", "Akira Matsutani, Director General of JLGC London.", None),
+        ("what is the title of the report?", "Climbing the Summit compares cities.", None),  # a title, not a post
         ("who pays the costs of JET?", "MIC funds it.", None),  # asks who, not how much
         ("what's their phone number", "Email mailbox@example.org.", "a phone number"),
         ("what's their phone number", "Tel: +44 20 7839 8500", None),

@@ -33,9 +33,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "how much is karaoke night?" asks a price.
                    r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
                    r"|\bhow much (?:is|are|do|does) (?:the |a |an )?(?:tickets?|entry|admission|membership)\b"
+                   # "does the study tour cover flights?": who pays for travel is a cost question.
+                   r"|\b(?:cover|covers|covered|pay for|pays for|paid for|include|includes)\b.{0,20}"
+                   r"\b(?:flights?|air ?fares?|plane tickets?|travel costs?)\b"
                    r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
-                   r"\bfees?\b|\bsalar(?:y|ies)\b", _I),
+                   r"\bfees?\b|\bsalar(?:y|ies)\b|\bflights?\b|\bair ?fares?\b", _I),
         frozenset({"cost", "price", "fee", "expens", "cheap", "salary", "wage", "pay", "paid", "charg", "earn",
                    "budget"}),
         "the cost",
@@ -109,6 +112,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\bbefore\b|\bpreviously\b|\bformerly\b|\bcareer\b|\bbackground\b", _I),
         frozenset({"befor", "previous"}),
         "what they did before",
+    ),
+    Attribute(
+        "job title",
+        # "what's his actual job title?": a post the documents would have to name next to the person.
+        re.compile(r"\bjob titles?\b|\b(?:his|her|their) (?:actual |official |exact )?(?:title|position|post|job)\b"
+                   r"|\bwhat does (?:he|she) do for a living\b|役職|肩書", _I),
+        re.compile(r"\b(?:director|head of|manager|professor|lecturer|officer|chief|dean|president|chair(?:man|woman|"
+                   r"person)?|secretary|coordinator|advis[eo]r|mayor|minister|governor|ambassador|consul|"
+                   r"representative|researcher)s?\b", _I),
+        frozenset({"job", "titl", "position", "post"}),
+        "their job title",
     ),
     Attribute(
         "reputation",
