@@ -943,3 +943,13 @@ def test_asking_for_a_difference_without_naming_anything_has_no_topic(shipped: A
     assert not shipped.answer("jet A vs jet A-1 fuel, what's the difference?").matched  # aviation fuel
     named = shipped.answer("what's the difference between an ALT and a CIR?")
     assert named.matched and named.entry is not None and named.entry.id == "alt-vs-cir"
+
+
+def test_who_runs_an_office_asks_for_the_person_at_its_head(shipped: AnswerEngine) -> None:
+    # The New York entry describes the office and names no one; the London directors entry does.
+    answer = shipped.answer("who runs the new york jlgc office right now")
+    assert not answer.matched and answer.reason == "identity"
+    london = shipped.answer("who runs the London office")
+    assert london.matched and london.entry is not None and london.entry.id == "jlgc-london-directors"
+    programme = shipped.answer("who runs the JET programme")  # an organisation, not a post
+    assert programme.matched and programme.entry is not None and programme.entry.id == "jet-management"

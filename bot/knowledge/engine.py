@@ -82,6 +82,7 @@ from bot.knowledge.question import (
     PEOPLE_WORDS,
     POST_WORDS,
     ROLE_FRAGMENT,
+    RUNS_OFFICE,
     SELF_REFERENCE,
     THANKS,
     WHICH,
@@ -443,10 +444,12 @@ class AnswerEngine:
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
         match = IDENTITY.match(question)
         fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
-        identity = match is not None or fragment is not None or IDENTITY_JA.search(question) is not None
+        runs = RUNS_OFFICE.match(question)
+        identity = (match is not None or fragment is not None or runs is not None
+                    or IDENTITY_JA.search(question) is not None)
         says_who = True
         if identity and ranked:
-            post = next((g for g in fragment.groups() if g), "") if fragment else ""
+            post = next((g for g in fragment.groups() if g), "") if fragment else ("head" if runs else "")
             role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)

@@ -20,6 +20,10 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
                            r"chair(?:man|woman|person)?|ceo|head|mayor|leader|boss|chief)"
                            # "the head of MEXT?": the post, then whose
                            r"(?:\s+(?:of|at|for)(?:\s+\S+){1,3})?\s*\??\s*$", re.IGNORECASE)
+# "who runs the New York JLGC office?": an office is run by a person who holds its top post.
+RUNS_OFFICE = re.compile(r"^\W*who(?:'s|\s+is)?\s+(?:runs|running|heads|heading|leads|leading|manages|managing|"
+                         r"in charge of)\s+(?:the\s+)?(?:\S+\s+){0,4}?(office|centre|center|branch)\b",
+                         re.IGNORECASE)
 # Posts someone holds: "who is the director?", "the mayor's name" ask who holds one.
 POST_WORDS = ("director", "president", "minister", "chair", "chairman", "chairwoman", "chairperson", "ceo", "head",
               "mayor", "leader", "boss", "chief", "manager", "governor", "secretary", "ambassador", "principal")
