@@ -326,6 +326,10 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert "like what does a CIR do?" in question_clauses("sorry, like what does a CIR do?")
     # Asking for help is a plea, not a question about the bot's help.
     assert question_clauses("my mic isnt working in the voice channel, can someone help") == []
+    # A question after a few words that set the scene is still a question.
+    assert "once ur in japan who decides which town you get sent to," in question_clauses(
+        "once ur in japan who decides which town you get sent to, and if it goes badly can they move you??")
+    assert question_clauses("once I was in japan I loved it, so many memories. what is JETAA?") == ["what is JETAA?"]
 
 
 @pytest.mark.parametrize(

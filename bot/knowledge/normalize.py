@@ -404,6 +404,12 @@ _EMBEDDED = re.compile(r"\b(?:what|who)\s+((?:an?\s+|the\s+)?[\w&-]+(?:\s+[\w&-]
                        r"(?:even\s+|actually\s+|really\s+)?(is|are|does|do|means?)\b", re.IGNORECASE)
 
 
+# "once ur in japan who decides which town you get sent to,": a question after a few words of setting.
+_LATE_QUESTION = re.compile(r"^\W*(?:once|when|if|after|before|so|now|ok|okay|also|and|but)\b(?:\s+\S+){1,4}?\s+"
+                            r"(?:who|what|which|where|how)\s+(?:\w+\s+){0,2}?(?:is|are|does|do|did|decides?|picks?|"
+                            r"chooses?|runs?|can|should|would|will)\b", re.IGNORECASE)
+
+
 # "help?", "any ideas?": a plea, not a question of its own.
 _PLEA = re.compile(r"^\W*(?:help|pls|please|thanks|thank you|any ideas|ideas|thoughts|anyone|someone)\W*$"
                    # "can someone help?", "any help?": asking for help, not about the bot's help
@@ -430,7 +436,8 @@ def question_clauses(text: str) -> list[str]:
     parts = clauses(text)
     if len(parts) < 2:
         return []
-    asking = [p for i, p in enumerate(parts) if (p.endswith("?") or _QUESTION_START.match(p)) and not _PLEA.match(p)
+    asking = [p for i, p in enumerate(parts)
+              if (p.endswith("?") or _QUESTION_START.match(p) or _LATE_QUESTION.match(p)) and not _PLEA.match(p)
               and not (i and _HEDGE.match(p))]
     for p in parts:
         m = _EMBEDDED.search(p)
