@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -59,6 +58,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge import attributes, message, scope, spelling
 from bot.knowledge.attributes import SENTENCE, affirmed
+from bot.knowledge.figures import Figures
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
@@ -72,14 +72,11 @@ from bot.knowledge.normalize import (
 from bot.knowledge.question import (
     ASKS_WHO,
     CAPITALISED,
-    COUNTED,
     EITHER_OR,
     FIGURE,
     IDENTITY,
     IDENTITY_JA,
     NAME_OF_POST,
-    PEOPLE_COUNTED,
-    PEOPLE_WORDS,
     POST_WORDS,
     ROLE_FRAGMENT,
     RUNS_OFFICE,
@@ -87,8 +84,6 @@ from bot.knowledge.question import (
     THANKS,
     WHICH,
     YES_NO,
-    as_place,
-    countries_in_lower_case,
     names_in,
 )
 from bot.knowledge.vocabulary import Resolved, Vocabulary
@@ -107,8 +102,6 @@ LIGHT_W = 0.3
 # night?" to the entry its organiser wrote for it) is answered as its author meant, without the checks
 # for a cost, a date, a figure for a place that the entry may not spell out.
 OWN_PHRASING = 0.99
-# A figure is for a place when the place is at most this many words from it ("7 in Canada").
-FIGURE_REACH = 2
 # An unknown word written as a name (capitalised inside a sentence) weighs this many unknown words.
 UNKNOWN_NAME_W = 2.0
 MAX_POSTINGS = 400
@@ -200,10 +193,6 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
     return None
 
 
-# Words for people, any of which a count of people may stand next to ("64,000 participants", "70,000 alumni").
-_PEOPLE = frozenset(t for w in ("jet", *PEOPLE_WORDS) for t in tokens(w))
-
-
 class AnswerEngine:
     """Answers questions from one knowledge base; build once, call ``answer`` many times."""
 
@@ -250,7 +239,7 @@ class AnswerEngine:
             self._alias_sets.append(alias_sets)
             for tok in fields:
                 df[tok] += 1
-        self._index_answers(phrase_lines)
+        answer_lines = self._index_answers(phrase_lines)
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
         self._df: dict[str, int] = dict(df)
@@ -281,7 +270,6 @@ class AnswerEngine:
         self.vocabulary = Vocabulary(self.idf, self._answer_vocab, said_together)
         self._resolve = self.vocabulary.resolve
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
-        self._title_tokens = [frozenset(tokens(e.title)) for e in self.entries]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
         self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
         self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
@@ -293,18 +281,20 @@ class AnswerEngine:
         self._answers_who = [any(ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._bot_vocab = scope.bot_vocabulary([e.category for e in self.entries], self._alias_words,
                                                [f.keys() for f in self._entry_tokens], self._answer_tokens)
+        begins = ["begin" in f or "begin" in a for f, a in zip(self._entry_tokens, self._answer_tokens, strict=True)]
+        self._figures = Figures([[p for p, _ in raw] for raw in raw_phrasings], answer_lines,
+                                [e.title for e in self.entries], begins, self.idf, self._generic)
         self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
 
-    def _index_answers(self, phrase_lines: list[list[list[str]]]) -> None:
-        """The answer texts, each sentence tokenised once: their words (weak evidence for an entry its
-        phrasings already anchor), the sentences with a count in them (a figure for a place), and with
-        the phrasings, every line in order (where a name of several words is said together)."""
+    def _index_answers(self, phrase_lines: list[list[list[str]]]) -> list[list[list[str]]]:
+        """The answer texts, each sentence tokenised once (returned): their words (weak evidence for an
+        entry its phrasings already anchor) and, with the phrasings, every line in order (where a name of
+        several words is said together)."""
         answer_lines = [[toks for sentence in SENTENCE.split(affirmed(e.answer)) if (toks := tokens(sentence))]
                         for e in self.entries]
         self._answer_tokens: list[frozenset[str]] = [frozenset(t for line in ls for t in line) for ls in answer_lines]
-        self._figure_sentences: list[list[list[str]]] = [
-            [line for line in ls if any(_DIGIT.search(t) for t in line)] for ls in answer_lines]
         self._token_lines: list[list[list[str]]] = [p + a for p, a in zip(phrase_lines, answer_lines, strict=True)]
+        return answer_lines
 
     @staticmethod
     def _fields(entry: Entry) -> Iterable[tuple[str, float, bool]]:
@@ -434,8 +424,8 @@ class AnswerEngine:
         if (best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question)
                 and not attributes.denied(question, self.entries[i].answer)):
             return None
-        return (attributes.missing(question, self.entries[i].answer) or self._missing_name(i, pairs, names, question)
-                or self._missing_count(i, question) or self._missing_beginning(i, pairs))
+        return (attributes.missing(question, self.entries[i].answer)
+                or self._figures.missing(i, question, {tok for _, tok in pairs}, names))
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
         wanted = {a.name for a in attributes.asked(question)}
@@ -719,83 +709,6 @@ class AnswerEngine:
                     return True
         return False
 
-    def _missing_name(self, i: int, pairs: list[tuple[str, str]], names: dict[str, tuple[str, frozenset[str]]],
-                      question: str) -> str | None:
-        """For a "how many" question: a name the entry never says ("how many JETAA chapters are in the
-        UK?" to an entry that counts chapters worldwide). The figure it gives is not for that place.
-        A name many entries share (CLAIR, Japan) is the subject of the question, unless it is said as a
-        place ("how many JETAA chapters are in Japan?")."""
-        if "number" not in {tok for _, tok in pairs}:
-            return None
-        for tok, (name, toks) in {**countries_in_lower_case(question), **names}.items():
-            if tok not in self.idf or (tok in self._generic and not as_place(name, question)):
-                continue
-            if not self._gives_figure_for(i, toks):
-                return f"a figure for {name}"
-        return None
-
-    def _missing_count(self, i: int, question: str) -> str | None:
-        """"How many sports exchange advisers are there?" to the SEA entry, which describes the role but
-        counts no SEAs: the documents give no such figure. The entry being about the thing counted is
-        not enough here (unlike "how many JETs are ALTs"); a count must stand next to it, or a phrasing
-        must ask how many of it."""
-        match = COUNTED.search(question)
-        if match is None:
-            return self._missing_headcount(i, question)
-        counted = frozenset(tokens(match.group(1)))
-        if not counted:
-            return None
-        if any(counted & pset and "number" in pset for pset, _, _ in self._phrasings[i]):
-            return None
-        if self._count_near(i, counted):
-            return None
-        return f"a figure for {match.group(1).strip()}"
-
-    def _missing_headcount(self, i: int, question: str) -> str | None:
-        """"How many JETs does CLAIR Tokyo place?" to the offices entry, whose counts are of branches and
-        prefectures: a count of people needs a count next to people (JETs, participants, alumni) in the
-        answer, or a phrasing that asks how many of them."""
-        match = PEOPLE_COUNTED.search(question)
-        if match is None:
-            return None
-        people = _PEOPLE | frozenset(tokens(match.group(1) or ""))
-        if any(people & pset and "number" in pset for pset, _, _ in self._phrasings[i]):
-            return None
-        if self._count_near(i, people):
-            return None
-        return "a figure for how many people"
-
-    def _missing_beginning(self, i: int, pairs: list[tuple[str, str]]) -> str | None:
-        """"When was Japan House London opened?" to an entry that never says when anything began (the
-        JST debrief held there): the documents do not say."""
-        if "begin" not in {tok for _, tok in pairs}:
-            return None
-        if "begin" in self._entry_tokens[i] or "begin" in self._answer_tokens[i]:
-            return None  # its phrasings ask when, or its answer says when something was set up
-        return "when it began"
-
-    def _gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
-        """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says
-        the name right next to a count ("455 with the US", "7 in Canada"; not Nagasaki in "signed in
-        1955 between St. Paul and Nagasaki", nor Canada in "70,000 alumni, more than half of them
-        American or Canadian")."""
-        if name <= self._title_tokens[i]:
-            return True  # the entry's own subject: "how many JETs are ALTs" asks the ALT entry about ALTs
-        if any(name <= pset and "number" in pset for pset, _, _ in self._phrasings[i]):
-            return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
-        return self._count_near(i, name)
-
-    def _count_near(self, i: int, words: frozenset[str]) -> bool:
-        """Whether entry ``i``'s answer has a count within ``FIGURE_REACH`` words of one of ``words``."""
-        for sentence in self._figure_sentences[i]:
-            # "two years in New York" is a length of time, not a count of anything in New York.
-            counts = [k for k, t in enumerate(sentence)
-                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
-            places = [k for k, t in enumerate(sentence) if t in words]
-            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
-                return True
-        return False
-
     def _query_for_entry(self, i: int, q: _Query) -> tuple[dict[str, float], float]:
         """The question's known words as this entry should see them, and extra unknown weight.
 
@@ -896,10 +809,6 @@ class AnswerEngine:
         return [self.entries[i] for i in out]
 
 
-_DIGIT = re.compile(r"\d")
-_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
-# A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
-_COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 
 
 THANKS_TEXT = "You're welcome! Ask me anything else about the JET Programme, JETAA or this server's events."

@@ -1,0 +1,109 @@
+"""Whether an entry gives the figure a "how many" question asks for, and when something began.
+
+"How many JETAA chapters are in the UK?" is about the chapters entry, which counts chapters worldwide:
+its figure is not for the UK. "How many sports exchange advisers are there?" reaches the SEA entry,
+which describes the role and counts no one. Such a question is declined honestly, with the entry as
+related reading. The checks need, per entry, only its phrasings, its title and the sentences of its
+answer that hold a digit; this module keeps those and answers "what is missing" for one entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+
+from bot.knowledge.normalize import tokens
+from bot.knowledge.question import COUNTED, PEOPLE_COUNTED, PEOPLE_WORDS, as_place, countries_in_lower_case
+
+# A figure is for a place when the place is at most this many words from it ("7 in Canada").
+FIGURE_REACH = 2
+# Words for people, any of which a count of people may stand next to ("64,000 participants", "70,000 alumni").
+PEOPLE = frozenset(t for w in ("jet", *PEOPLE_WORDS) for t in tokens(w))
+_DIGIT = re.compile(r"\d")
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
+# A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
+_COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
+
+Names = dict[str, tuple[str, frozenset[str]]]
+
+
+class Figures:
+    """Per entry: the phrasings that ask "how many", the title, the answer's sentences with a figure."""
+
+    def __init__(self, phrasings: Sequence[Sequence[frozenset[str]]], answer_lines: Sequence[Sequence[list[str]]],
+                 titles: Sequence[str], begins: Sequence[bool], known: Collection[str],
+                 generic: Collection[str]) -> None:
+        # Only the phrasings that ask for a number matter here.
+        self._counting = [[p for p in ps if "number" in p] for ps in phrasings]
+        self._figure_sentences = [[line for line in lines if any(_DIGIT.search(t) for t in line)]
+                                  for lines in answer_lines]
+        self._titles = [frozenset(tokens(t)) for t in titles]
+        self._begins = list(begins)  # the entry's phrasings ask when, or its answer says something began
+        self._known = known
+        self._generic = generic
+
+    def missing(self, i: int, question: str, asked: set[str], names: Names) -> str | None:
+        """What a count or a "when did it begin" question asks that entry ``i`` does not give, or None.
+        ``asked``: the question's tokens."""
+        found = self._missing_name(i, question, names) if "number" in asked else None
+        found = found or self._missing_count(i, question)
+        if found:
+            return found
+        if "begin" in asked and not self._begins[i]:
+            return "when it began"  # "when was Japan House London opened?" to the debrief held there
+        return None
+
+    def _missing_name(self, i: int, question: str, names: Names) -> str | None:
+        """A name the entry gives no figure for ("how many JETAA chapters are in the UK?"). A name many
+        entries share (CLAIR, Japan) is the subject of the question, unless it is said as a place ("how
+        many JETAA chapters are in Japan?")."""
+        for tok, (name, toks) in {**countries_in_lower_case(question), **names}.items():
+            if tok not in self._known or (tok in self._generic and not as_place(name, question)):
+                continue
+            if not self.gives_figure_for(i, toks):
+                return f"a figure for {name}"
+        return None
+
+    def _missing_count(self, i: int, question: str) -> str | None:
+        """"How many sports exchange advisers are there?" to the SEA entry, which counts no SEAs. The entry
+        being about the thing counted is not enough (unlike "how many JETs are ALTs"): a count must stand
+        next to it, or a phrasing must ask how many of it. "How many JETs does CLAIR Tokyo place?" to the
+        offices entry, whose counts are of branches: a count of people needs a count next to people."""
+        match = COUNTED.search(question)
+        if match is not None:
+            counted = frozenset(tokens(match.group(1)))
+            if counted and not self._counts(i, counted):
+                return f"a figure for {match.group(1).strip()}"
+            return None
+        people_match = PEOPLE_COUNTED.search(question)
+        if people_match is None:
+            return None
+        if not self._counts(i, PEOPLE | frozenset(tokens(people_match.group(1) or ""))):
+            return "a figure for how many people"
+        return None
+
+    def _counts(self, i: int, words: frozenset[str]) -> bool:
+        """Whether a phrasing of entry ``i`` asks how many of ``words``, or its answer counts one of them."""
+        return any(words & p for p in self._counting[i]) or self.count_near(i, words)
+
+    def gives_figure_for(self, i: int, name: frozenset[str]) -> bool:
+        """Whether entry ``i`` has a figure for a name: a phrasing asks how many for it, or its answer says
+        the name right next to a count ("455 with the US", "7 in Canada"; not Nagasaki in "signed in
+        1955 between St. Paul and Nagasaki", nor Canada in "70,000 alumni, more than half of them
+        American or Canadian")."""
+        if name <= self._titles[i]:
+            return True  # the entry's own subject: "how many JETs are ALTs" asks the ALT entry about ALTs
+        if any(name <= p for p in self._counting[i]):
+            return True  # a phrasing asks how many of it: "how many japanese sister cities are in canada"
+        return self.count_near(i, name)
+
+    def count_near(self, i: int, words: frozenset[str]) -> bool:
+        """Whether entry ``i``'s answer has a count within ``FIGURE_REACH`` words of one of ``words``."""
+        for sentence in self._figure_sentences[i]:
+            # "two years in New York" is a length of time, not a count of anything in New York.
+            counts = [k for k, t in enumerate(sentence)
+                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
+            places = [k for k, t in enumerate(sentence) if t in words]
+            if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
+                return True
+        return False
