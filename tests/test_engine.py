@@ -957,3 +957,10 @@ def test_who_runs_an_office_asks_for_the_person_at_its_head(shipped: AnswerEngin
     assert london.matched and london.entry is not None and london.entry.id == "jlgc-london-directors"
     programme = shipped.answer("who runs the JET programme")  # an organisation, not a post
     assert programme.matched and programme.entry is not None and programme.entry.id == "jet-management"
+
+
+def test_what_do_you_think_asks_an_opinion_not_about_the_bot(shipped: AnswerEngine) -> None:
+    assert not shipped.answer("what do you think").matched
+    assert not shipped.answer("honestly is JET better than working for a private eikaiwa? what do you think").matched
+    who = shipped.answer("who are you?")  # still about the bot itself
+    assert who.matched and who.entry is not None and who.entry.category == "bot"

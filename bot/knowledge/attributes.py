@@ -141,6 +141,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"(?:one|ones|place|places|prefecture|prefectures|city|cities|town|towns|option|choice)\b"
                    # "do u think the 2050 goal is realistic?": a judgement, not a fact the documents give.
                    r"|\bin (?:your|ur) (?:opinion|view)\b"
+                   # "is JET better than working for an eikaiwa?": a comparison the documents don't make.
+                   r"|\b(?:is|are) (?:it|\w+) (?:really |actually )?(?:better|worse) than\b"
+                   r"|^(?=.*\b(?:better|worse|best|worst)\b).*\bwhat do (?:you|u|ya) (?:think|reckon)\b"
                    r"|\b(?:do|d'?) ?(?:you|u|ya) (?:think|reckon|feel)\b.*\b(?:realistic|achievable|likely|worth|"
                    r"a good idea|fair|working)\b", _I),
         re.compile(r"\bworth it\b|\brecommend(?:ed)?\b|\bgood place to work\b", _I),

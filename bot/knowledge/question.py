@@ -34,8 +34,10 @@ NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
 ASKS_WHO = re.compile(r"\bwho\b|誰", re.IGNORECASE)
+# "what do you think?" asks for an opinion, not about the bot.
 SELF_REFERENCE = re.compile(
-    r"\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b", re.IGNORECASE)
+    r"^(?!.*\b(?:think|reckon)\b).*\b(?:who|what|how|can|could|do|does|are|will)\b.*\b(?:you|your|yourself|u|ur)\b",
+    re.IGNORECASE)
 
 _CAPITAL = r"(?:[A-Z][A-Za-z]*|\w*[A-Z]{2,}\w*)"
 _NAME = re.compile(rf"(?<=[\w,;:'\"()]\s){_CAPITAL}(?:\s+{_CAPITAL})*")
