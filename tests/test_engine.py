@@ -330,6 +330,9 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
     assert "once ur in japan who decides which town you get sent to," in question_clauses(
         "once ur in japan who decides which town you get sent to, and if it goes badly can they move you??")
     assert question_clauses("once I was in japan I loved it, so many memories. what is JETAA?") == ["what is JETAA?"]
+    # An emoji ends a clause.
+    assert question_clauses("just finished my contract and kinda lost 😅 can the alumni association help me?") == [
+        "can the alumni association help me?"]
 
 
 @pytest.mark.parametrize(

@@ -391,7 +391,9 @@ def weak_abbreviations(text: str) -> frozenset[str]:
 # and "but"/"so" right before a question word ("sorry if dumb question but what's a CIR").
 _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|"
                    r"hows|how's|which")
-_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
+# An emoji ends a clause as a full stop does: "kinda lost 😅 can the alumni association help?"
+_EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"
+_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,{_EMOJI}])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
                            rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(
     rf"^\W*(?:(?:but|and|so|also|anyway|ok|okay)\s+)?(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|"
