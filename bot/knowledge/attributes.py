@@ -73,7 +73,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "my newsletter address" is the member's own (an email address), not one asked for.
         re.compile(r"(?<!e-mail )(?<!email )(?<!\bmy )(?<!\bour )(?<!newsletter )"
                    r"\b(?:street |postal |office )?address\b|\bpostcode\b|\bzip code\b"
-                   r"|\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
+                   r"|(?<!from )\bwhere exactly\b|\bexactly where\b|\bwhere in \w+ is\b.*\bexactly\b|住所", _I),
         re.compile(r"\b\d{1,4}\s+(?:[A-Z][a-z]+\s+)?(?:Street|St\.?|Road|Rd|Avenue|Ave|Place|Square|Lane|Way|"
                    r"Whitehall)\b|\bpostcode\b|住所"),
         frozenset({"address", "street", "postal", "postcod", "zip", "code"}),
