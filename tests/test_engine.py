@@ -967,3 +967,14 @@ def test_what_do_you_think_asks_an_opinion_not_about_the_bot(shipped: AnswerEngi
     assert not shipped.answer("honestly is JET better than working for a private eikaiwa? what do you think").matched
     who = shipped.answer("who are you?")  # still about the bot itself
     assert who.matched and who.entry is not None and who.entry.category == "bot"
+
+
+def test_which_x_was_that_is_about_the_clause_before(shipped: AnswerEngine) -> None:
+    from bot.knowledge.question import POINTS_BACK
+
+    assert POINTS_BACK.search("which prefecture was that?") and POINTS_BACK.search("where is it?")
+    assert not POINTS_BACK.search("which prefecture hosted the tour?")
+    answer = shipped.answer("one of the earlier study tours went to the area hit by the 2011 tsunami — "
+                            "which prefecture was that?")
+    # Not the entry that happens to say "prefecture" most: the study tour the first clause describes.
+    assert answer.entry is None or answer.entry.id.startswith("jst") or answer.entry.id == "japan-study-tour"

@@ -89,6 +89,9 @@ POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|br
                          r"|\bhow (?:do|does|did|can|will|would) (?:they|it|that|this|these|those)\b"
                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
                          r"|\bmake (?:it|them|that) stop\b"
+                         # "which prefecture was that?": the thing asked about is in the clause before
+                         r"|^\W*(?:which|what|where|when|who)\b(?:\s+\w+){0,3}\s+(?:was|is|were|are)\s+"
+                         r"(?:that|this|it|they)\W*$"
                          # "and is london one of them": one of the things named before
                          r"|\bone of (?:them|those|these)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
