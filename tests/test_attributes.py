@@ -12,6 +12,8 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("which US state has the most JET alumni?", "Over half are American or Canadian.", "a ranking"),
+        ("which country sends the most JETs?", "The largest group comes from the US.", None),
         ("delegations from where exactly?", "CIRs host delegations from sister cities.", None),  # an origin
         ("is JET better than working for an eikaiwa?", "JET places ALTs in schools.", "an opinion"),
         ("does the study tour cover flights?", "Eight officials toured two prefectures.", "the cost"),

@@ -125,6 +125,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "their job title",
     ),
     Attribute(
+        "ranking",
+        # "which US state has the most JET alumni?": a ranking the documents would have to make.
+        re.compile(r"\b(?:which|what) (?:\w+ ){1,3}(?:has|have|had|sends?|sent|gets?|got|hosts?|hosted|came|comes)"
+                   r"\b(?: \w+){0,2}? (?:the )?(?:most|fewest|least|highest|lowest|largest|biggest|top)\b"
+                   r"|一番(?:多|大)|最も多", _I),
+        re.compile(r"\b(?:most|largest|biggest|highest|fewest|lowest|top|leading|more than any)\b", _I),
+        frozenset({"most", "fewest", "least", "highest", "largest", "biggest", "top"}),
+        "a ranking",
+    ),
+    Attribute(
         "reputation",
         re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
         re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
