@@ -978,3 +978,8 @@ def test_which_x_was_that_is_about_the_clause_before(shipped: AnswerEngine) -> N
                             "which prefecture was that?")
     # Not the entry that happens to say "prefecture" most: the study tour the first clause describes.
     assert answer.entry is None or answer.entry.id.startswith("jst") or answer.entry.id == "japan-study-tour"
+
+
+def test_a_lone_question_about_that_has_no_topic(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("which prefecture was that?")
+    assert not answer.matched and answer.reason == "no_topic"

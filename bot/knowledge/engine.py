@@ -73,6 +73,7 @@ from bot.knowledge.question import (
     ASKS_WHO,
     CAPITALISED,
     EITHER_OR,
+    ENDS_ON_REFERENT,
     FIGURE,
     IDENTITY,
     IDENTITY_JA,
@@ -393,7 +394,9 @@ class AnswerEngine:
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
         ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
-        if ranked and NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs):
+        if ranked and (NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs)
+                       or (len({tok for _, tok in pairs}) == 1 and ENDS_ON_REFERENT.match(question))):
+            # "which prefecture was that?" on its own: one word, and what "that" is was never said.
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
         reason = self._decide(question, pairs, ranked)

@@ -82,6 +82,10 @@ REFERS_BACK = re.compile(r"^\W*(?:(?:but|and|so|ok|okay)\s+)?(?:is|was|are|were|
                          r"(?:what|how|where|when|who|why)(?:'?s|\s+(?:is|was|are|were|does|did|do|has|have))?)"
                          r"\s+(?:that|this|it|they|those|these|she|he)\b",
                          re.IGNORECASE)
+_ENDS_ON_REFERENT = (r"^\W*(?:which|what|where|when|who)\b(?:\s+\w+){0,3}\s+(?:was|is|were|are)\s+"
+                     r"(?:that|this|it|they)\W*$")
+# "which prefecture was that?" with nothing before it: what "that" is was never said.
+ENDS_ON_REFERENT = re.compile(_ENDS_ON_REFERENT, re.IGNORECASE)
 # "I clicked going by accident, how do I undo that?", "what do I do?": the asking clause is about what
 # the rest of the message says, so it is not answered on its own words first.
 POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|bring|invite|add|move|share)\s+"
@@ -90,8 +94,7 @@ POINTS_BACK = re.compile(r"\b(?:undo|update|change|fix|cancel|reverse|stop|do|br
                          r"|\bwhat (?:do|should|can) (?:i|we) do\b|\bdo i (?:need|have) to do\b"
                          r"|\bmake (?:it|them|that) stop\b"
                          # "which prefecture was that?": the thing asked about is in the clause before
-                         r"|^\W*(?:which|what|where|when|who)\b(?:\s+\w+){0,3}\s+(?:was|is|were|are)\s+"
-                         r"(?:that|this|it|they)\W*$"
+                         rf"|{_ENDS_ON_REFERENT}"
                          # "and is london one of them": one of the things named before
                          r"|\bone of (?:them|those|these)\b", re.IGNORECASE)
 CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
