@@ -983,3 +983,9 @@ def test_which_x_was_that_is_about_the_clause_before(shipped: AnswerEngine) -> N
 def test_a_lone_question_about_that_has_no_topic(shipped: AnswerEngine) -> None:
     answer = shipped.answer("which prefecture was that?")
     assert not answer.matched and answer.reason == "no_topic"
+
+
+def test_a_short_clause_pointing_back_is_no_second_reading_of_the_message(shipped: AnswerEngine) -> None:
+    # "undo" alone leans to the newsletter entry; what is undone is the RSVP the first clause describes.
+    answer = shipped.answer("oops I hit going on the bonenkai by mistake, how do i undo that")
+    assert answer.entry is None or answer.entry.id != "bot-newsletter"

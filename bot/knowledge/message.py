@@ -17,6 +17,8 @@ from bot.knowledge.question import POINTS_BACK, REFERS_BACK, VERIFY
 
 # Declines that mean the documents lack what a clause asks (not that the clause was unclear).
 UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
+# A clause of this many words or fewer that points back ("how do i undo that") names no topic itself.
+SHORT_CLAUSE = 6
 
 
 class ClauseAnswerer(Protocol):
@@ -128,7 +130,9 @@ def clause_the_whole_points_at(engine: ClauseAnswerer, asking: list[str], full: 
     answers = [engine.answer_one(a) for a in asking]
     if any(a.reason in UNKNOWABLE for a in answers):
         return None
-    for found in answers:
+    for clause, found in zip(asking, answers, strict=True):
+        if POINTS_BACK.search(clause) and len(clause.split()) <= SHORT_CLAUSE:
+            continue  # "how do i undo that": its own few words are no second reading of the message
         if found.matched and found.entry is not None and found.entry.id == top:
             if points_elsewhere(engine, asking, answers, found):
                 return None
