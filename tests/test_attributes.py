@@ -12,6 +12,12 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("who was DG of JLGC London before Kurono?", "Kurono (2019) and Matsutani (2024).", "who held the post before"),
+        ("who was the director before him?", "Matsutani took over from Kurono.", None),
+        ("what date was the explanation day?", "It marked the 30th anniversary in 2017.", "the exact date"),
+        ("what date was the networking event?", "It was on 16 February 2017.", None),
+        ("when was the explanation day?", "It was held in 2017.", None),  # "when" is answered by a year
+        ("honestly is ALT or CIR the better job?", "ALTs teach; CIRs work in offices.", "an opinion"),
         ("which US state has the most JET alumni?", "Over half are American or Canadian.", "a ranking"),
         ("which country sends the most JETs?", "The largest group comes from the US.", None),
         ("delegations from where exactly?", "CIRs host delegations from sister cities.", None),  # an origin

@@ -23,6 +23,11 @@ class Attribute:
 
 
 _I = re.IGNORECASE
+# A day or a month, a time, or a rhythm ("every Friday"): what a date is made of, besides a year.
+_DAY_OR_MONTH = (r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+                 r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
+                 r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
+                 r"|\b\d{1,2}(?:st|nd|rd|th)\b(?!\s+(?:anniversary|year|century|edition|time))|[月日]|曜")
 ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "cost",
@@ -135,6 +140,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a ranking",
     ),
     Attribute(
+        "predecessor",
+        # "who was DG of JLGC London before Kurono?": who held a post earlier, which an answer naming
+        # today's holder does not say.
+        re.compile(r"^\W*who (?:was|were|had|held)\b.{0,60}\bbefore (?:him|her|them|[A-Z]\w+)"
+                   r"|\bpredecessors?\b|\bprevious (?:director|head|dg|chair|president)\b", re.IGNORECASE),
+        re.compile(r"\bpredecessors?\b|\bsucceed(?:ed|s)\b|\btook over from\b|\bpreceded\b|\bformer\b", _I),
+        frozenset({"befor", "predecessor", "previous"}),
+        "who held the post before",
+    ),
+    Attribute(
         "reputation",
         re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
         re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
@@ -153,6 +168,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\bin (?:your|ur) (?:opinion|view)\b"
                    # "is JET better than working for an eikaiwa?": a comparison the documents don't make.
                    r"|\b(?:is|are) (?:it|\w+) (?:really |actually )?(?:better|worse) than\b"
+                   r"|\bthe (?:better|best) (?:job|role|option|choice|pick|gig)\b"
                    r"|^(?=.*\b(?:better|worse|best|worst)\b).*\bwhat do (?:you|u|ya) (?:think|reckon)\b"
                    r"|\b(?:do|d'?) ?(?:you|u|ya) (?:think|reckon|feel)\b.*\b(?:realistic|achievable|likely|worth|"
                    r"a good idea|fair|working)\b", _I),
@@ -212,15 +228,19 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "date",
         # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
-        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)"  # "next": see below
-                   r"|\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )"
-                   r"|\bwhat (?:are|were|is|was) the (?:actual )?dates?\b", _I),
-        re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
-                   r"November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"
-                   r"|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b|\bevery\b|\b(?:daily|weekly|monthly|annual(?:ly)?)\b"
-                   r"|\b\d{1,2}(?:st|nd|rd|th)\b|[月日]|曜", _I),
+        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)", _I),  # "next": see below
+        re.compile(rf"\b(?:1[89]|20)\d\d\b|{_DAY_OR_MONTH}", _I),
         frozenset(),
         "a date",
+    ),
+    Attribute(
+        "exact date",
+        # "What date was the Explanation Day?" asks for a day: "in 2017" does not give one.
+        re.compile(r"\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )"
+                   r"|\bwhat (?:are|were|is|was) the (?:actual )?dates?\b", _I),
+        re.compile(_DAY_OR_MONTH, _I),
+        frozenset(),
+        "the exact date",
     ),
     Attribute(
         "choice of place",
