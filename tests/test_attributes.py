@@ -96,7 +96,7 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can you send me a text message before the event?", "Reminders come as DMs.",
          "a way to send text messages (SMS)"),
-        ("what are the dates of the 2021 tour?", "The tour was cancelled.", "a date"),
+        ("what are the dates of the 2021 tour?", "The tour was cancelled.", "the exact date"),
         ("where is the event page?", "Each event has a page.", None),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no
         ("is JET worth it?", "JET began in 1987.", "an opinion"),
