@@ -989,3 +989,13 @@ def test_a_short_clause_pointing_back_is_no_second_reading_of_the_message(shippe
     # "undo" alone leans to the newsletter entry; what is undone is the RSVP the first clause describes.
     answer = shipped.answer("oops I hit going on the bonenkai by mistake, how do i undo that")
     assert answer.entry is None or answer.entry.id != "bot-newsletter"
+
+
+def test_decide_a_yes_no_question_naming_only_the_best_entry_is_no_near_tie() -> None:
+    from bot.knowledge.engine import _Scored, decide
+
+    best = _Scored(0, 64.7, 0.81, named=True)
+    close = _Scored(1, 60.6, 0.67, named=False)
+    assert decide([best, close]) == "near_tie"
+    assert decide([best, close], yes_no=True) is None  # "does JETAA have any role in ...?" is about JETAA
+    assert decide([best, _Scored(1, 60.6, 0.67, named=True)], yes_no=True) == "near_tie"

@@ -170,11 +170,12 @@ class _Scored:
     named: bool = False  # the question says one of the entry's aliases in full
 
 
-def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: bool = True) -> Reason | None:
+def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: bool = True,
+           yes_no: bool = False) -> Reason | None:
     """Whether to answer with ``ranked[0]``: None, or the reason to decline.
 
     ``identity_question``: the question asks "who is the X"; ``says_who``: the best entry's phrasings
-    ask "who", or the question says one of its aliases in full."""
+    ask "who", or the question says one of its aliases in full. ``yes_no``: "does a CIR ...?"."""
     if not ranked:
         return Reason.UNKNOWN_WORDS
     best = ranked[0]
@@ -186,8 +187,11 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
     # A partial match that barely beats another partial match is a guess between topics, unless the
     # question says one of the best entry's own phrasings in full ("ALT or CIR"), a good share of it,
     # and the runner-up has no such phrasing.
+    # Nor is it a guess when a yes/no question names the best entry and not the runner-up: "do CIRs ever
+    # go along with delegations from sister cities?" asks about CIRs, whatever else sister cities do.
     if (runner_up is not None and best.coverage < 0.9 and best.score - runner_up.score < MIN_MARGIN
-            and not (best.contained >= CONTAINED_MIN and best.contained > runner_up.contained)):
+            and not (best.contained >= CONTAINED_MIN and best.contained > runner_up.contained)
+            and not (yes_no and best.named and not runner_up.named)):
         return Reason.NEAR_TIE
     if identity_question and not says_who:
         return Reason.IDENTITY
@@ -446,7 +450,8 @@ class AnswerEngine:
             role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
-        reason = decide(ranked, identity_question=identity, says_who=says_who)
+        reason = decide(ranked, identity_question=identity, says_who=says_who,
+                        yes_no=YES_NO.match(question) is not None)
         if reason is None and self._about_other_organisation(ranked[0].index, pairs):
             return Reason.OTHER_ORGANISATION
         if reason is None and self._takes_one_side(ranked[0].index, question):
