@@ -12,6 +12,10 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("where was Michael Rivera King placed on JET?", "He is a JET alumnus and the Society's CEO.",
+         "where they were placed"),
+        ("where was he posted?", "He was posted to Kobe as a CIR.", None),
+        ("where are JETs placed?", "CLAIR allocates participants to local authorities.", None),  # not one person
         ("who was DG of JLGC London before Kurono?", "Kurono (2019) and Matsutani (2024).", "who held the post before"),
         ("who was the director before him?", "Matsutani took over from Kurono.", None),
         ("what date was the explanation day?", "It marked the 30th anniversary in 2017.", "the exact date"),

@@ -150,6 +150,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "who held the post before",
     ),
     Attribute(
+        "placement",
+        # "where was Michael Rivera King placed when he was on JET?": where one person served, which an
+        # entry that mentions them does not say.
+        re.compile(r"(?i:\bwhere) (?:was|is) (?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}"
+                   r"(?i:placed|posted|stationed|sent)\b"
+                   r"|(?i:\bwhere (?:was|is|did) (?:he|she) (?:placed|posted|based|stationed|sent|teach|work)\b)"),
+        re.compile(r"\b(?:placed|posted|based|stationed|taught|worked) (?:in|at|to)\b", _I),
+        frozenset({"plac", "post", "base", "station", "sent", "teach", "work"}),
+        "where they were placed",
+    ),
+    Attribute(
         "reputation",
         re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
         re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
