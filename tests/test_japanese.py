@@ -51,3 +51,13 @@ def test_a_katakana_compound_is_read_as_the_loanwords_it_is_made_of() -> None:
     # Less than half of it known: one loanword the thesaurus lacks, kept whole.
     assert _katakana_pieces("コンピューターツアー", known) == ["コンピューターツアー"]
     assert _katakana_pieces("ツアー", known) == ["ツアー"]  # short: nothing to split
+
+
+def test_a_loanword_after_a_name_is_a_word_of_its_own() -> None:
+    from bot.knowledge.japanese import _compound
+
+    known = {"オリエンテーション": "orientation"}.get
+    # 新任者 (a suffix makes it a name) stays whole; the orientation after it is still read as English.
+    assert _compound([("新任", "サ変接続"), ("者", "接尾"), ("オリエンテーション", "一般")], known, frozenset()) == [
+        "新任者", "orientation"]
+    assert _compound([("文部", "固有名詞"), ("科学", "一般"), ("省", "接尾")], known, frozenset()) == ["文部科学省"]

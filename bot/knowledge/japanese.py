@@ -106,8 +106,14 @@ def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None],
     if mapped:
         return mapped.split()
     # A name (文部科学省, 国際交流員, 自治体国際化協会) is kept whole, unless every part has its own
-    # English word (参加国 = participant + country).
+    # English word (参加国 = participant + country). A loanword after it (新任者 + オリエンテーション)
+    # is a word of its own, not part of the name.
     if len(kept) > 1 and any(d in ("固有名詞", "接尾") for _, d in kept) and not all(lookup(s) for s, _ in kept):
+        last = len(kept)
+        while last > 1 and _KATAKANA.fullmatch(kept[last - 1][0]) and lookup(kept[last - 1][0]):
+            last -= 1
+        if last < len(kept):
+            return _compound(kept[:last], lookup, stop) + [t for s, _ in kept[last:] for t in (lookup(s) or s).split()]
         return [whole]
     out: list[str] = []
     for surface, _ in kept:
