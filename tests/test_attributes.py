@@ -12,6 +12,9 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("JETの面接っていつ頃ありますか？", "MOFA runs the interviews at embassies.", "a date"),  # いつ: when
+        ("JLGCの連絡先を教えて", "Write to mailbox@jlgc.org.uk.", None),  # 連絡先: contact details
+        ("JLGCの連絡先を教えて", "It covers the UK and Ireland.", "an email address"),
         ("where was Michael Rivera King placed on JET?", "He is a JET alumnus and the Society's CEO.",
          "where they were placed"),
         ("where was he posted?", "He was posted to Kobe as a CIR.", None),

@@ -67,7 +67,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "email",
         # "does the bot keep my email?" is about the member's own address, not asking for one.
-        re.compile(r"(?<!\bmy )(?<!\bour )\b(?:e-?mail|email address|e-mail address)\b|(?<!私の)メール", _I),
+        re.compile(r"(?<!\bmy )(?<!\bour )\b(?:e-?mail|email address|e-mail address)\b|(?<!私の)メール|連絡先", _I),
         re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
         frozenset({"email", "mail", "address"}),
         "an email address",
@@ -239,7 +239,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "date",
         # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
-        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)", _I),  # "next": see below
+        re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)"  # "next": see below
+                   r"|いつ頃|いつ(?:ある|あり|開催|行われ|やる|です)|日程|何月", _I),
         re.compile(rf"\b(?:1[89]|20)\d\d\b|{_DAY_OR_MONTH}", _I),
         frozenset(),
         "a date",
