@@ -12,6 +12,22 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("is there a recording of the feedback session?", "It was held in London in March.", "a recording"),
+        ("can I watch the seminar back on YouTube?", "The seminar's recording is on YouTube.", None),
+        ("how often does Local Eyes Japan put up new recipes", "Cards introduce local dishes.", "how often"),
+        ("how often do reminders go out?", "24 hours and 1 hour before.", None),  # not a publishing rhythm
+        ("has she written any books?", "She spoke about Nordic elections.", "their writings"),
+        ("which 27 cities are in U20?", "27 cities signed the communiqué.", "the list of them"),
+        ("which 3 councils took part?", "Newham, Hackney and Greenwich hosted visits.", None),
+        ("which two cities signed the first agreement?", "St. Paul and Nagasaki, in 1955.", None),  # two: no list
+        ("is he still working at the council?", "He spoke at the 2020 session.", "whether that is still so"),
+        ("does JLGC charge councils for visits?", "JLGC arranges visits and interpreters.", "the cost"),
+        ("who is in charge of JET?", "MIC, MOFA and MEXT with CLAIR.", None),  # "in charge of" is no price
+        ("how many JET alumni were at the reception?", "Alumni of the JET Programme attended.", "how many took part"),
+        ("how many JET participants came from Germany?", "Around 289 came from Germany.", None),  # an origin
+        ("when's the orientation in london this summer", "It is held before departure.", "the date of the next one"),
+        ("JLGCロンドンが2023年にサポートしたプロジェクトの数は？", "85 projects were supported in 2018.", "anything for 2023"),
+        ("どの海外事務所に行くか自分で選べるんですか？", "Staff are seconded for three years.", "whether you can choose"),
         ("JETの面接っていつ頃ありますか？", "MOFA runs the interviews at embassies.", "a date"),  # いつ: when
         ("JLGCの連絡先を教えて", "Write to mailbox@jlgc.org.uk.", None),  # 連絡先: contact details
         ("JLGCの連絡先を教えて", "It covers the UK and Ireland.", "an email address"),

@@ -38,6 +38,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "how much is karaoke night?" asks a price.
                    r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
                    r"|\bhow much (?:is|are|do|does) (?:the |a |an )?(?:tickets?|entry|admission|membership)\b"
+                   # "does JLGC charge councils for visits?": a price, unlike "in charge of".
+                   r"|\b(?:does|do|will|would|did) (?:\w+ ){1,3}charge\b(?! of)"
                    # "does the study tour cover flights?": who pays for travel is a cost question.
                    r"|\b(?:cover|covers|covered|pay for|pays for|paid for|include|includes)\b.{0,20}"
                    r"\b(?:flights?|air ?fares?|plane tickets?|travel costs?)\b"
@@ -87,10 +89,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "attendance",
         # "How many people attended X?" needs a count of people in the answer.
-        re.compile(r"\bhow many (?:people|participants|delegates|guests|visitors|officials)\b.*\b(?:attend|went|came|"
+        re.compile(r"\bhow many (?:\w+ )?(?:people|participants|delegates|guests|visitors|officials|alumni|jets|"
+                   r"members|students|councillors)\b.*\b(?:attend|went|came(?! from)|"
                    r"joined|took part|turned up|showed up|participated|were there|were at)", _I),
         re.compile(r"\b(?:\d[\d,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?)\s+"
-                   r"(?:\w+\s+)?(?:people|participants|delegates|guests|visitors|attendees|members|officials)\b", _I),
+                   r"(?:\w+\s+)?(?:people|participants|delegates|guests|visitors|attendees|members|officials|alumni)\b",
+                   _I),
         frozenset({"peopl", "participant", "delegat", "guest", "visitor", "attend"}),
         "how many took part",
     ),
@@ -159,6 +163,53 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\b(?:placed|posted|based|stationed|taught|worked) (?:in|at|to)\b", _I),
         frozenset({"plac", "post", "base", "station", "sent", "teach", "work"}),
         "where they were placed",
+    ),
+    Attribute(
+        "recording",
+        # "is there a recording of the feedback session I could watch?"
+        re.compile(r"\b(?:recordings?|recorded|replay|watch (?:it )?(?:back|again|online)|on youtube)\b"
+                   r"|録画|アーカイブ", _I),
+        re.compile(r"\brecord(?:ing|ings|ed)\b|\bvideo\b|\byoutube\b|録画|アーカイブ", _I),
+        frozenset({"record", "replay", "watch", "youtub"}),
+        "a recording",
+    ),
+    Attribute(
+        "frequency",
+        # "how often does Local Eyes Japan put up new recipes?": a rhythm the answer would have to give.
+        re.compile(r"\bhow (?:often|frequently) (?:does|do|is|are|will) (?:\w+ ){1,4}(?:put|puts|publish|post|hold|run|"
+                   r"meet|update|release|happen|take place|organi[sz]e|visit)\w*\b|頻度", _I),
+        re.compile(r"\bevery\b|\b(?:daily|weekly|fortnightly|monthly|quarterly|yearly|annual(?:ly)?|twice|once a)\b"
+                   r"|\beach (?:year|month|week|day)\b|\bper (?:year|month|week)\b|毎", _I),
+        frozenset({"often", "frequent"}),
+        "how often",
+    ),
+    Attribute(
+        "writings",
+        # "has Asaki Abumi written any books?": someone's publications.
+        re.compile(r"\b(?:written|wrote|write|published|authored) (?:any |a |some )?(?:books?|papers?|novels?)\b"
+                   r"|\bbooks? (?:by|on|about) (?:him|her|them)\b|著書", _I),
+        re.compile(r"\bbooks?\b|\bauthor\b|\bpublished\b|\bwrote\b|著書", _I),
+        frozenset({"written", "wrote", "write", "book", "publish"}),
+        "their writings",
+    ),
+    Attribute(
+        "list",
+        # "which 27 cities are in U20?": the items themselves, which a count of them does not give.
+        re.compile(r"\b(?:which|what|name the|list the|list of the) (?:[3-9]|\d\d+|three|four|five|six|seven|eight|"
+                   r"nine|ten|eleven|twelve) \w+", _I),
+        re.compile(r"\b[A-Z][\w-]+(?: [A-Z][\w-]+)?, [A-Z][\w-]+(?: [A-Z][\w-]+)?,? (?:and )?[A-Z][\w-]+"),
+        frozenset(),
+        "the list of them",
+    ),
+    Attribute(
+        "still so",
+        # "is Damian Atkinson still at Kensington and Chelsea?": whether something holds today, which
+        # dated documents cannot confirm.
+        re.compile(r"\bstill (?:working|works|there|employed|at|with|in (?:the |that )?(?:job|post|role))\b"
+                   r"|\bmoved on\b|\bon track\b", _I),
+        re.compile(r"\bstill\b|\bcurrently\b|\bon track\b|\bprogress\b", _I),
+        frozenset({"still", "track"}),
+        "whether that is still so",
     ),
     Attribute(
         "reputation",
@@ -260,7 +311,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # documents do not explain.
         re.compile(r"\b(?:can|could|do|may) (?:i|you|u|we|they|jets?)\b.{0,10}\b(?:choose|pick|select)\b.{0,25}"
                    r"\b(?:prefecture|placement|where|location|city|"
-                   r"town|region|area)\b|(?:任地|配属先|赴任先|都道府県).{0,10}(?:選べ|選ぶ|希望)", _I),
+                   r"town|region|area)\b|(?:任地|配属先|赴任先|都道府県|どの|どこ).{0,15}(?:選べ|選ぶ|希望)", _I),
         re.compile(r"\b(?:can|may) (?:choose|pick|request|state a preference)\b|\bpreferences? (?:are|is) "
                    r"(?:taken|considered)\b", _I),
         frozenset({"choos", "pick", "select", "request", "decid"}),
@@ -314,7 +365,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "next",
         # "When is the next U20 summit?" asks for a date the documents would have to announce.
-        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*\b(?:next|upcoming)\b|\bnext year\b"
+        re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*"
+                   r"\b(?:next|upcoming|this (?:spring|summer|autumn|fall|winter))\b"
+                   r"|\bnext year\b"
                    r"|\bin (?:the )?future\b"
                    # "is there going to be another explanation day this year?"
                    r"|\b(?:is there|will there be|is there going to be|are there going to be) another\b", _I),
@@ -323,7 +376,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "the date of the next one",
     ),
 )
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+# A year, also next to Japanese (2023年に), not inside a longer number or a word ("G2020").
+_YEAR = re.compile(r"(?<![\d.,A-Za-z_])(?:19|20)\d\d(?![\d.,]|\w*[A-Za-z])")
 # "I typed 03/04/2027 and the form said no": a date the asker typed, not a year asked about.
 _TYPED_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d\d\b|\b(?:19|20)\d\d-\d{1,2}-\d{1,2}\b")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
