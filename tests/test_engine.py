@@ -999,3 +999,18 @@ def test_decide_a_yes_no_question_naming_only_the_best_entry_is_no_near_tie() ->
     assert decide([best, close]) == "near_tie"
     assert decide([best, close], yes_no=True) is None  # "does JETAA have any role in ...?" is about JETAA
     assert decide([best, _Scored(1, 60.6, 0.67, named=True)], yes_no=True) == "near_tie"
+
+
+@pytest.mark.parametrize("question", [
+    "who chairs the toyota city partnership board?",  # a board is chaired by a person the entry never names
+    "who was tokyo governor when it hosted the U20 summit?",  # a post of somewhere, without "the"
+    "whats the name of the paris mayor who chairs U20",
+])
+def test_asking_who_holds_a_post_the_entry_never_fills_is_declined(shipped: AnswerEngine, question: str) -> None:
+    answer = shipped.answer(question)
+    assert not answer.matched and answer.reason == "identity"
+
+
+def test_who_holds_a_post_the_entry_names_is_still_answered(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("who was JLGC London director in 2019")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "jlgc-london-directors"

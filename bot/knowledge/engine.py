@@ -446,7 +446,8 @@ class AnswerEngine:
                     or IDENTITY_JA.search(question) is not None)
         says_who = True
         if identity and ranked:
-            post = next((g for g in fragment.groups() if g), "") if fragment else ("head" if runs else "")
+            post = (next((g for g in fragment.groups() if g), "") if fragment
+                    else ("chair" if runs and runs.group("chair") else "head") if runs else "")
             role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)

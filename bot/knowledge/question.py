@@ -21,15 +21,19 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
                            # "the head of MEXT?": the post, then whose
                            r"(?:\s+(?:of|at|for)(?:\s+\S+){1,3})?\s*\??\s*$", re.IGNORECASE)
 # "who runs the New York JLGC office?": an office is run by a person who holds its top post.
-RUNS_OFFICE = re.compile(r"^\W*who(?:'s|\s+is)?\s+(?:runs|running|heads|heading|leads|leading|manages|managing|"
-                         r"in charge of)\s+(?:the\s+)?(?:\S+\s+){0,4}?(office|centre|center|branch)\b",
+# "who chairs the Toyota City partnership board?": a board is chaired by a person.
+RUNS_OFFICE = re.compile(r"^\W*who(?:'s|\s+is|\s+was)?\s+(?:runs|running|heads|heading|leads|leading|manages|managing|"
+                         r"in charge of|(?P<chair>chairs|chaired|chairing))\s+(?:the\s+)?(?:\S+\s+){0,4}?"
+                         r"(?:office|centre|center|branch|board|committee|council|summit)\b",
                          re.IGNORECASE)
 # Posts someone holds: "who is the director?", "the mayor's name" ask who holds one.
 POST_WORDS = ("director", "president", "minister", "chair", "chairman", "chairwoman", "chairperson", "ceo", "head",
               "mayor", "leader", "boss", "chief", "manager", "governor", "secretary", "ambassador", "principal")
 _POST = r"(director(?: general)?|" + "|".join(w for w in POST_WORDS if w != "director") + ")"
 # "like the director's name", "what's the name of the mayor of paris": who holds a post, by name.
-NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?(?:current )?{_POST}\b",
+# "who was tokyo governor", "whats the name of the paris mayor": a post of somewhere, without "the".
+NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?(?:current )?(?:\w+ ){{0,2}}{_POST}\b"
+                          rf"|^\W*who(?:'s|\s+is|\s+was)\s+(?!the\b|a\b|an\b)(?:\w+\s+){{1,3}}{_POST}\b",
                           re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
