@@ -12,6 +12,8 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("how do i sign up to volunteer at the playgroup", "The delegation visited a playgroup.", "how to sign up"),
+        ("how do I sign up for the newsletter?", "Use `/newsletter subscribe`.", None),
         ("is there a recording of the feedback session?", "It was held in London in March.", "a recording"),
         ("can I watch the seminar back on YouTube?", "The seminar's recording is on YouTube.", None),
         ("how often does Local Eyes Japan put up new recipes", "Cards introduce local dishes.", "how often"),

@@ -212,6 +212,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "whether that is still so",
     ),
     Attribute(
+        "how to sign up",
+        # "how do I sign up to volunteer at the playgroup?": the way in, which a report of a visit does
+        # not give (the bot's own help names its commands and buttons).
+        re.compile(r"\bhow (?:do|can|would|could) (?:i|we|you|u|someone|people) (?:sign up|volunteer|register|enrol|"
+                   r"enroll|book)\b", _I),
+        re.compile(r"\bsign(?:ing|s)? ?up\b|\bregist(?:er|ration)\b|\bvolunteer|\bbook(?:ing)?\b|\benrol|\bapply\b"
+                   r"|\bapplications?\b|/[a-z]+|\bbuttons?\b|\bcontact\b|\bemail\b|\bwebsite\b|\bform\b|\bjoin\b", _I),
+        frozenset({"sign", "volunt", "regist", "enrol", "book"}),
+        "how to sign up",
+    ),
+    Attribute(
         "reputation",
         re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
         re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
