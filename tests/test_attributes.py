@@ -28,8 +28,10 @@ from bot.knowledge import attributes
         ("how many JET alumni were at the reception?", "Alumni of the JET Programme attended.", "how many took part"),
         ("how many JET participants came from Germany?", "Around 289 came from Germany.", None),  # an origin
         ("when's the orientation in london this summer", "It is held before departure.", "the date of the next one"),
-        ("JLGCロンドンが2023年にサポートしたプロジェクトの数は？", "85 projects were supported in 2018.", "anything for 2023"),
-        ("どの海外事務所に行くか自分で選べるんですか？", "Staff are seconded for three years.", "whether you can choose"),
+        ("JLGCロンドンが2023年にサポートしたプロジェクトの数は？", "85 projects were supported in 2018.",
+         "anything for 2023"),
+        ("どの海外事務所に行くか自分で選べるんですか？", "Staff are seconded for three years.",
+         "whether you can choose"),
         ("JETの面接っていつ頃ありますか？", "MOFA runs the interviews at embassies.", "a date"),  # いつ: when
         ("JLGCの連絡先を教えて", "Write to mailbox@jlgc.org.uk.", None),  # 連絡先: contact details
         ("JLGCの連絡先を教えて", "It covers the UK and Ireland.", "an email address"),
