@@ -12,6 +12,10 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("are JETs allowed to have a side job?", "JETs work for local authorities.", "the rules on that"),
+        ("are guests allowed to come?", "Organisers can allow guests per event.", None),
+        ("what are the other offices besides London and New York?", "CLAIR has seven offices abroad, among them "
+         "London and New York.", "the list of them"),
         ("how do i sign up to volunteer at the playgroup", "The delegation visited a playgroup.", "how to sign up"),
         ("how do I sign up for the newsletter?", "Use `/newsletter subscribe`.", None),
         ("is there a recording of the feedback session?", "It was held in London in March.", "a recording"),

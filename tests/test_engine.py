@@ -1014,3 +1014,9 @@ def test_asking_who_holds_a_post_the_entry_never_fills_is_declined(shipped: Answ
 def test_who_holds_a_post_the_entry_names_is_still_answered(shipped: AnswerEngine) -> None:
     answer = shipped.answer("who was JLGC London director in 2019")
     assert answer.matched and answer.entry is not None and answer.entry.id == "jlgc-london-directors"
+
+
+@pytest.mark.parametrize("message", ["good morning everyone ☀️ hows everyones week going? mine has been chaos lol",
+                                     "how are you all doing"])
+def test_small_talk_is_not_answered(shipped: AnswerEngine, message: str) -> None:
+    assert not shipped.answer(message).matched

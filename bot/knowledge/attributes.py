@@ -196,7 +196,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "list",
         # "which 27 cities are in U20?": the items themselves, which a count of them does not give.
         re.compile(r"\b(?:which|what|name the|list the|list of the) (?:[3-9]|\d\d+|three|four|five|six|seven|eight|"
-                   r"nine|ten|eleven|twelve) \w+", _I),
+                   r"nine|ten|eleven|twelve) \w+"
+                   # "where are the other ones besides London and New York?": the rest of a list
+                   r"|\bother (?:\w+ ){0,3}(?:besides|apart from|other than|except)\b"
+                   r"|\b(?:where|which|what) (?:are|were) the other (?:ones|\w+)\b", _I),
         re.compile(r"\b[A-Z][\w-]+(?: [A-Z][\w-]+)?, [A-Z][\w-]+(?: [A-Z][\w-]+)?,? (?:and )?[A-Z][\w-]+"),
         frozenset(),
         "the list of them",
@@ -221,6 +224,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\bapplications?\b|/[a-z]+|\bbuttons?\b|\bcontact\b|\bemail\b|\bwebsite\b|\bform\b|\bjoin\b", _I),
         frozenset({"sign", "volunt", "regist", "enrol", "book"}),
         "how to sign up",
+    ),
+    Attribute(
+        "permission",
+        # "are JETs allowed to have a side job?": a rule the answer would have to state.
+        re.compile(r"\b(?:allowed|permitted) to\b"
+                   r"|\b(?:is it|am i|are (?:we|you|jets?|alts?|cirs?)) (?:allowed|permitted|legal)\b"
+                   r"|してもいい(?:の|です|ですか)?[？?]|して(?:も)?大丈夫", _I),
+        re.compile(r"\ballow(?:s|ed)?\b|\bpermit(?:s|ted)?\b|\bprohibit|\bforbid|\brules?\b|\bpermission\b"
+                   r"|\bcan(?:not|'t)?\b", _I),
+        frozenset({"allow", "permit", "legal"}),
+        "the rules on that",
     ),
     Attribute(
         "reputation",

@@ -82,6 +82,7 @@ from bot.knowledge.question import (
     ROLE_FRAGMENT,
     RUNS_OFFICE,
     SELF_REFERENCE,
+    SMALL_TALK,
     THANKS,
     WHICH,
     YES_NO,
@@ -391,6 +392,8 @@ class AnswerEngine:
         if not pairs and self._self_tokens and SELF_REFERENCE.search(question):
             # "Who are you?", "what can you do?": nothing but stopwords, addressed to the bot itself.
             pairs = [(t, t) for t in self._self_tokens]
+        if SMALL_TALK.match(question):
+            return self._decline(normalized, [], Reason.EMPTY)
         if THANKS.match(question):
             return Answer(False, None, 0.0, (), THANKS_TEXT, normalized, reason=Reason.EMPTY)
         if not pairs:

@@ -392,7 +392,7 @@ def weak_abbreviations(text: str) -> frozenset[str]:
 _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|where's|when|whens|when's|why|how|"
                    r"hows|how's|which")
 # An emoji ends a clause as a full stop does: "kinda lost 😅 can the alumni association help?"
-_EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF"
+_EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F"  # with the variation selector that follows "☀"
 _CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,{_EMOJI}])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
                            rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 _QUESTION_START = re.compile(

@@ -117,6 +117,13 @@ THANKS = re.compile(r"^\W*(?:(?:lol|haha|ok|okay|oh|ah|great|awesome|perfect|coo
                     re.IGNORECASE)
 
 
+# "hows everyones week going?", "how are you all doing": small talk, not a question for the bot.
+SMALL_TALK = re.compile(r"^\W*(?:(?:good )?(?:morning|evening|afternoon)\W+(?:\w+\W+)?)?"
+                        r"(?:hows|how's|how is|how are|how r)\s+(?:every ?one'?s?|everybody'?s?|your|ur|you all|"
+                        r"y'?all'?s?|you guys|things|life)\s*(?:week|day|weekend|morning|evening|doing|going|been)?"
+                        r"(?:\s+(?:going|been|doing))?\W*$", re.IGNORECASE)
+
+
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
 _COUNTRY_NAMES = ("uk", "usa", "america", "canada", "australia", "new zealand", "ireland", "germany", "france", "italy",
                   "spain", "england", "scotland", "wales", "singapore", "korea", "china", "india", "brazil",
