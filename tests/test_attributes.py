@@ -12,6 +12,16 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("why did they pick Tsu City for the tour?", "The 2020 tour went to Tsu in Mie.", "why"),
+        ("why did they pick Tsu City?", "Tsu was chosen for its biomass plant.", None),
+        ("how long has he been working at the council?", "He spoke at the session.", "how long it lasts"),
+        ("how often does the toyota city partnership board meet?", "The board was set up in 2018.", "how often"),
+        ("has the osaka investment campaign worked?", "Osaka promotes investment before Expo.", "how it turned out"),
+        ("is it compulsory to go to the orientation?", "JETAA runs a pre-departure orientation.", "the rules on that"),
+        ("can I submit my own recipe?", "Cards introduce local dishes.", "how to sign up"),
+        ("when exactly did he take over?", "He was director general in 2024.", "the exact date"),
+        ("when exactly did JET start?", "JET began in 1987.", None),  # a year answers when it began
+        ("MEXT full name pls", "The Ministry of Education, Culture, Sports, Science and Technology.", None),
         ("are JETs allowed to have a side job?", "JETs work for local authorities.", "the rules on that"),
         ("are guests allowed to come?", "Organisers can allow guests per event.", None),
         ("what are the other offices besides London and New York?", "CLAIR has seven offices abroad, among them "

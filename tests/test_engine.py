@@ -1020,3 +1020,8 @@ def test_who_holds_a_post_the_entry_names_is_still_answered(shipped: AnswerEngin
                                      "how are you all doing"])
 def test_small_talk_is_not_answered(shipped: AnswerEngine, message: str) -> None:
     assert not shipped.answer(message).matched
+
+
+def test_which_mayor_asks_for_a_person(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("which mayor represented London at the U20 summit in Tokyo?")
+    assert not answer.matched and answer.reason == "identity"

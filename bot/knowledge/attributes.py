@@ -176,7 +176,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "frequency",
         # "how often does Local Eyes Japan put up new recipes?": a rhythm the answer would have to give.
-        re.compile(r"\bhow (?:often|frequently) (?:does|do|is|are|will) (?:\w+ ){1,4}(?:put|puts|publish|post|hold|run|"
+        re.compile(r"\bhow (?:often|frequently) (?:does|do|is|are|will) (?:\w+ ){1,6}(?:put|puts|publish|post|hold|run|"
                    r"meet|update|release|happen|take place|organi[sz]e|visit)\w*\b|頻度", _I),
         re.compile(r"\bevery\b|\b(?:daily|weekly|fortnightly|monthly|quarterly|yearly|annual(?:ly)?|twice|once a)\b"
                    r"|\beach (?:year|month|week|day)\b|\bper (?:year|month|week)\b|毎", _I),
@@ -219,22 +219,43 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "how do I sign up to volunteer at the playgroup?": the way in, which a report of a visit does
         # not give (the bot's own help names its commands and buttons).
         re.compile(r"\bhow (?:do|can|would|could) (?:i|we|you|u|someone|people) (?:sign up|volunteer|register|enrol|"
-                   r"enroll|book)\b", _I),
+                   r"enroll|book)\b|\bcan (?:i|we|anyone|alumni) (?:submit|contribute|send in)\b", _I),
         re.compile(r"\bsign(?:ing|s)? ?up\b|\bregist(?:er|ration)\b|\bvolunteer|\bbook(?:ing)?\b|\benrol|\bapply\b"
-                   r"|\bapplications?\b|/[a-z]+|\bbuttons?\b|\bcontact\b|\bemail\b|\bwebsite\b|\bform\b|\bjoin\b", _I),
+                   r"|\bapplications?\b|/[a-z]+|\bbuttons?\b|\bcontact\b|\bemail\b|\bwebsite\b|\bform\b|\bjoin\b"
+                   r"|\bsubmi(?:t|ssions?)\b|\bcontribut", _I),
         frozenset({"sign", "volunt", "regist", "enrol", "book"}),
         "how to sign up",
     ),
     Attribute(
         "permission",
         # "are JETs allowed to have a side job?": a rule the answer would have to state.
-        re.compile(r"\b(?:allowed|permitted) to\b"
+        re.compile(r"\b(?:allowed|permitted) to\b|\b(?:compulsory|mandatory|obligatory)\b"
                    r"|\b(?:is it|am i|are (?:we|you|jets?|alts?|cirs?)) (?:allowed|permitted|legal)\b"
                    r"|してもいい(?:の|です|ですか)?[？?]|して(?:も)?大丈夫", _I),
         re.compile(r"\ballow(?:s|ed)?\b|\bpermit(?:s|ted)?\b|\bprohibit|\bforbid|\brules?\b|\bpermission\b"
-                   r"|\bcan(?:not|'t)?\b", _I),
+                   r"|\bcan(?:not|'t)?\b|\bcompulsory\b|\bmandatory\b|\brequired\b|\bmust\b|\boptional\b", _I),
         frozenset({"allow", "permit", "legal"}),
         "the rules on that",
+    ),
+    Attribute(
+        "reason",
+        # "why did they pick Tsu City out of everywhere in Japan?": a motive the documents would state.
+        re.compile(r"^\W*why (?:did|do|does|was|were|is|are) (?:they|he|she|it|the \w+|\w+) "
+                   r"(?:pick|choose|chose|select|decide|go with)\b"
+                   r"|\bwhat was the reasoning\b|\bhow come they (?:picked|chose)\b", _I),
+        re.compile(r"\bbecause\b|\bso that\b|\bin order to\b|\bdue to\b|\breasons?\b|\bchosen for\b"
+                   r"|\bselected for\b|\bknown for\b", _I),
+        frozenset({"why", "reason"}),
+        "why",
+    ),
+    Attribute(
+        "outcome",
+        # "has the Osaka investment campaign worked?": a result after the documents were written.
+        re.compile(r"\b(?:has|have|did) (?:it|they|the \w+(?: \w+){0,3}) (?:worked|work|succeeded|succeed|paid off)\b"
+                   r"|\bwas it (?:a )?success(?:ful)?\b", _I),
+        re.compile(r"\bresult(?:ed|s)?\b|\bsuccess(?:ful)?\b|\boutcome\b|\bled to\b|\bachieved\b", _I),
+        frozenset({"work", "success", "paid"}),
+        "how it turned out",
     ),
     Attribute(
         "reputation",
@@ -325,6 +346,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "exact date",
         # "What date was the Explanation Day?" asks for a day: "in 2017" does not give one.
         re.compile(r"\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )"
+                   # "when exactly did Matsutani take over?" (a year answers "when exactly did JET start?")
+                   r"|^\W*(?:when exactly|exactly when)\b(?!.*\b(?:start|begin|began|found|set up|creat|establish))"
                    r"|\bwhat (?:are|were|is|was) the (?:actual )?dates?\b", _I),
         re.compile(_DAY_OR_MONTH, _I),
         frozenset(),
@@ -356,7 +379,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "names",
         # "can you list the names of the eight people on the tour?": the people themselves, by name.
         re.compile(r"\b(?:list|give|tell)(?: me| us)? (?:the |their |all )?names\b|\bnames of (?:the |all )?(?:\w+ )?"
-                   r"(?:people|participants|members|delegates|staff|officials)\b", _I),
+                   r"(?:people|participants|members|delegates|staff|officials)\b|\bnames (?:pls|please|plz)\b"
+                   r"|\bwhat (?:are|were) their names\b", _I),
         re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:,| and) [A-Z][a-z]+ [A-Z][a-z]+"),
         frozenset({"name", "list"}),
         "their names",
@@ -374,6 +398,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
         # has it been running" is answered by a year, so it is not asked this way.)
         re.compile(r"\bhow long (?:is|are|does|do|will|would|did|was|were)\b|\bhow many (?:days|weeks|months)\b"
+                   r"|\bhow long (?:has|have) (?:\w+ ){1,4}been (?:working|at|with|in)\b"
                    r"|何日間|何週間|何ヶ月|何か月", _I),
         re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|about|around)[\s-]+"
                    r"(?:days?|weeks?|months?|years?)\b|\bweek-long\b|\bweeklong\b|日間|年間", _I),

@@ -33,7 +33,9 @@ _POST = r"(director(?: general)?|" + "|".join(w for w in POST_WORDS if w != "dir
 # "like the director's name", "what's the name of the mayor of paris": who holds a post, by name.
 # "who was tokyo governor", "whats the name of the paris mayor": a post of somewhere, without "the".
 NAME_OF_POST = re.compile(rf"\b{_POST}'?s name\b|\bname of (?:the |their |its )?(?:current )?(?:\w+ ){{0,2}}{_POST}\b"
-                          rf"|^\W*who(?:'s|\s+is|\s+was)\s+(?!the\b|a\b|an\b)(?:\w+\s+){{1,3}}{_POST}\b",
+                          rf"|^\W*who(?:'s|\s+is|\s+was)\s+(?!the\b|a\b|an\b)(?:\w+\s+){{1,3}}{_POST}\b"
+                          # "which mayor represented London?": the person in a post
+                          rf"|^\W*which {_POST}\b",
                           re.IGNORECASE)
 # 「所長は誰？」 asks who someone is; 「誰に渡されたの」 (to whom) does not.
 IDENTITY_JA = re.compile(r"(?:は|って|の)誰(?:ですか|でしょう|なの|だ|\s*[？?]|$)")
