@@ -41,7 +41,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "does JLGC charge councils for visits?": a price, unlike "in charge of".
                    r"|\b(?:does|do|will|would|did) (?:\w+ ){1,3}charge\b(?! of)"
                    # "does the study tour cover flights?": who pays for travel is a cost question.
-                   r"|\b(?:cover|covers|covered|pay for|pays for|paid for|include|includes)\b.{0,20}"
+                   r"|\b(?:cover|covers|covered|pay for|pays for|paid for|include|includes)\b.{0,30}"
                    r"\b(?:flights?|air ?fares?|plane tickets?|travel costs?)\b"
                    r"|いくら|費用|料金|給料|給与|月給", _I),
         re.compile(r"[£$€¥]|\d\s*円|\b\d[\d,.]*\s*(?:yen|pounds?|dollars?|euros?)\b|\bfree of charge\b|\bcosts?\b|"
@@ -208,7 +208,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "still so",
         # "is Damian Atkinson still at Kensington and Chelsea?": whether something holds today, which
         # dated documents cannot confirm.
-        re.compile(r"\bstill (?:working|works|there|employed|at|with|in (?:the |that )?(?:job|post|role))\b"
+        re.compile(r"\bstill (?:working|works|there|employed|at|with|in (?:the |that )?(?:job|post|role)|running|"
+                   r"active|going|open|around|a thing|happening)\b"
                    r"|\bmoved on\b|\bon track\b", _I),
         re.compile(r"\bstill\b|\bcurrently\b|\bon track\b|\bprogress\b", _I),
         frozenset({"still", "track"}),
@@ -277,6 +278,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "is JET better than working for an eikaiwa?": a comparison the documents don't make.
                    r"|\b(?:is|are) (?:it|\w+) (?:really |actually )?(?:better|worse) than\b"
                    r"|\bthe (?:better|best) (?:job|role|option|choice|pick|gig)\b"
+                   r"|\bbest (?:one )?to (?:join|apply|pick|choose|go)\b|\bmost active\b"
                    r"|^(?=.*\b(?:better|worse|best|worst)\b).*\bwhat do (?:you|u|ya) (?:think|reckon)\b"
                    r"|\b(?:do|d'?) ?(?:you|u|ya) (?:think|reckon|feel)\b.*\b(?:realistic|achievable|likely|worth|"
                    r"a good idea|fair|working)\b", _I),
@@ -298,7 +300,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "venue",
         # "Which hotel is the Tokyo orientation held at?" asks for a place the documents would name.
-        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bvenue\b|\bhotel\s*\?*\s*$"
+        # "a spreadsheet for the venue", "put the wrong venue on the post": a venue mentioned, not asked for.
+        re.compile(r"\b(?:which|what) (?:hotel|venue)s?\b|\bhotel\s*\?*\s*$"
+                   r"|\b(?:what|where)(?:'s| is| was| will be)? the (?:hotel|venue)\b"
                    # "where is pub night?": where a chapter's own event is held
                    r"|^\W*where(?:'s| is| are| will)\b.*\b(?:night|quiz|party|parties|meetup|bbq|barbecue|picnic|"
                    r"dinner|drinks|karaoke)\b", _I),
@@ -348,8 +352,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\b(?:what|which) (?:date|dates|day)\b(?! (?:do|does|did|is|are|was|were) (?:you|they|it) )"
                    # "when exactly did Matsutani take over?" (a year answers "when exactly did JET start?")
                    r"|^\W*(?:when exactly|exactly when)\b(?!.*\b(?:start|begin|began|found|set up|creat|establish))"
-                   r"|\bwhat (?:are|were|is|was) the (?:actual )?dates?\b", _I),
-        re.compile(_DAY_OR_MONTH, _I),
+                   r"|\bwhat (?:are|were|is|was) the (?:actual |exact )?dates?\b", _I),
+        # a day of a month, a weekday or a rhythm: "January 2021" is no exact date
+        re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{1,2}(?:st|nd|rd|th)?)?\s+(?:January|February|March|April|"
+                   r"May|June|July|August|September|October|November|December)\b|\b(?:January|February|March|April|May|"
+                   r"June|July|August|September|October|November|December)\s+\d{1,2}(?:st|nd|rd|th)?\b(?!\d)"
+                   r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b|\bevery\b|\d+日", _I),
         frozenset(),
         "the exact date",
     ),

@@ -78,6 +78,7 @@ although because unless good best better great nice bad worse worst big bigger s
 easy hard difficult simple simply plain basic quick fast slow fine okay cool interesting weird dumb stupid silly
 general main whole entire full worth fair usual normal average certain specific same day today week people person
 guy way daily rest others nervous worried scared anxious excited stressed side
+oops possible impossible able ideally clue idea honestly literally actually
 bbq barbecue picnic party parties quiz gala karaoke festival mixer pub
 """.split()
 
