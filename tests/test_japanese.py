@@ -61,3 +61,12 @@ def test_a_loanword_after_a_name_is_a_word_of_its_own() -> None:
     assert _compound([("新任", "サ変接続"), ("者", "接尾"), ("オリエンテーション", "一般")], known, frozenset()) == [
         "新任者", "orientation"]
     assert _compound([("文部", "固有名詞"), ("科学", "一般"), ("省", "接尾")], known, frozenset()) == ["文部科学省"]
+
+
+def test_japanese_proper_nouns_are_names_as_capitals_are_in_english() -> None:
+    from bot.knowledge.question import names_in
+
+    names = names_in("静岡のスタディツアーって富士山にも行ったりしますか？")
+    assert names["富士山"] == ("富士山", frozenset({"富士山"}))  # unknown to the knowledge base: weighs as a name
+    assert "shizuoka" in names  # 静岡, read through the thesaurus
+    assert names_in("スタディツアーはいつ？") == {}

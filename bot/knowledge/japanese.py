@@ -152,3 +152,15 @@ def _katakana_pieces(surface: str, lookup: Callable[[str], str | None]) -> list[
     if pending:
         out.append(pending)
     return out if known * 2 >= len(surface) else [surface]
+
+
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaffー々]+")
+
+
+def proper_nouns(text: str) -> list[str]:
+    """The proper nouns (固有名詞) of the Japanese in ``text``, as written: 富士山, 東京, カルガリー. They are
+    names, as capitalised words are in English."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        out.extend(tok.surface for tok in _janome().tokenize(run) if tok.part_of_speech.startswith("名詞,固有名詞"))
+    return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from bot.knowledge import japanese
 from bot.knowledge.normalize import tokens
 
 # "Who is the mayor of Tokyo?" asks for a person's identity. An entry that mentions mayors in passing
@@ -57,7 +58,7 @@ def names_in(question: str) -> dict[str, tuple[str, frozenset[str]]]:
     if question.isupper():
         return {}
     out: dict[str, tuple[str, frozenset[str]]] = {}
-    for name in _NAME.findall(question):
+    for name in [*_NAME.findall(question), *japanese.proper_nouns(question)]:
         if name == "I":
             continue
         toks = frozenset(tokens(name))
