@@ -1025,3 +1025,13 @@ def test_small_talk_is_not_answered(shipped: AnswerEngine, message: str) -> None
 def test_which_mayor_asks_for_a_person(shipped: AnswerEngine) -> None:
     answer = shipped.answer("which mayor represented London at the U20 summit in Tokyo?")
     assert not answer.matched and answer.reason == "identity"
+
+
+def test_the_kind_of_thing_asked_for_weighs_like_a_name_when_unknown(shipped: AnswerEngine) -> None:
+    assert shipped._asked_kind("what courses does teesside university london run?") == {"cours"}
+    assert shipped._asked_kind("which ministry pays for JET?") == {"ministry"}
+    assert shipped._asked_kind("what year did it start?") == frozenset()  # a time, answered by a year
+    # The visit's entry names the university, not its courses: no entry lists them.
+    assert not shipped.answer("what courses does teesside university london run at here east?").matched
+    visit = shipped.answer("what did JLGC and Teesside University London discuss?")
+    assert visit.matched and visit.entry is not None and visit.entry.id == "jlgc-teesside-visit"

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -135,6 +136,10 @@ NO_TOPIC_TOKENS = INTENT_TOKENS | {"differ"}
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
+# "what courses does X run", "what kind of graduates do they take": the kind of thing asked for.
+WHAT_NOUN = re.compile(r"\bwhat\s+(?:kinds? of\s+|sorts? of\s+|types? of\s+)?([a-z]+)\s+(?:do|does|did|is|are|was|"
+                       r"were|can|will|would|should|has|have)\b", re.IGNORECASE)
+_TIME_WORDS = frozenset(tokens("year years date day days time month months week weeks"))
 # Posts a "who is the X" question asks someone to hold: an entry answers only if it names the post.
 POSTS = frozenset(t for w in POST_WORDS for t in tokens(w))
 
@@ -400,7 +405,8 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
-        ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None)
+        ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None,
+                            self._asked_kind(question))
         if ranked and (NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs)
                        or (len({tok for _, tok in pairs}) == 1 and ENDS_ON_REFERENT.match(question))):
             # "which prefecture was that?" on its own: one word, and what "that" is was never said.
@@ -516,8 +522,9 @@ class AnswerEngine:
     # -- ranking -------------------------------------------------------------------------------
     def _rank(self, pairs: list[tuple[str, str]], weak: frozenset[str] = frozenset(),
               names: dict[str, tuple[str, frozenset[str]]] | None = None,
-              heads: tuple[frozenset[str], ...] = (), yes_no: bool = False) -> list[_Scored]:
-        query = self._query(pairs, weak, names)
+              heads: tuple[frozenset[str], ...] = (), yes_no: bool = False,
+              asked_kind: frozenset[str] = frozenset()) -> list[_Scored]:
+        query = self._query(pairs, weak, names, asked_kind)
         if query is None:
             return []
         query.heads = heads
@@ -528,8 +535,10 @@ class AnswerEngine:
         return scored
 
     def _query(self, pairs: list[tuple[str, str]], weak: frozenset[str],
-               names: dict[str, tuple[str, frozenset[str]]] | None = None) -> _Query | None:
-        """Resolve each token; weigh it by IDF (or as an unknown word)."""
+               names: dict[str, tuple[str, frozenset[str]]] | None = None,
+               asked_kind: frozenset[str] = frozenset()) -> _Query | None:
+        """Resolve each token; weigh it by IDF (or as an unknown word). ``asked_kind``: the words after
+        "which" or "what" ("what courses does ..."), which weigh as much as a name when unknown."""
         unique = list(dict.fromkeys(pairs))
         resolved = [r for r in (self._resolve(tok, raw) for raw, tok in unique) if not r.ignore]
         exact = {r.vocab for r in resolved if r.conf == 1.0}
@@ -544,7 +553,8 @@ class AnswerEngine:
                 if r.token not in seen:
                     # A name the knowledge base never mentions ("JLGC Sydney") is what the question
                     # is about: the entries on its neighbours do not answer it.
-                    w = self._unknown(r.token) * (UNKNOWN_NAME_W if names and r.token in names else 1.0)
+                    named = (names and r.token in names) or r.token in asked_kind
+                    w = self._unknown(r.token) * (UNKNOWN_NAME_W if named else 1.0)
                     unknown.append((r.token, w))
                     seen.add(r.token)
             elif r.vocab not in seen:
@@ -574,6 +584,13 @@ class AnswerEngine:
             if group:
                 heads.append(frozenset(group))
         return tuple(heads)
+
+    def _asked_kind(self, question: str) -> frozenset[str]:
+        """The one word after "which" or "what ... does" ("what courses does Teesside run?"): the kind
+        of thing asked for. Unknown to the knowledge base, it weighs like a name: no entry lists it."""
+        found = [m.group(2) for m in WHICH.finditer(question) if m.group(1).lower() == "which"]
+        found += [m.group(1) for m in WHAT_NOUN.finditer(question)]
+        return frozenset(t for text in found for t in tokens(text)[:1] if t not in _TIME_WORDS)
 
     def _lacks_head(self, i: int, tok: str, q: _Query) -> bool:
         """Whether ``tok`` belongs to a head group of which entry ``i`` says no word."""
