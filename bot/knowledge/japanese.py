@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from collections.abc import Callable
 from typing import Any
 
@@ -160,7 +161,10 @@ _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaffー々]+")
 def proper_nouns(text: str) -> list[str]:
     """The proper nouns (固有名詞) of the Japanese in ``text``, as written: 富士山, 東京, カルガリー. They are
     names, as capitalised words are in English."""
-    out: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        out.extend(tok.surface for tok in _janome().tokenize(run) if tok.part_of_speech.startswith("名詞,固有名詞"))
-    return out
+    return [noun for run in _CJK_RUN.findall(text) for noun in _proper_nouns_of_run(run)]
+
+
+@lru_cache(maxsize=4096)
+def _proper_nouns_of_run(run: str) -> tuple[str, ...]:
+    # A message is read clause by clause and as a whole: each run is analysed once.
+    return tuple(tok.surface for tok in _janome().tokenize(run) if tok.part_of_speech.startswith("名詞,固有名詞"))
