@@ -12,6 +12,9 @@ from bot.knowledge import attributes
     [
         ("how much does the tour cost?", "A week-long tour of Japan.", "the cost"),
         ("how much does the tour cost?", "The fee is £300.", None),
+        ("when do the event reminders get sent?", "By default 24 hours and 1 hour before.", None),
+        ("when does the Tokyo orientation happen?", "It is held after arrival.", "a date"),
+        ("how do I teach the bot our own answer about the membership fee?", "Use /kb add.", None),
         ("what were the exact dates of the January 2021 study tour?", "The tour was planned for January 2021.",
          "the exact date"),
         ("what were the exact dates?", "It ran from 20 to 22 May 2019.", None),

@@ -342,7 +342,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "When does the Tokyo orientation happen each year?" needs a date or a month in the answer.
         re.compile(r"^\W*when (?:does|do|is|are|will)\b(?!.*\b(?:next|upcoming)\b)"  # "next": see below
                    r"|いつ頃|いつ(?:ある|あり|開催|行われ|やる|です)|日程|何月", _I),
-        re.compile(rf"\b(?:1[89]|20)\d\d\b|{_DAY_OR_MONTH}", _I),
+        # "24 hours before" the event: when, counted from it
+        re.compile(rf"\b(?:1[89]|20)\d\d\b|{_DAY_OR_MONTH}"
+                   r"|\b(?:\d+|an?|one|two|three)\s*(?:hours?|minutes?|days?|weeks?|h)\b[^.]{0,30}?"
+                   r"\b(?:before|after|ahead)\b", _I),
         frozenset(),
         "a date",
     ),
@@ -465,7 +468,9 @@ _CHANGING = re.compile(r"\b(?:change|changing|update|updating|switch|switching|e
 
 # "members keep asking how much the fee is, can the bot answer that?": someone else's question, reported.
 _REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b|\b(?:members|people|newbies|everyone) (?:always |often )?"
-                       r"ask(?:s|ed)?\b|\basking (?:us|me) (?:about|how|what)\b", _I)
+                       r"ask(?:s|ed)?\b|\basking (?:us|me) (?:about|how|what)\b"
+                       # "teach the bot our own answer about the membership fee": the topic of an answer
+                       r"|\b(?:answer|entry|faq|reply) (?:about|on|for|to) (?:the |our |a )?", _I)
 
 
 def asked(question: str) -> list[Attribute]:
