@@ -576,12 +576,13 @@ def test_accuracy_on_second_held_out_set(shipped: AnswerEngine) -> None:
     assert answered >= HELDOUT2_MIN_ANSWERED and declined >= HELDOUT2_MIN_DECLINED, report
 
 
-TUNING_SETS = [DATA / f"tuning{n}.yaml" for n in range(4, 17)]
+TUNING_SETS = sorted(DATA.glob("tuning*.yaml"))
 
 
 def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
-    """tuning4-16 (written from the seed documents, then tuned on): in scope >= 87%, declined >= 95%,
-    at most 3% of all answered wrongly, over all of them together; the misses printed (pytest -s)."""
+    """Every tuning batch (written from the seed documents or the README, scored once, then tuned on):
+    in scope >= 90%, declined >= 95%, at most 2.5% of all answered wrongly, over all of them together;
+    the misses printed (pytest -s)."""
     right = declined = wrong = n_in = n_oos = 0
     misses: list[str] = []
     for path in TUNING_SETS:
@@ -598,7 +599,8 @@ def test_accuracy_on_the_tuning_sets(shipped: AnswerEngine) -> None:
     report = (f"in scope {right / n_in:.1%} of {n_in}, declined {declined / n_oos:.1%} of {n_oos}, "
               f"wrong {wrong / (n_in + n_oos):.1%}\n" + "\n".join(misses))
     print(report)
-    assert right / n_in >= 0.87 and declined / n_oos >= 0.95 and wrong / (n_in + n_oos) <= 0.03, report
+    assert len(TUNING_SETS) >= 30
+    assert right / n_in >= 0.90 and declined / n_oos >= 0.95 and wrong / (n_in + n_oos) <= 0.025, report
 
 
 # -- paraphrases, typos, honest partial answers, reasons, Japanese ----------------------------------
