@@ -1037,3 +1037,24 @@ def test_the_kind_of_thing_asked_for_weighs_like_a_name_when_unknown(shipped: An
     assert not shipped.answer("what courses does teesside university london run at here east?").matched
     visit = shipped.answer("what did JLGC and Teesside University London discuss?")
     assert visit.matched and visit.entry is not None and visit.entry.id == "jlgc-teesside-visit"
+
+
+def test_the_completer_offers_prefixes_then_words_then_ranked_entries() -> None:
+    from bot.knowledge import Entry
+    from bot.knowledge.autocomplete import Completer
+
+    entries = [Entry(id=eid, title=title, category=cat, answer="x", questions=(), aliases=aliases, source="s",
+                     file="f", line=1)
+               for eid, title, cat, aliases in [("b", "Pub night", "chapter", ()), ("a", "Annual dinner", "chapter",
+                                                ("bonenkai",)), ("c", "CLAIR offices", "clair", ())]]
+    ranked: list[list[tuple[str, str]]] = []
+
+    def rank(pairs: list[tuple[str, str]]) -> list[tuple[int, float]]:
+        ranked.append(pairs)
+        return [(2, 0.9), (0, 0.2)]  # the offices entry covers the text; pub night barely
+
+    completer = Completer(entries, rank)
+    assert [e.id for e in completer.complete("")] == ["a", "b", "c"]  # by category, then title
+    assert [e.id for e in completer.complete("bonen")] == ["a", "c"]  # an alias prefix, then the ranked entry
+    assert [e.id for e in completer.complete("night", limit=1)] == ["b"]  # a word inside a title
+    assert completer.complete("x", limit=0) == [] and ranked

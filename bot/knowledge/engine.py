@@ -55,15 +55,15 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.knowledge import attributes, message, scope, spelling
 from bot.knowledge.attributes import SENTENCE, affirmed
+from bot.knowledge.autocomplete import Completer
 from bot.knowledge.figures import Figures
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
-    clean,
     fold_word,
     token_pairs,
     tokens,
@@ -284,18 +284,13 @@ class AnswerEngine:
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}
         self._alias_words: list[frozenset[str]] = [frozenset().union(*sets) for sets in self._alias_sets]
         self._alias_vocab: frozenset[str] = frozenset().union(*(a for sets in self._alias_sets for a in sets))
-        titles = [(clean(e.title), i) for i, e in enumerate(self.entries)]
-        self._complete_keys: list[tuple[str, int]] = titles + [
-            (clean(alias), i) for i, e in enumerate(self.entries) for alias in e.aliases
-        ]
-        self._titles = [t for t, _ in titles]
         self._answers_who = [any(ASKS_WHO.search(q) for q in (e.title, *e.questions)) for e in self.entries]
         self._bot_vocab = scope.bot_vocabulary([e.category for e in self.entries], self._alias_words,
                                                [f.keys() for f in self._entry_tokens], self._answer_tokens)
         begins = ["begin" in f or "begin" in a for f, a in zip(self._entry_tokens, self._answer_tokens, strict=True)]
         self._figures = Figures([[p for p, _ in raw] for raw in raw_phrasings], answer_lines,
                                 [e.title for e in self.entries], begins, self.idf, self._generic)
-        self._alphabetical = sorted(range(len(self.entries)), key=lambda i: (self.entries[i].category, self._titles[i]))
+        self._completer = Completer(self.entries, lambda pairs: [(s.index, s.coverage) for s in self._rank(pairs)])
 
     def _index_answers(self, phrase_lines: list[list[list[str]]]) -> list[list[list[str]]]:
         """The answer texts, each sentence tokenised once (returned): their words (weak evidence for an
@@ -801,43 +796,8 @@ class AnswerEngine:
 
     # -- autocomplete --------------------------------------------------------------------------
     def complete(self, current: str, limit: int = 25) -> list[Entry]:
-        """Entries for the /ask autocomplete: title/alias prefix matches first, then the question's
-        best candidates from the index, then fuzzy title matches (titles are a short list)."""
-        limit = max(0, limit)
-        if limit == 0:
-            return []
-        text = clean(current or "").strip()
-        if not text:
-            return [self.entries[i] for i in self._alphabetical[:limit]]
-        out: list[int] = []
-        seen: set[int] = set()
-
-        def add(i: int) -> None:
-            if i not in seen and len(out) < limit:
-                seen.add(i)
-                out.append(i)
-
-        for key, i in self._complete_keys:
-            if key.startswith(text):
-                add(i)
-        for key, i in self._complete_keys:
-            if len(out) >= limit:
-                break
-            if f" {text}" in f" {key}":
-                add(i)
-        if len(out) < limit:
-            pairs = token_pairs(text)
-            if pairs:
-                for s in self._rank(pairs):
-                    if s.coverage >= 0.5:
-                        add(s.index)
-        if len(out) < limit:
-            for _title, _score, i in process.extract(text, self._titles, scorer=fuzz.partial_ratio,
-                                                     limit=limit, score_cutoff=70):
-                add(i)
-        return [self.entries[i] for i in out]
-
-
+        """Entries for the /ask autocomplete (see ``autocomplete.Completer``)."""
+        return self._completer.complete(current, limit)
 
 
 THANKS_TEXT = "You're welcome! Ask me anything else about the JET Programme, JETAA or this server's events."
