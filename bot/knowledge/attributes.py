@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -475,13 +476,19 @@ _REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b|\b(?:members|people|newb
 
 def asked(question: str) -> list[Attribute]:
     """The attributes ``question`` asks for (usually none)."""
+    return list(_asked(question))
+
+
+@lru_cache(maxsize=8192)
+def _asked(question: str) -> tuple[Attribute, ...]:
+    # Kept per text: a message is read whole and clause by clause, and entries' phrasings recur.
     out = []
     for a in ATTRIBUTES:
         m = a.asked.search(question)
         if m is None or _CHANGING.search(question[:m.start()]) or _REPORTED.search(question[:m.end()]):
             continue
         out.append(a)
-    return out
+    return tuple(out)
 
 
 def attribute_words(question: str) -> frozenset[str]:

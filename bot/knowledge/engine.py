@@ -589,8 +589,11 @@ class AnswerEngine:
 
     def _lacks_head(self, i: int, tok: str, q: _Query) -> bool:
         """Whether ``tok`` belongs to a head group of which entry ``i`` says no word."""
-        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
-        return any(tok in group and not group & said for group in q.heads)
+        groups = [group for group in q.heads if tok in group]
+        if not groups:
+            return False
+        fields, answer = self._entry_tokens[i], self._answer_tokens[i]
+        return any(not any(t in fields or t in answer for t in group) for group in groups)
 
     def _alias_shares(self, q: _Query) -> dict[int, float]:
         """An alias found in the question ("coordinator for international relations", "CIR") is strong
