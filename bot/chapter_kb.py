@@ -42,8 +42,8 @@ import yaml
 from bot.clock import Clock, utcnow
 from bot.errors import NotFound, UserError
 from bot.knowledge.loader import ID_RE, display_path, load_knowledge
-from bot.knowledge.model import Entry, KnowledgeBase, KnowledgeError
-from bot.knowledge.service import CHAPTER_FILE, CHAPTER_SOURCE, KnowledgeService
+from bot.knowledge.model import CHAPTER_FILE, Entry, KnowledgeBase, KnowledgeError
+from bot.knowledge.service import CHAPTER_SOURCE, KnowledgeService
 from bot.storage import Database, StorageError
 from bot.storage.chapter_kb import ChoiceRow, EntryRow, UnansweredRow
 

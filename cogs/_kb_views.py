@@ -23,8 +23,7 @@ from bot.client import (
     send_ephemeral,
     services_of,
 )
-from bot.knowledge.model import MAX_ANSWER, MAX_TITLE
-from bot.knowledge.service import is_chapter_entry
+from bot.knowledge.model import MAX_ANSWER, MAX_TITLE, is_chapter_entry
 
 if TYPE_CHECKING:
     from bot.knowledge import Entry

@@ -27,7 +27,7 @@ from bot.clock import FakeClock
 from bot.errors import NotFound, UserError
 from bot.knowledge import KnowledgeService
 from bot.knowledge.loader import load_knowledge
-from bot.knowledge.service import is_chapter_entry
+from bot.knowledge.model import is_chapter_entry
 from bot.storage import Database
 
 G1, G2 = 101, 202

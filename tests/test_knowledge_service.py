@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.knowledge import Answer, Entry, KnowledgeService, Suggestion
-from bot.knowledge.service import CHAPTER_FILE, is_chapter_entry, merge_answers
+from bot.knowledge.model import CHAPTER_FILE, is_chapter_entry
+from bot.knowledge.service import merge_answers
 from tests.test_chapter_kb import SHARED_YAML
 
 
@@ -83,3 +84,17 @@ def test_reload_drops_overlays_so_they_are_rebuilt(knowledge: KnowledgeService) 
     knowledge.set_overlay(1, [], {})
     knowledge.drop_overlay(1)
     assert knowledge.overlay_count() == 0
+
+
+def test_a_chapter_s_own_entry_speaks_for_now() -> None:
+    from dataclasses import replace
+
+    from bot.knowledge import AnswerEngine, KnowledgeBase
+
+    pub = replace(chapter_entry("pub", "Pub night", ("when is pub night",)),
+                  answer="Pub night is every Friday from 7pm at The Crown.")
+    shipped = replace(pub, file="knowledge/chapter.yaml")  # the same words in a dated document
+    for question in ("is pub night still happening?", "is the pub night still running?"):
+        assert AnswerEngine(KnowledgeBase(entries=(pub,), path=Path("."))).answer(question).matched
+        dated = AnswerEngine(KnowledgeBase(entries=(shipped,), path=Path("."))).answer(question)
+        assert not dated.matched and dated.reason == "missing_attribute"

@@ -21,6 +21,9 @@ class Attribute:
     given: re.Pattern[str]  # in an answer that gives it
     words: frozenset[str]  # question tokens that only say "which attribute" (dropped to find the topic)
     missing: str  # "the cost" in "The documents I have don't give the cost."
+    # Asks about now ("still running?", "the next one"): dated documents cannot say, but an entry its
+    # chapter keeps current (pub night is every Friday) does.
+    dated: bool = False
 
 
 _I = re.IGNORECASE
@@ -215,6 +218,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\bstill\b|\bcurrently\b|\bon track\b|\bprogress\b", _I),
         frozenset({"still", "track"}),
         "whether that is still so",
+        dated=True,
     ),
     Attribute(
         "how to sign up",
@@ -436,6 +440,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\bnext\b|\bupcoming\b|\b(?:is|are|will be|now) planned\b", _I),  # not "was planned"
         frozenset({"next", "upcom"}),
         "the date of the next one",
+        dated=True,
     ),
 )
 # A year, also next to Japanese (2023年に), not inside a longer number or a word ("G2020").
@@ -507,11 +512,12 @@ def denied(question: str, answer: str) -> bool:
                for s in SENTENCE.split(answer)) if wanted else False
 
 
-def missing(question: str, answer: str) -> str | None:
-    """What the question asks for that ``answer`` does not give ("the cost", "anything for 2025"), or None."""
+def missing(question: str, answer: str, *, current: bool = False) -> str | None:
+    """What the question asks for that ``answer`` does not give ("the cost", "anything for 2025"), or None.
+    ``current``: the answer is kept up to date (a chapter's own entry), so it speaks for now."""
     stated = _not_denied(answer)
     for a in asked(question):
-        if not a.given.search(stated):
+        if not (current and a.dated) and not a.given.search(stated):
             return a.missing
     for year in _YEAR.findall(_TYPED_DATE.sub(" ", question)):
         if year not in answer:

@@ -61,7 +61,7 @@ from bot.knowledge import attributes, message, scope, spelling
 from bot.knowledge.attributes import SENTENCE, affirmed
 from bot.knowledge.autocomplete import Completer
 from bot.knowledge.figures import Figures
-from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion
+from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion, is_chapter_entry
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
     fold_word,
@@ -435,7 +435,7 @@ class AnswerEngine:
         if (best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question)
                 and not attributes.denied(question, self.entries[i].answer)):
             return None
-        return (attributes.missing(question, self.entries[i].answer)
+        return (attributes.missing(question, self.entries[i].answer, current=is_chapter_entry(self.entries[i]))
                 or self._figures.missing(i, question, {tok for _, tok in pairs}, names))
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
@@ -504,7 +504,8 @@ class AnswerEngine:
         ranked = self._rank(rest, weak, names)
         if decide(ranked) is not None:
             return None
-        what = attributes.missing(question, self.entries[ranked[0].index].answer)
+        entry = self.entries[ranked[0].index]
+        what = attributes.missing(question, entry.answer, current=is_chapter_entry(entry))
         return self._partial(normalized, ranked, what) if what else None
 
     def _partial(self, normalized: str, ranked: list[_Scored], what: str) -> Answer:

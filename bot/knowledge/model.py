@@ -129,3 +129,13 @@ class KnowledgeBase:
     def __post_init__(self) -> None:
         if not self.by_id:
             self.by_id.update({e.id: e for e in self.entries})
+
+
+# ``Entry.file`` of a server's own entry: it was defined in Discord, not in a YAML file.
+CHAPTER_FILE = "<chapter>"
+
+
+def is_chapter_entry(entry: Entry) -> bool:
+    """Whether ``entry`` is a server's own (shown as coming from its organisers, not the documents).
+    Its organisers keep it current, so it speaks for now ("is pub night still on?")."""
+    return entry.file == CHAPTER_FILE

@@ -18,15 +18,8 @@ from bot.knowledge.engine import AnswerEngine
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Suggestion
 
-# ``Entry.file`` of a server's own entry: it was defined in Discord, not in a YAML file.
-CHAPTER_FILE = "<chapter>"
 CHAPTER_SOURCE = "chapter organisers"
 MAX_SUGGESTIONS = 3
-
-
-def is_chapter_entry(entry: Entry) -> bool:
-    """Whether ``entry`` is a server's own (shown as coming from its organisers, not the documents)."""
-    return entry.file == CHAPTER_FILE
 
 
 @dataclass(frozen=True)
