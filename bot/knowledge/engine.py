@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -87,6 +86,7 @@ from bot.knowledge.question import (
     THANKS,
     WHICH,
     YES_NO,
+    asked_kind,
     names_in,
 )
 from bot.knowledge.vocabulary import Resolved, Vocabulary
@@ -136,10 +136,6 @@ NO_TOPIC_TOKENS = INTENT_TOKENS | {"differ"}
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
-# "what courses does X run", "what kind of graduates do they take": the kind of thing asked for.
-WHAT_NOUN = re.compile(r"\bwhat\s+(?:kinds? of\s+|sorts? of\s+|types? of\s+)?([a-z]+)\s+(?:do|does|did|is|are|was|"
-                       r"were|can|will|would|should|has|have)\b", re.IGNORECASE)
-_TIME_WORDS = frozenset(tokens("year years date day days time month months week weeks"))
 # Posts a "who is the X" question asks someone to hold: an entry answers only if it names the post.
 POSTS = frozenset(t for w in POST_WORDS for t in tokens(w))
 
@@ -370,8 +366,12 @@ class AnswerEngine:
         (One-word names are often the choices a question offers: "between ALT and CIR, which one".)"""
         i = self._index_of[entry_id]
         return frozenset(tok for tok, (_, toks) in names_in(text).items()
-                         if len(toks) > 1 and tok in self.idf and tok not in self._generic and self._df[tok] >= 2
-                         and not self._says_name(i, toks))
+                         if len(toks) > 1 and self._facet(tok) and not self._says_name(i, toks))
+
+    def _facet(self, tok: str) -> bool:
+        """Whether a name's word tells entries apart: several entries know it (London, New York, JETAA),
+        and not so many that it is everywhere (JET)."""
+        return tok in self.idf and tok not in self._generic and self._df[tok] >= 2
 
     def _pairs(self, question: str) -> list[tuple[str, str]]:
         """The question's (word, token) pairs, run-together words split."""
@@ -400,14 +400,14 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
-        ranked = self._rank(pairs, weak, names, self._heads(question), YES_NO.match(question) is not None,
-                            self._asked_kind(question))
+        yes_no = YES_NO.match(question) is not None
+        ranked = self._rank(pairs, weak, names, self._heads(question), yes_no, asked_kind(question))
         if ranked and (NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs)
                        or (len({tok for _, tok in pairs}) == 1 and ENDS_ON_REFERENT.match(question))):
             # "which prefecture was that?" on its own: one word, and what "that" is was never said.
             # Only a question type ("how many?", "when did it start?", "how old are you"): no topic to answer.
             return self._decline(normalized, ranked, Reason.NO_TOPIC)
-        reason = self._decide(question, pairs, ranked)
+        reason = self._decide(question, pairs, ranked, yes_no)
         if reason is None:
             best = ranked[0]
             entry = self.entries[best.index]
@@ -442,7 +442,8 @@ class AnswerEngine:
         wanted = {a.name for a in attributes.asked(question)}
         return any(wanted <= {a.name for a in attributes.asked(p)} for p in self.entries[i].questions)
 
-    def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored]) -> Reason | None:
+    def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored],
+                yes_no: bool) -> Reason | None:
         match = IDENTITY.match(question)
         fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
         runs = RUNS_OFFICE.match(question)
@@ -455,8 +456,7 @@ class AnswerEngine:
             role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
-        reason = decide(ranked, identity_question=identity, says_who=says_who,
-                        yes_no=YES_NO.match(question) is not None)
+        reason = decide(ranked, identity_question=identity, says_who=says_who, yes_no=yes_no)
         if reason is None and self._about_other_organisation(ranked[0].index, pairs):
             return Reason.OTHER_ORGANISATION
         if reason is None and self._takes_one_side(ranked[0].index, question):
@@ -564,7 +564,7 @@ class AnswerEngine:
         wmap = {r.vocab: w * r.conf for r, w in known if r.vocab}
         weak_vocab = frozenset(r.vocab for r in resolved if r.token in weak and r.vocab)
         # Only names several entries know (London, New York, JETAA): facets that tell entries apart.
-        names = {t: g for t, g in (names or {}).items() if t in wmap and t not in self._generic and self._df[t] >= 2}
+        names = {t: g for t, g in (names or {}).items() if t in wmap and self._facet(t)}
         query = _Query(seq, known, unknown, wmap, total, weak_vocab, names, unknown_weight=sum(w for _, w in unknown))
         query.alias_share = self._alias_shares(query)
         return query
@@ -580,13 +580,6 @@ class AnswerEngine:
             if group:
                 heads.append(frozenset(group))
         return tuple(heads)
-
-    def _asked_kind(self, question: str) -> frozenset[str]:
-        """The one word after "which" or "what ... does" ("what courses does Teesside run?"): the kind
-        of thing asked for. Unknown to the knowledge base, it weighs like a name: no entry lists it."""
-        found = [m.group(2) for m in WHICH.finditer(question) if m.group(1).lower() == "which"]
-        found += [m.group(1) for m in WHAT_NOUN.finditer(question)]
-        return frozenset(t for text in found for t in tokens(text)[:1] if t not in _TIME_WORDS)
 
     def _lacks_head(self, i: int, tok: str, q: _Query) -> bool:
         """Whether ``tok`` belongs to a head group of which entry ``i`` says no word."""

@@ -108,6 +108,20 @@ CAPITALISED = re.compile(r"(?<=\W)[A-Z][A-Za-z]*|\b[A-Z]{2,}\b")
 WHICH = re.compile(r"\b(which|how many)\s+(\w+(?:\s+\w+)?)", re.IGNORECASE)
 
 
+# "what courses does X run", "what kind of graduates do they take": the kind of thing asked for.
+WHAT_NOUN = re.compile(r"\bwhat\s+(?:kinds? of\s+|sorts? of\s+|types? of\s+)?([a-z]+)\s+(?:do|does|did|is|are|was|"
+                       r"were|can|will|would|should|has|have)\b", re.IGNORECASE)
+_TIME_WORDS = frozenset(tokens("year years date day days time month months week weeks"))
+
+
+def asked_kind(question: str) -> frozenset[str]:
+    """The one word after "which" or "what ... does" ("what courses does Teesside run?"): the kind of
+    thing asked for (not a time: "what year did it start" is answered by a year)."""
+    found = [m.group(2) for m in WHICH.finditer(question) if m.group(1).lower() == "which"]
+    found += [m.group(1) for m in WHAT_NOUN.finditer(question)]
+    return frozenset(t for text in found for t in tokens(text)[:1] if t not in _TIME_WORDS)
+
+
 def as_place(name: str, question: str) -> bool:
     """Whether ``question`` says ``name`` as a place: "in Japan", "from the UK"."""
     return re.search(rf"\b(?:in|from|across|inside)\s+(?:the\s+)?{re.escape(name)}\b", question) is not None
