@@ -159,6 +159,15 @@ from bot.knowledge import attributes
         ("what is Teesside University known for?", "JLGC visited its Here East campus.", "what it is known for"),
         ("how long is the fellowship?", "Participants spend about 10 days in Japan.", None),
         ("how long has the fellowship been running?", "It began in 1993.", None),  # a year answers it
+        # the year a document said it is not the year the figure is for
+        ("how many projects did the office support in 2019?",
+         "In 2018 the office supported 85 projects (2019 interview).", "anything for 2019"),
+        ("how many projects did the office support in 2018?",
+         "In 2018 the office supported 85 projects (2019 interview).", None),
+        ("where in japan was michael rivera king placed?", "He spoke at the reception.", "where they were placed"),
+        ("where in japan are ALTs placed?", "ALTs work in schools.", None),  # a group, not a person
+        ("where did the UK rank in the G7?", "The report compares UK and Japanese cities.", "a ranking"),
+        ("does CLAIR let you pick your own prefecture?", "CLAIR places JETs.", "whether you can choose"),
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

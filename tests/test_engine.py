@@ -706,6 +706,9 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         ("what's the email for JLGC New York?", "jlgc-new-york", "email"),
         ("where in Tokyo is CLAIR HQ exactly?", "clair-offices", "street address"),
         ("when was Japan House London opened?", "jst-feedback-session", "when it began"),  # named in passing
+        # the office's years date its opening, not a move: no year stands next to Whitehall
+        ("when did JLGC London move into 15 Whitehall?", "jlgc-london", "when that happened"),
+        ("カナダのJETAAって会員何人いるの？", "jet-alumni-count", "カナダ"),  # a place named in Japanese
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,
@@ -1060,3 +1063,27 @@ def test_the_completer_offers_prefixes_then_words_then_ranked_entries() -> None:
     assert [e.id for e in completer.complete("bonen")] == ["a", "c"]  # an alias prefix, then the ranked entry
     assert [e.id for e in completer.complete("night", limit=1)] == ["b"]  # a word inside a title
     assert completer.complete("x", limit=0) == [] and ranked
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("when did JLGC London open?", "jlgc-london"),  # a founding year need not repeat "opened"
+        ("What year was the JET Alumni Association established", "jetaa"),
+        ("when was the jetaa carrer networking event in dusseldorf", "jetaa-careers"),  # Düsseldorf as typed
+        ("JETの卒業生って今何人くらい？", "jet-alumni-count"),
+    ],
+)
+def test_a_past_date_is_answered_by_a_year_said_with_what_was_asked(shipped: AnswerEngine, question: str,
+                                                                    entry_id: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == entry_id
+
+
+def test_a_nationality_in_japanese_is_not_a_place_named() -> None:
+    from bot.knowledge import japanese
+    from bot.knowledge.question import names_in
+
+    assert japanese.proper_nouns("半分はアメリカ人ってほんと？") == []
+    assert japanese.proper_nouns("アメリカのJETAA") == ["アメリカ"]
+    assert names_in("カナダのJETAAって会員何人？").keys() >= {"canada"}  # JETAA is no sign of shouting

@@ -142,6 +142,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "which US state has the most JET alumni?": a ranking the documents would have to make.
         re.compile(r"\b(?:which|what) (?:\w+ ){1,3}(?:has|have|had|sends?|sent|gets?|got|hosts?|hosted|came|comes)"
                    r"\b(?: \w+){0,2}? (?:the )?(?:most|fewest|least|highest|lowest|largest|biggest|top)\b"
+                   # "where did the UK rank in the G7?"
+                   r"|\b(?:where|how high|how low) (?:did|does|do|is|was) (?:\w+ ){1,3}rank(?:ed)?\b"
+                   r"|\bin the rankings?\b"
                    r"|一番(?:多|大)|最も多", _I),
         re.compile(r"\b(?:most|largest|biggest|highest|fewest|lowest|top|leading|more than any)\b", _I),
         frozenset({"most", "fewest", "least", "highest", "largest", "biggest", "top"}),
@@ -161,9 +164,13 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "placement",
         # "where was Michael Rivera King placed when he was on JET?": where one person served, which an
         # entry that mentions them does not say.
-        re.compile(r"(?i:\bwhere) (?:was|is) (?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}"
+        re.compile(r"(?i:\bwhere)(?i: in \w+)? (?:was|is) (?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}"
                    r"(?i:placed|posted|stationed|sent)\b"
-                   r"|(?i:\bwhere (?:was|is|did) (?:he|she) (?:placed|posted|based|stationed|sent|teach|work)\b)"),
+                   # a name typed in lower case: two to four words that are not a group of people
+                   r"|(?i:\bwhere(?: in \w+)? (?:was|is) (?!(?:the|a|an|each|every|jets?|alts?|cirs?|seas?|"
+                   r"participants?|people|they|it)\b)(?:[a-z]\w* ){2,4}(?:placed|posted|stationed)\b)"
+                   r"|(?i:\bwhere(?: in \w+)? (?:was|is|did) (?:he|she) "
+                   r"(?:placed|posted|based|stationed|sent|teach|work)\b)"),
         re.compile(r"\b(?:placed|posted|based|stationed|taught|worked) (?:in|at|to)\b", _I),
         frozenset({"plac", "post", "base", "station", "sent", "teach", "work"}),
         "where they were placed",
@@ -373,7 +380,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "choice of place",
         # "can you choose which prefecture they send you to?": whether one gets a say, which the
         # documents do not explain.
-        re.compile(r"\b(?:can|could|do|may) (?:i|you|u|we|they|jets?)\b.{0,10}\b(?:choose|pick|select)\b.{0,25}"
+        re.compile(r"\b(?:(?:can|could|do|may) (?:i|you|u|we|they|jets?)\b.{0,10}"
+                   r"|\blets? (?:you|u|me|us|jets?|people) )"
+                   r"\b(?:choose|pick|select)\b.{0,25}"
                    r"\b(?:prefecture|placement|where|location|city|"
                    r"town|region|area)\b|(?:任地|配属先|赴任先|都道府県|どの|どこ).{0,15}(?:選べ|選ぶ|希望)", _I),
         re.compile(r"\b(?:can|may) (?:choose|pick|request|state a preference)\b|\bpreferences? (?:are|is) "
@@ -447,6 +456,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
 _YEAR = re.compile(r"(?<![\d.,A-Za-z_])(?:19|20)\d\d(?![\d.,]|\w*[A-Za-z])")
 # "I typed 03/04/2027 and the form said no": a date the asker typed, not a year asked about.
 _TYPED_DATE = re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d\d\b|\b(?:19|20)\d\d-\d{1,2}-\d{1,2}\b")
+# "(2019 interview)", "(DJW News 1/2017)": when a document said it, not a year the fact is about.
+_CITATION = re.compile(r"\([^()]*\b(?:interview|article|news|newsletter|published|calls)\b[^()]*\)", re.IGNORECASE)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _NEGATED = re.compile(r"\b(?:not|no|never|nor|nothing|none|neither|cannot)\b|n't\b", re.IGNORECASE)
 # "The documents do not give deadlines": a sentence saying what the documents leave out.
@@ -519,8 +530,9 @@ def missing(question: str, answer: str, *, current: bool = False) -> str | None:
     for a in asked(question):
         if not (current and a.dated) and not a.given.search(stated):
             return a.missing
+    dated = _CITATION.sub(" ", answer)
     for year in _YEAR.findall(_TYPED_DATE.sub(" ", question)):
-        if year not in answer:
+        if year not in dated:
             return f"anything for {year}"
     return None
 

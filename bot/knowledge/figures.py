@@ -10,6 +10,7 @@ answer that hold a digit; this module keeps those and answers "what is missing" 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection, Sequence
 
 from bot.knowledge.normalize import tokens
@@ -23,8 +24,20 @@ _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+# When something began or opened is the beginning check's question: a founding year need not repeat "opened".
+# "Year" and "date" are what is asked, not what it is asked about.
+_BEGINNING = frozenset(tokens("begin open opened opening launch launched year date"))
+# "When did JLGC London move to Whitehall?", "what year did the Miyagi tour go?": a past event's date.
+PAST_WHEN = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:when (?:did|was|were|had)|(?:in )?(?:what|which) year)\b"
+                       r"|\b(?:what|which) year (?:did|was|were)\b", re.IGNORECASE)
 
 Names = dict[str, tuple[str, frozenset[str]]]
+
+
+def strip_accents(word: str) -> str:
+    """"düsseldorf" -> "dusseldorf": people type names without their accents."""
+    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 class Figures:
@@ -32,7 +45,7 @@ class Figures:
 
     def __init__(self, phrasings: Sequence[Sequence[frozenset[str]]], answer_lines: Sequence[Sequence[list[str]]],
                  titles: Sequence[str], begins: Sequence[bool], known: Collection[str],
-                 generic: Collection[str]) -> None:
+                 generic: Collection[str], subjects: Sequence[Collection[str]]) -> None:
         # Only the phrasings that ask for a number matter here.
         self._counting = [[p for p in ps if "number" in p] for ps in phrasings]
         self._figure_sentences = [[line for line in lines if any(_DIGIT.search(t) for t in line)]
@@ -41,6 +54,8 @@ class Figures:
         self._begins = list(begins)  # the entry's phrasings ask when, or its answer says something began
         self._known = known
         self._generic = generic
+        # Per entry: its title's and aliases' words, which its sentences need not repeat ("It was set up in 1988").
+        self._subjects = [frozenset(s) | t for s, t in zip(subjects, self._titles, strict=True)]
 
     def missing(self, i: int, question: str, asked: set[str], names: Names) -> str | None:
         """What a count or a "when did it begin" question asks that entry ``i`` does not give, or None.
@@ -51,7 +66,24 @@ class Figures:
             return found
         if "begin" in asked and not self._begins[i]:
             return "when it began"  # "when was Japan House London opened?" to the debrief held there
+        if PAST_WHEN.search(question):
+            return self._missing_when(i, asked)
         return None
+
+    def _missing_when(self, i: int, asked: set[str]) -> str | None:
+        """"When did JLGC London move to Whitehall?" to the London office's entry, whose years date its
+        opening, not the move: a year must stand in a sentence that says what the question adds to the
+        entry's subject (the move, Whitehall). Words the entry's title or aliases say, and words many
+        entries share, add nothing."""
+        focus = {t for t in asked if t in self._known and t not in self._generic and t not in self._subjects[i]
+                 and t not in _BEGINNING and not _DIGIT.search(t)}
+        if not focus:
+            return None
+        dated = [line for line in self._figure_sentences[i] if any(_YEAR.fullmatch(t) for t in line)]
+        focus = {strip_accents(t) for t in focus}  # "dusseldorf" as typed, "Düsseldorf" as written
+        if any(focus.intersection(map(strip_accents, line)) for line in dated):
+            return None
+        return "when that happened"
 
     def _missing_name(self, i: int, question: str, names: Names) -> str | None:
         """A name the entry gives no figure for ("how many JETAA chapters are in the UK?"). A name many

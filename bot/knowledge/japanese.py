@@ -167,4 +167,8 @@ def proper_nouns(text: str) -> list[str]:
 @lru_cache(maxsize=4096)
 def _proper_nouns_of_run(run: str) -> tuple[str, ...]:
     # A message is read clause by clause and as a whole: each run is analysed once.
-    return tuple(tok.surface for tok in _janome().tokenize(run) if tok.part_of_speech.startswith("名詞,固有名詞"))
+    toks = list(_janome().tokenize(run))
+    # アメリカ人 ("American") says who someone is, not a place named: like "American", not "in America".
+    return tuple(tok.surface for tok, after in zip(toks, [*toks[1:], None], strict=True)
+                 if tok.part_of_speech.startswith("名詞,固有名詞")
+                 and not (after is not None and after.surface == "人" and after.part_of_speech.startswith("名詞,接尾")))

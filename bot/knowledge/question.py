@@ -50,12 +50,17 @@ _CAPITAL = r"(?:[A-Z][A-Za-z]*|\w*[A-Z]{2,}\w*)"
 _NAME = re.compile(rf"(?<=[\w,;:'\"()]\s){_CAPITAL}(?:\s+{_CAPITAL})*")
 
 
+def _shouted(question: str) -> bool:
+    latin = re.findall(r"[A-Za-z]+", question)
+    return len(latin) >= 3 and all(w.isupper() for w in latin)
+
+
 def names_in(question: str) -> dict[str, tuple[str, frozenset[str]]]:
     """Names in the question: runs of capitalised words not at the start of a sentence ("JLGC New
     York", "the UK", "Osaka"). Each token maps to its name as written and the name's tokens, so that
     "New York" is missing from an entry that says "new" but not "York". All-capitals text says
-    nothing about names."""
-    if question.isupper():
+    nothing about names (JETAA in Japanese text is not all-capitals text)."""
+    if _shouted(question):
         return {}
     out: dict[str, tuple[str, frozenset[str]]] = {}
     for name in [*_NAME.findall(question), *japanese.proper_nouns(question)]:
