@@ -168,6 +168,11 @@ from bot.knowledge import attributes
         ("where in japan are ALTs placed?", "ALTs work in schools.", None),  # a group, not a person
         ("where did the UK rank in the G7?", "The report compares UK and Japanese cities.", "a ranking"),
         ("does CLAIR let you pick your own prefecture?", "CLAIR places JETs.", "whether you can choose"),
+        ("which prefecture was Michael Rivera King placed in?", "He spoke at the reception.", "where they were placed"),
+        ("is JLGC London hiring right now?", "JLGC London supports councils.", "whether they are hiring"),
+        ("CIRの面接でどんなこと聞かれる？", "MOFA runs the interviews.", "the questions asked"),
+        ("CLAIRフェローシップってどうやって申し込むの？", "Officials spend 10 days in Japan.", "how to sign up"),
+        ("CLAIRフェローシップってどうやって申し込むの？", "Apply through your council.", None),
     ],
 )
 def test_missing(question: str, answer: str, missing: str | None) -> None:

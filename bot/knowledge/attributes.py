@@ -166,6 +166,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # entry that mentions them does not say.
         re.compile(r"(?i:\bwhere)(?i: in \w+)? (?:was|is) (?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}"
                    r"(?i:placed|posted|stationed|sent)\b"
+                   # "which prefecture was Michael Rivera King placed in?"
+                   r"|(?i:\b(?:which|what) (?:prefecture|city|town|school|region|part of japan) (?:was|is|did) )"
+                   r"(?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}(?i:placed|posted|stationed|sent|teach|work)\b"
                    # a name typed in lower case: two to four words that are not a group of people
                    r"|(?i:\bwhere(?: in \w+)? (?:was|is) (?!(?:the|a|an|each|every|jets?|alts?|cirs?|seas?|"
                    r"participants?|people|they|it)\b)(?:[a-z]\w* ){2,4}(?:placed|posted|stationed)\b)"
@@ -232,12 +235,23 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "how do I sign up to volunteer at the playgroup?": the way in, which a report of a visit does
         # not give (the bot's own help names its commands and buttons).
         re.compile(r"\bhow (?:do|can|would|could) (?:i|we|you|u|someone|people) (?:sign up|volunteer|register|enrol|"
-                   r"enroll|book)\b|\bcan (?:i|we|anyone|alumni) (?:submit|contribute|send in)\b", _I),
+                   r"enroll|book)\b|\bcan (?:i|we|anyone|alumni) (?:submit|contribute|send in)\b"
+                   r"|どうやって(?:申し?込|応募|登録)|(?:申し?込み|応募|登録)(?:方法|の仕方)", _I),
         re.compile(r"\bsign(?:ing|s)? ?up\b|\bregist(?:er|ration)\b|\bvolunteer|\bbook(?:ing)?\b|\benrol|\bapply\b"
                    r"|\bapplications?\b|/[a-z]+|\bbuttons?\b|\bcontact\b|\bemail\b|\bwebsite\b|\bform\b|\bjoin\b"
                    r"|\bsubmi(?:t|ssions?)\b|\bcontribut", _I),
         frozenset({"sign", "volunt", "regist", "enrol", "book"}),
         "how to sign up",
+    ),
+    Attribute(
+        "hiring",
+        # "is JLGC London hiring right now?": vacancies today, which dated documents cannot say.
+        re.compile(r"\b(?:hiring|vacanc(?:y|ies)|job (?:openings?|ads?|adverts?|postings?)|open positions?|"
+                   r"recruiting (?:staff|people|locally)|take on staff)\b|求人|採用してる", _I),
+        re.compile(r"\bhiring\b|\bvacanc(?:y|ies)\b|\bjob (?:openings?|adverts?)\b", _I),
+        frozenset({"recruit", "vacancy", "open", "staff"}),  # "hiring" reads as recruit
+        "whether they are hiring",
+        dated=True,
     ),
     Attribute(
         "permission",
@@ -335,7 +349,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "What questions do they ask at the JET interview?" asks for the questions themselves.
         re.compile(r"\bwhat (?:kind of |sort of |type of )?questions (?:do|did|will|does|are)\b"
                    r"|\bwhat (?:kind of |sort of |type of )?(?:stuff|things) (?:do|did|will) (?:they|you) ask\b"
-                   r"|どんな質問|何を(?:聞|質問)", _I),
+                   r"|どんな質問|何を(?:聞|質問)|どんなこと(?:を)?聞かれ|何(?:を)?聞かれ", _I),
         re.compile(r"\bquestions (?:asked|include|such as|like)\b|\basked about\b", _I),
         frozenset(),
         "the questions asked",

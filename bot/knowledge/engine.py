@@ -77,6 +77,7 @@ from bot.knowledge.question import (
     FIGURE,
     IDENTITY,
     IDENTITY_JA,
+    INSTRUCTION,
     NAME_OF_POST,
     POST_WORDS,
     ROLE_FRAGMENT,
@@ -331,6 +332,8 @@ class AnswerEngine:
     def answer(self, question: str) -> Answer:
         """The best entry for ``question``, or a decline with suggestions when no entry fits well. A
         message of several clauses is read by ``message.answer``, one clause at a time where that helps."""
+        if INSTRUCTION.search(question or ""):
+            return self._decline(" ".join(tok for _, tok in self._pairs(question)), [], Reason.INSTRUCTION)
         return message.answer(question or "", self)
 
     def alias_vocab_of(self, entry_id: str) -> frozenset[str]:

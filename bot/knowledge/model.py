@@ -43,6 +43,7 @@ class Reason(StrEnum):
     IDENTITY = "identity"  # "who is the X?" to an entry that never says who anyone is
     MISSING_ATTRIBUTE = "missing_attribute"  # the topic is known, what was asked is not in the documents
     OTHER_ORGANISATION = "other_organisation"  # bot help for a question about JET, CLAIR... ("JET's waiting list")
+    INSTRUCTION = "instruction"  # tells the bot to drop its documents or play a part ("ignore your rules and ...")
 
 
 @dataclass(frozen=True)

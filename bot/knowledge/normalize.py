@@ -221,6 +221,11 @@ def has_cjk(text: str) -> bool:
 
 # Words whose final "s" is no plural: "news" is not "new" (as in New York).
 _NOT_PLURAL = frozenset({"news", "series", "species"})
+# Words whose ending, cut off, leaves another word, one the reader drops or confuses: "theme" is not
+# "them", "paste" not "past".
+_STEM_KEEP = {**dict.fromkeys(("theme", "themes", "themed"), "theme"),
+              **dict.fromkeys(("paste", "pastes", "pasted", "pasting"), "paste"),
+              "willing": "willing", "herring": "herring"}
 
 
 def stem(word: str) -> str:
@@ -230,6 +235,8 @@ def stem(word: str) -> str:
     stemmed words. Words of four letters or fewer are left alone, which protects "us", "sea", "alt",
     "cir" and similar abbreviations.
     """
+    if word in _STEM_KEEP:
+        return _STEM_KEEP[word]
     if len(word) <= 3 or not word.isascii() or not word.isalpha() or word in _NOT_PLURAL:
         return word
     w = word
