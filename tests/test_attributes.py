@@ -170,6 +170,8 @@ from bot.knowledge import attributes
         ("does CLAIR let you pick your own prefecture?", "CLAIR places JETs.", "whether you can choose"),
         ("which prefecture was Michael Rivera King placed in?", "He spoke at the reception.", "where they were placed"),
         ("is JLGC London hiring right now?", "JLGC London supports councils.", "whether they are hiring"),
+        ("what time does the office open, can I just walk in?", "The office is in Whitehall.", "opening hours"),
+        ("easiest way to tick people off as they walk in the door?", "Use /checkin.", None),
         ("CIRの面接でどんなこと聞かれる？", "MOFA runs the interviews.", "the questions asked"),
         ("CLAIRフェローシップってどうやって申し込むの？", "Officials spend 10 days in Japan.", "how to sign up"),
         ("CLAIRフェローシップってどうやって申し込むの？", "Apply through your council.", None),

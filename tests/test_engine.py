@@ -360,6 +360,11 @@ def test_question_clauses_keep_only_the_asking_parts() -> None:
         # a figure the asker quotes is a claim to check, not an unknown topic
         ("ok so I'm super nervous about applying lol — is it true that like 90% of JETs end up as ALTs?? "
          "what do the rest do", "alt-role"),
+        # a clause that is answered on its own is the topic, not chatter: "was it just tokyo" alone
+        # would be about CLAIR's Tokyo office
+        ("the 2020 study tour, where did they go? was it just tokyo", "jst-2020"),
+        # "i'm the one hosting the bot" is about the asker: context, and the question decides
+        ("i'm the one hosting the bot on a little vps, how do i back up the database", "bot-backup"),
     ],
 )
 def test_the_asking_clause_is_answered_when_the_whole_is_mixed(shipped: AnswerEngine, question: str,

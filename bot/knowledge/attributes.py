@@ -408,7 +408,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "opening hours",
         # "what time does the JLGC London office open, can I just walk in?"
         re.compile(r"\bopening (?:hours|times)\b|\bwhat time (?:does|do|is|will) .{0,40}\b(?:open|close|shut)s?\b"
-                   r"|\bwalk[- ]?in\b|\bopen to (?:the public|visitors)\b|営業時間|開館時間", _I),
+                   # "can I just walk in?", not people walking in the door
+                   r"|\bwalk[- ]?in\b(?! the door| through)|\bopen to (?:the public|visitors)\b|営業時間|開館時間", _I),
         re.compile(r"\bopen(?:ing)? (?:hours|times)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b"
                    r"|\bopen to (?:the public|visitors)\b", _I),
         frozenset({"open", "time", "walk", "hour"}),

@@ -9,6 +9,7 @@ protocol, so the rules read top to bottom and are tested through the engine.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from bot.knowledge.model import Answer, Reason
@@ -17,6 +18,8 @@ from bot.knowledge.question import POINTS_BACK, REFERS_BACK, VERIFY
 
 # Declines that mean the documents lack what a clause asks (not that the clause was unclear).
 UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
+# "organiser here", "i'm hosting the bot": who is asking, which is context, not the topic.
+ABOUT_ASKER = re.compile(r"\b(?:i|i'm|im|i've|ive|we|we're|my|our|me|us)\b|\bhere\W*$|^\W*\w+\s*:", re.IGNORECASE)
 # A clause of this many words or fewer that points back ("how do i undo that") names no topic itself.
 SHORT_CLAUSE = 6
 
@@ -72,7 +75,8 @@ def answer(question: str, engine: ClauseAnswerer) -> Answer:
     asking = question_clauses(question) if len(parts) > 1 else []
     small_talk = [p for p in parts if p not in asking]
     tried = bool(asking and small_talk and not any(map(engine.names_topic, small_talk))
-                 and not any(POINTS_BACK.search(a) for a in asking))
+                 and not any(POINTS_BACK.search(a) for a in asking)
+                 and not any(names_the_topic(engine, s) for s in small_talk))
     if tried:
         picked = agreeing(engine, asking, question)
         if picked is not None:
@@ -82,6 +86,12 @@ def answer(question: str, engine: ClauseAnswerer) -> Answer:
         return full
     return (from_clauses(engine, asking, small_talk, question, tried=tried)
             or clause_the_whole_points_at(engine, asking, full, question) or full)
+
+
+def names_the_topic(engine: ClauseAnswerer, clause: str) -> bool:
+    """Whether a clause around the question is its topic ("the 2020 study tour, where did they go?"):
+    answered on its own, and not about the asker ("organiser here", "i host the bot on a vps")."""
+    return not ABOUT_ASKER.search(clause) and engine.answer_one(clause).matched
 
 
 def from_clauses(engine: ClauseAnswerer, asking: list[str], context: list[str], question: str, *,
