@@ -828,9 +828,11 @@ def test_an_entry_on_a_neighbouring_topic_is_not_the_answer(shipped: AnswerEngin
 
 def _chapter_kb(entries: list[tuple[str, str, list[str], list[str]]]) -> AnswerEngine:
     from bot.knowledge import Entry, KnowledgeBase
+    from bot.knowledge.model import CHAPTER_FILE
 
     items = tuple(Entry(id=eid, title=title, category="chapter", answer=f"{title}: details here.",
-                        questions=tuple(questions), aliases=tuple(aliases), source="chapter", file="<db>", line=1)
+                        questions=tuple(questions), aliases=tuple(aliases), source="chapter", file=CHAPTER_FILE,
+                        line=1)
                   for eid, title, questions, aliases in entries)
     return AnswerEngine(KnowledgeBase(entries=items, path=Path(".")))
 
@@ -1123,3 +1125,10 @@ def test_theme_is_a_word_not_them() -> None:
 def test_who_runs_a_lab_asks_for_a_person(shipped: AnswerEngine) -> None:
     answer = shipped.answer("who runs the design lab at the LSE?")
     assert not answer.matched and answer.reason == "identity"
+
+
+def test_a_count_of_fellows_needs_a_count_of_them(shipped: AnswerEngine) -> None:
+    # The fellowship entry says when fellows visited, not how many went.
+    answer = shipped.answer("how many CLAIR fellows went to japan in 2019")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    assert answer.related is not None and answer.related.id == "clair-fellowship"

@@ -142,6 +142,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "which US state has the most JET alumni?": a ranking the documents would have to make.
         re.compile(r"\b(?:which|what) (?:\w+ ){1,3}(?:has|have|had|sends?|sent|gets?|got|hosts?|hosted|came|comes)"
                    r"\b(?: \w+){0,2}? (?:the )?(?:most|fewest|least|highest|lowest|largest|biggest|top)\b"
+                   # "which JETAA chapter is the biggest?"
+                   r"|\b(?:which|what) (?:\w+ ){1,3}(?:is|are|was|were) (?:the )?(?:biggest|largest|smallest|oldest|"
+                   r"newest|most (?:active|popular|successful))\b"
                    # "where did the UK rank in the G7?"
                    r"|\b(?:where|how high|how low) (?:did|does|do|is|was) (?:\w+ ){1,3}rank(?:ed)?\b"
                    r"|\bin the rankings?\b"
@@ -201,7 +204,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "writings",
         # "has Asaki Abumi written any books?": someone's publications.
         re.compile(r"\b(?:written|wrote|write|published|authored) (?:any |a |some )?(?:books?|papers?|novels?)\b"
-                   r"|\bbooks? (?:by|on|about) (?:him|her|them)\b|著書", _I),
+                   r"|\bbooks? (?:by|on|about) (?:him|her|them)\b|著書"
+                   r"|\b(?:what|which|any) books? (?:has|have|did|does) .{0,40}"
+                   r"\b(?:written|write|wrote|published)\b", _I),
         re.compile(r"\bbooks?\b|\bauthor\b|\bpublished\b|\bwrote\b|著書", _I),
         frozenset({"written", "wrote", "write", "book", "publish"}),
         "their writings",
@@ -457,7 +462,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "When is the next U20 summit?" asks for a date the documents would have to announce.
         re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*"
                    r"\b(?:next|upcoming|this (?:spring|summer|autumn|fall|winter))\b"
-                   r"|\bnext year\b"
+                   r"|\b(?:next|this) year\b"
                    r"|\bin (?:the )?future\b"
                    # "is there going to be another explanation day this year?"
                    r"|\b(?:is there|will there be|is there going to be|are there going to be) another\b", _I),

@@ -459,7 +459,10 @@ class AnswerEngine:
                     else ("chair" if runs and runs.group("chair") else "head") if runs else "")
             role = token_pairs(match.group("rest") if match else post)[:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
-            says_who = self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked)
+            # "who is the director general of JLGC New York?": the London directors hold another office's post.
+            says_who = (self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked,
+                                       post_asked=runs is not None)
+                        and not self.unsaid_names(question, self.entries[ranked[0].index].id))
         reason = decide(ranked, identity_question=identity, says_who=says_who, yes_no=yes_no)
         if reason is None and self._about_other_organisation(ranked[0].index, pairs):
             return Reason.OTHER_ORGANISATION
@@ -482,16 +485,16 @@ class AnswerEngine:
         said = self._entry_tokens[i].keys() | self._answer_tokens[i]
         return scope.foreign_organisation((tok for _, tok in pairs), self.entries[i].category, said) is not None
 
-    def _says_who(self, i: int, toks: set[str], role: str | None) -> bool:
+    def _says_who(self, i: int, toks: set[str], role: str | None, *, post_asked: bool = False) -> bool:
         """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and
-        nothing more specific ("who is the famous Akira Matsutani"), or its phrasings ask
-        "who" and it names that role ("director" for the London directors, not for JLGC New York,
-        whose page names no one)."""
+        nothing more specific ("who is the famous Akira Matsutani"; not "who runs the LSE Design Lab",
+        which asks who runs it: ``post_asked``), or its phrasings ask "who" and it names
+        that role ("director" for the London directors, not for JLGC New York, whose page names no one)."""
         said = self._entry_tokens[i].keys() | self._answer_tokens[i]
         if not (toks & POSTS) <= said:
             return False  # "who is the minister, the head of MEXT?": a post the entry never names
         for alias in self._alias_sets[i]:
-            if alias <= toks and toks - alias <= self._common:
+            if not post_asked and alias <= toks and toks - alias <= self._common:
                 return True
         if not self._answers_who[i]:
             return False

@@ -84,8 +84,9 @@ COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in to
 # "how many JETs does CLAIR place?", "何人くらいのJETを": a count of people, which an entry counting
 # offices or prefectures does not give.
 PEOPLE_WORDS = ("jets", "participants", "people", "alts", "cirs", "seas", "staff", "members", "alumni", "students",
-                "teachers", "employees", "officials", "delegates", "visitors", "graduates")
-PEOPLE_COUNTED = re.compile(r"\bhow many (" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
+                "teachers", "employees", "officials", "delegates", "visitors", "graduates", "fellows", "mayors",
+                "councillors", "families", "volunteers", "applicants", "pupils", "children")
+PEOPLE_COUNTED = re.compile(r"\bhow many (?:[a-z]+ ){0,2}?(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
