@@ -714,6 +714,8 @@ def test_an_english_word_is_never_corrected_into_a_knowledge_base_word(shipped: 
         # the office's years date its opening, not a move: no year stands next to Whitehall
         ("when did JLGC London move into 15 Whitehall?", "jlgc-london", "when that happened"),
         ("カナダのJETAAって会員何人いるの？", "jet-alumni-count", "カナダ"),  # a place named in Japanese
+        # a country no entry knows, in lower case: no entry has a figure for it
+        ("how many sister city ties does japan have with mexico?", "sister-cities", "mexico"),
     ],
 )
 def test_missing_attribute_is_an_honest_decline_with_the_related_entry(shipped: AnswerEngine, question: str,

@@ -171,7 +171,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"(?i:placed|posted|stationed|sent)\b"
                    # "which prefecture was Michael Rivera King placed in?"
                    r"|(?i:\b(?:which|what) (?:prefecture|city|town|school|region|part of japan) (?:was|is|did) )"
-                   r"(?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}(?i:placed|posted|stationed|sent|teach|work)\b"
+                   r"(?:(?:(?:[A-Z][a-z]\w*|Dr|Mr|Ms|Mrs)\.? ){1,4}|(?i:he |she ))"
+                   r"(?i:placed|posted|stationed|sent|teach|work)\b"
                    # a name typed in lower case: two to four words that are not a group of people
                    r"|(?i:\bwhere(?: in \w+)? (?:was|is) (?!(?:the|a|an|each|every|jets?|alts?|cirs?|seas?|"
                    r"participants?|people|they|it)\b)(?:[a-z]\w* ){2,4}(?:placed|posted|stationed)\b)"
@@ -212,9 +213,19 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "their writings",
     ),
     Attribute(
+        "quote",
+        # "what did Damian Atkinson actually say in his talk? any quotes?": someone's own words.
+        re.compile(r"\bquotes?\b|\bquotations?\b|\bwhat (?:exactly )?did (?:he|she|they|[A-Z]\w+(?: [A-Z]\w+)?) "
+                   r"(?:actually |exactly |really )?say\b|\bin (?:his|her|their) own words\b", _I),
+        re.compile(r"[\"“”]|\bsaid\b|\bsays\b", _I),
+        frozenset({"quot", "quote", "say", "said", "word"}),
+        "their own words",
+    ),
+    Attribute(
         "list",
         # "which 27 cities are in U20?": the items themselves, which a count of them does not give.
-        re.compile(r"\b(?:which|what|name the|list the|list of the) (?:[3-9]|\d\d+|three|four|five|six|seven|eight|"
+        re.compile(r"\b(?:which|what|name the|list the|list of the|list all(?: the)?|name all(?: the)?) "
+                   r"(?:[3-9]|\d\d+|three|four|five|six|seven|eight|"
                    r"nine|ten|eleven|twelve) \w+"
                    # "where are the other ones besides London and New York?": the rest of a list
                    r"|\bother (?:\w+ ){0,3}(?:besides|apart from|other than|except)\b"
@@ -307,7 +318,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "do u think the 2050 goal is realistic?": a judgement, not a fact the documents give.
                    r"|\bin (?:your|ur) (?:opinion|view)\b"
                    # "is JET better than working for an eikaiwa?": a comparison the documents don't make.
-                   r"|\b(?:is|are) (?:it|\w+) (?:really |actually )?(?:better|worse) than\b"
+                   r"|\b(?:is|are) (?:it|\w+) (?:really |actually )?(?:a |an )?(?:better|worse)\b.{0,30}\bthan\b"
                    r"|\bthe (?:better|best) (?:job|role|option|choice|pick|gig)\b"
                    r"|\bbest (?:one )?to (?:join|apply|pick|choose|go)\b|\bmost active\b"
                    r"|^(?=.*\b(?:better|worse|best|worst)\b).*\bwhat do (?:you|u|ya) (?:think|reckon)\b"
@@ -399,10 +410,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "choice of place",
         # "can you choose which prefecture they send you to?": whether one gets a say, which the
         # documents do not explain.
-        re.compile(r"\b(?:(?:can|could|do|may) (?:i|you|u|we|they|jets?)\b.{0,10}"
+        re.compile(r"\b(?:(?:can|could|do|may) (?:i|you|u|we|they|jets?|(?:\w+ ){1,2}(?:secondees|participants|alts|"
+                   r"cirs|staff))\b.{0,10}"
                    r"|\blets? (?:you|u|me|us|jets?|people) )"
                    r"\b(?:choose|pick|select)\b.{0,25}"
-                   r"\b(?:prefecture|placement|where|location|city|"
+                   r"\b(?:prefecture|placement|where|location|city|office|"
                    r"town|region|area)\b|(?:任地|配属先|赴任先|都道府県|どの|どこ).{0,15}(?:選べ|選ぶ|希望)", _I),
         re.compile(r"\b(?:can|may) (?:choose|pick|request|state a preference)\b|\bpreferences? (?:are|is) "
                    r"(?:taken|considered)\b", _I),

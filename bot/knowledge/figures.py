@@ -88,9 +88,12 @@ class Figures:
     def _missing_name(self, i: int, question: str, names: Names) -> str | None:
         """A name the entry gives no figure for ("how many JETAA chapters are in the UK?"). A name many
         entries share (CLAIR, Japan) is the subject of the question, unless it is said as a place ("how
-        many JETAA chapters are in Japan?")."""
-        for tok, (name, toks) in {**countries_in_lower_case(question), **names}.items():
-            if tok not in self._known or (tok in self._generic and not as_place(name, question)):
+        many JETAA chapters are in Japan?"). A country no entry knows (Mexico) has no figure anywhere."""
+        countries = countries_in_lower_case(question)
+        for tok, (name, toks) in {**countries, **names}.items():
+            if tok not in self._known and tok not in countries:
+                continue
+            if tok in self._generic and not as_place(name, question):
                 continue
             if not self.gives_figure_for(i, toks):
                 return f"a figure for {name}"

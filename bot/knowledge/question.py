@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import pycountry
+
 from bot.knowledge import japanese
 from bot.knowledge.normalize import tokens
 
@@ -159,10 +161,21 @@ SMALL_TALK = re.compile(r"^\W*(?:(?:good )?(?:morning|evening|afternoon)\W+(?:\w
 
 
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
-_COUNTRY_NAMES = ("uk", "usa", "america", "canada", "australia", "new zealand", "ireland", "germany", "france", "italy",
-                  "spain", "england", "scotland", "wales", "singapore", "korea", "china", "india", "brazil",
-                  "jamaica", "south africa", "philippines", "netherlands", "sweden", "norway", "denmark", "finland")
-LOWER_PLACE = re.compile(r"\b(?:in|from|across|inside)\s+(?:the\s+)?(" + "|".join(_COUNTRY_NAMES) + r")\b")
+def _country_names() -> tuple[str, ...]:
+    """Every country's name (ISO 3166, from pycountry) plus the short forms people type, longest first so
+    that "new zealand" is read before "new". Japan is left out: it is where everything happens, not a
+    place a question singles out."""
+    names = {"uk", "usa", "america", "england", "scotland", "wales", "northern ireland", "korea", "holland"}
+    for country in pycountry.countries:
+        for name in (country.name, getattr(country, "common_name", None)):
+            if name and "," not in name and "(" not in name:
+                names.add(name.lower())
+    names.discard("japan")
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+_COUNTRY_NAMES = _country_names()
+LOWER_PLACE = re.compile(r"\b(?:in|from|across|inside|with)\s+(?:the\s+)?(" + "|".join(_COUNTRY_NAMES) + r")\b")
 
 
 def countries_in_lower_case(question: str) -> dict[str, tuple[str, frozenset[str]]]:
