@@ -1134,3 +1134,12 @@ def test_a_count_of_fellows_needs_a_count_of_them(shipped: AnswerEngine) -> None
     answer = shipped.answer("how many CLAIR fellows went to japan in 2019")
     assert not answer.matched and answer.reason == "missing_attribute"
     assert answer.related is not None and answer.related.id == "clair-fellowship"
+
+
+def test_doubt_about_a_claim_is_not_a_second_topic() -> None:
+    from bot.knowledge.normalize import tokens
+
+    plain = tokens("is JET one of the biggest exchange programmes")
+    assert tokens("is JET one of the biggest exchange programmes or is that just marketing") == plain
+    assert tokens("is JET one of the biggest exchange programmes or is that hype?") == plain
+    assert "market" in tokens("does JETAA help with the job market or the housing market")  # not doubt

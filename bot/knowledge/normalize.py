@@ -186,6 +186,10 @@ _ASIDE = re.compile(r"\bgood (?:morning|afternoon|evening|night|day)\b|\bnight a
                     # "wait, how old is JETAA?", "hold on, what's a CIR": surprise, not a topic ("wait list").
                     r"|\b(?:wait|hold on|hang on)\b(?=\W+(?:how|what|whats|who|when|where|why|which|is|are|do|does|"
                     r"did|so|but)\b)")
+# "is JET one of the biggest programmes or is that just hype?": doubt about the claim, not a second topic.
+_DOUBT = re.compile(r"\bor (?:is|was) (?:that|it|this|all that) (?:all |just |only |simply |a |an |some |total |pure |"
+                    r"marketing )*(?:hype|marketing|myth|rumou?r|exaggerat\w*|overblown|propaganda|nonsense|made up|"
+                    r"urban legend|bs|cap|a lie|lies|fake|wrong)\b|\bor (?:not|nah)\b(?=\W*$)")
 # "what dose a CIR do": "dose" is an English word, but not after a question word.
 _WHAT_DOSE = re.compile(r"\b(what|how|where|when|who|why|which)\s+dose\b")
 # "How long has JET existed?" asks when it began, like "how long has it been running".
@@ -317,6 +321,7 @@ def clean(text: str) -> str:
     text = _ASCII_WORD.sub(_question_word, text)
     text = _COUNTRIES.sub(_country, text)
     text = _ASIDE.sub(" ", text)
+    text = _DOUBT.sub(" ", text)
     text = _WHAT_DOSE.sub(r"\1 does", text)
     text = _HOW_LONG_EXISTED.sub(r"when did \g<x> begin", text)
     text = _SINCE.sub(" ", text)
