@@ -1143,3 +1143,10 @@ def test_doubt_about_a_claim_is_not_a_second_topic() -> None:
     assert tokens("is JET one of the biggest exchange programmes or is that just marketing") == plain
     assert tokens("is JET one of the biggest exchange programmes or is that hype?") == plain
     assert "market" in tokens("does JETAA help with the job market or the housing market")  # not doubt
+
+
+def test_the_pairs_of_words_said_together_are_built_only_when_a_word_is_run_together() -> None:
+    engine = _chapter_kb([("pub", "Pub night at the Crown", ["when is pub night"], ["pub night"])])
+    assert engine.answer("when is pub night?").matched
+    assert "said_together" not in vars(engine.vocabulary)  # not built for an ordinary question
+    assert ("pub", "night") in engine.vocabulary.said_together

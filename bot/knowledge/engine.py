@@ -48,7 +48,6 @@ Scores are on 0-100 and consistent with the decision: an answered question score
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -273,9 +272,7 @@ class AnswerEngine:
         # An unknown word weighs like a word found in a single entry: the knowledge base cannot vouch for it.
         self.unknown_weight = math.log(1.0 + n)
         self._postings = self._build_postings(shortest)
-        said_together = frozenset((a, b) for lines in self._token_lines for line in lines
-                                  for a, b in itertools.pairwise(line))
-        self.vocabulary = Vocabulary(self.idf, self._answer_vocab, said_together)
+        self.vocabulary = Vocabulary(self.idf, self._answer_vocab, self._token_lines)
         self._resolve = self.vocabulary.resolve
         self._self_tokens = [t for t in tokens(SELF_NAME) if t in self.idf]
         self._index_of = {e.id: i for i, e in enumerate(self.entries)}

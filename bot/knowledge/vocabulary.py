@@ -5,9 +5,12 @@ knowledge-base word, another ending of one, or two words run together ("newyork"
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -42,10 +45,10 @@ class Vocabulary:
     """The words of one knowledge base (``idf``'s keys), indexed for typo and Japanese look-ups."""
 
     def __init__(self, idf: dict[str, float], answer_vocab: frozenset[str],
-                 said_together: frozenset[tuple[str, str]] = frozenset()) -> None:
+                 lines: Sequence[Sequence[Sequence[str]]] = ()) -> None:
         self.idf = idf
         self.answer_vocab = answer_vocab  # words of the answers: English even if no dictionary has them
-        self.said_together = said_together  # consecutive words of the entries' lines ("new", "york")
+        self._lines = lines  # per entry, its tokenised lines: where run-together words come apart
         vocab = [t for t in idf if t.isascii() and t.isalpha() and len(t) >= 3]
         self._sorted_vocab = sorted(t for t in vocab if len(t) >= 4)
         self._vocab_by_len: dict[int, list[str]] = defaultdict(list)
@@ -56,6 +59,12 @@ class Vocabulary:
             if has_cjk(tok) and len(tok) >= 2:
                 self._cjk_vocab[tok[:2]].append(tok)
         self.cache: dict[tuple[str, str], Resolved] = {}
+
+    @cached_property
+    def said_together(self) -> frozenset[tuple[str, str]]:
+        """Consecutive words of the entries' lines ("new", "york"), built on the first run-together word:
+        most questions have none, and at 10,000 entries the set takes a while to build."""
+        return frozenset(pair for lines in self._lines for line in lines for pair in itertools.pairwise(line))
 
     def resolve(self, tok: str, raw: str = "") -> Resolved:
         """The knowledge-base word ``tok`` stands for (``raw``: the word as typed), cached."""
