@@ -24,6 +24,9 @@ class Attribute:
     # Asks about now ("still running?", "the next one"): dated documents cannot say, but an entry its
     # chapter keeps current (pub night is every Friday) does.
     dated: bool = False
+    # When the question names the things asked for ("which 11 boroughs", "names of the officials", the
+    # ``thing`` group of ``asked``), the answer must give them in a sentence that says that thing: a
+    # list of other names elsewhere in the answer does not give them; and as many as asked (``count``).
 
 
 _I = re.IGNORECASE
@@ -225,8 +228,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "list",
         # "which 27 cities are in U20?": the items themselves, which a count of them does not give.
         re.compile(r"\b(?:which|what|name the|list the|list of the|list all(?: the)?|name all(?: the)?) "
-                   r"(?:[3-9]|\d\d+|three|four|five|six|seven|eight|"
-                   r"nine|ten|eleven|twelve) \w+"
+                   r"(?P<count>[3-9]|\d\d+|three|four|five|six|seven|eight|"
+                   r"nine|ten|eleven|twelve) (?P<thing>\w+)"
                    # "where are the other ones besides London and New York?": the rest of a list
                    r"|\bother (?:\w+ ){0,3}(?:besides|apart from|other than|except)\b"
                    r"|\b(?:where|which|what) (?:are|were) the other (?:ones|\w+)\b", _I),
@@ -435,8 +438,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "names",
         # "can you list the names of the eight people on the tour?": the people themselves, by name.
-        re.compile(r"\b(?:list|give|tell)(?: me| us)? (?:the |their |all )?names\b|\bnames of (?:the |all )?(?:\w+ )?"
-                   r"(?:people|participants|members|delegates|staff|officials)\b|\bnames (?:pls|please|plz)\b"
+        re.compile(r"\b(?:list|give|tell)(?: me| us)? (?:the |their |all )?names(?: of (?:the |all )?(?:\w+ )?"
+                   r"(?P<thing>people|participants|members|delegates|staff|officials))?\b"
+                   r"|\bnames of (?:the |all )?(?:\w+ )?(?:people|participants|members|delegates|staff|officials)\b"
+                   r"|\bnames (?:pls|please|plz)\b"
                    r"|\bwhat (?:are|were) their names\b", _I),
         re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:,| and) [A-Z][a-z]+ [A-Z][a-z]+"),
         frozenset({"name", "list"}),
@@ -560,13 +565,33 @@ def missing(question: str, answer: str, *, current: bool = False) -> str | None:
     ``current``: the answer is kept up to date (a chapter's own entry), so it speaks for now."""
     stated = _not_denied(answer)
     for a in asked(question):
-        if not (current and a.dated) and not a.given.search(stated):
+        if not (current and a.dated) and not _gives(a, question, stated):
             return a.missing
     dated = _CITATION.sub(" ", answer)
     for year in _YEAR.findall(_TYPED_DATE.sub(" ", question)):
         if year not in dated:
             return f"anything for {year}"
     return None
+
+
+_NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve"
+                                             .split())}
+# A name in a list: capitalised words ("Newham", "Tower Hamlets").
+_NAMED = re.compile(r"\b[A-Z][\w-]+(?: [A-Z][\w-]+)*")
+
+
+def _gives(a: Attribute, question: str, answer: str) -> bool:
+    match = a.asked.search(question)
+    thing = match.groupdict().get("thing") if match else None
+    if not thing:
+        return a.given.search(answer) is not None
+    # "boroughs" in "11 boroughs shared...": the stem, to meet "borough" and "boroughs" alike.
+    stem = re.compile(r"\b" + re.escape(thing.lower()[:max(4, len(thing) - 2)]), _I)
+    count = match.groupdict().get("count") if match else None
+    if count:  # "which 3 councils": three names listed together, whatever the sentence calls them
+        wanted = int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
+        return any(a.given.search(s) and len(_NAMED.findall(s)) >= wanted for s in SENTENCE.split(answer))
+    return any(a.given.search(s) and stem.search(s) for s in SENTENCE.split(answer))
 
 
 def partial_text(what: str, title: str, answer: str) -> str:
