@@ -189,6 +189,8 @@ from bot.knowledge import attributes
          "their names"),
         ("can u list the names of the officials who came?", "The officials were Ann Lee and Tom Reed.", None),
         ("is osaka a better place to invest than tokyo?", "Osaka promoted investment.", "an opinion"),
+        ("how much did JLGC spend on the osaka expo campaign", "JLGC promoted Osaka abroad.", "the cost"),
+        ("can we teach the bot our own faq stuff like the membership fee and where we meet?", "Use /kb add.", None),
         ("when do JET applications open in Germany this year?", "Applications opened in autumn 2016.",
          "the date of the next one"),
         ("CIRの面接でどんなこと聞かれる？", "MOFA runs the interviews.", "the questions asked"),

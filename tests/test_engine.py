@@ -1150,3 +1150,14 @@ def test_the_pairs_of_words_said_together_are_built_only_when_a_word_is_run_toge
     assert engine.answer("when is pub night?").matched
     assert "said_together" not in vars(engine.vocabulary)  # not built for an ordinary question
     assert ("pub", "night") in engine.vocabulary.said_together
+
+
+@pytest.mark.parametrize("message", ["yo bot whats up", "sup", "hey what's up guys"])
+def test_a_greeting_is_not_a_question_about_the_bot(shipped: AnswerEngine, message: str) -> None:
+    assert not shipped.answer(message).matched
+
+
+def test_the_post_asked_for_is_not_the_word_saying_when(shipped: AnswerEngine) -> None:
+    # "current" says when; the post is the director general, which the London directors' entry names.
+    answer = shipped.answer("who's the current director general at JLGC london")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "jlgc-london-directors"

@@ -41,7 +41,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "who pays the costs" asks who, not how much.
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
                    r"free (?:to|of charge|entry|admission)|"
-                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn))\b"
+                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn|spend|spent))\b"
                    # "how much is karaoke night?" asks a price.
                    r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
                    r"|\bhow much (?:is|are|do|does) (?:the |a |an )?(?:tickets?|entry|admission|membership)\b"
@@ -524,7 +524,8 @@ _CHANGING = re.compile(r"\b(?:change|changing|update|updating|switch|switching|e
 _REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b|\b(?:members|people|newbies|everyone) (?:always |often )?"
                        r"ask(?:s|ed)?\b|\basking (?:us|me) (?:about|how|what)\b"
                        # "teach the bot our own answer about the membership fee": the topic of an answer
-                       r"|\b(?:answer|entry|faq|reply) (?:about|on|for|to) (?:the |our |a )?", _I)
+                       r"|\b(?:answer|entry|faq|reply) (?:about|on|for|to) (?:the |our |a )?"
+                       r"|\bteach (?:the )?(?:bot|jetbot)\b|\b(?:faq|answers?)(?: stuff)? (?:like|such as)\b", _I)
 
 
 def asked(question: str) -> list[Attribute]:

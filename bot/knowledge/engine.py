@@ -136,6 +136,7 @@ NO_TOPIC_TOKENS = INTENT_TOKENS | {"differ"}
 # A question made only of stopwords that addresses the bot ("who are you?") is about the bot: it is
 # answered as if it said the bot's name, when the knowledge base has an entry that uses that name.
 SELF_NAME = "jetbot"
+ROLE_MODIFIERS = frozenset(tokens("current currently present now new acting actual real main official"))
 # Posts a "who is the X" question asks someone to hold: an entry answers only if it names the post.
 POSTS = frozenset(t for w in POST_WORDS for t in tokens(w))
 
@@ -454,7 +455,9 @@ class AnswerEngine:
         if identity and ranked:
             post = (next((g for g in fragment.groups() if g), "") if fragment
                     else ("chair" if runs and runs.group("chair") else "head") if runs else "")
-            role = token_pairs(match.group("rest") if match else post)[:1]
+            # "who's the current director general": the post is the director general, "current" says when.
+            role = [pair for pair in token_pairs(match.group("rest") if match else post)
+                    if pair[1] not in ROLE_MODIFIERS][:1]
             asked = (self._resolve(role[0][1], role[0][0]).vocab or role[0][1]) if role else None
             # "who is the director general of JLGC New York?": the London directors hold another office's post.
             says_who = (self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked,

@@ -27,7 +27,8 @@ _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # When something began or opened is the beginning check's question: a founding year need not repeat "opened".
 # "Year" and "date" are what is asked, not what it is asked about.
-_BEGINNING = frozenset(tokens("begin open opened opening launch launched year date"))
+_BEGINNING = frozenset(tokens("begin open opened opening launch launched originally original first initially "
+                              "year date"))
 # "When did JLGC London move to Whitehall?", "what year did the Miyagi tour go?": a past event's date.
 PAST_WHEN = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:when (?:did|was|were|had)|(?:in )?(?:what|which) year)\b"
                        r"|\b(?:what|which) year (?:did|was|were)\b", re.IGNORECASE)

@@ -157,7 +157,10 @@ INSTRUCTION = re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?"
 SMALL_TALK = re.compile(r"^\W*(?:(?:good )?(?:morning|evening|afternoon)\W+(?:\w+\W+)?)?"
                         r"(?:hows|how's|how is|how are|how r)\s+(?:every ?one'?s?|everybody'?s?|your|ur|you all|"
                         r"y'?all'?s?|you guys|things|life)\s*(?:week|day|weekend|morning|evening|doing|going|been)?"
-                        r"(?:\s+(?:going|been|doing))?\W*$", re.IGNORECASE)
+                        r"(?:\s+(?:going|been|doing))?\W*$"
+                        # "yo bot whats up": a greeting
+                        r"|^\W*(?:(?:yo|hey|hi|hello|oi)\W+)?(?:(?:jet)?bot\W+)?(?:what'?s|whats|wats|what is) up"
+                        r"(?:\s+(?:bot|jetbot|guys|all|everyone))?\W*$|^\W*(?:sup|wassup|wazzup)\W*$", re.IGNORECASE)
 
 
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
