@@ -188,6 +188,8 @@ from bot.knowledge import attributes
         ("can u list the names of the officials who came?", "They met Ann Lee and Tom Reed of the council.",
          "their names"),
         ("can u list the names of the officials who came?", "The officials were Ann Lee and Tom Reed.", None),
+        ("who were the eight people on the tour?", "Eight officials, among them Ann Lee and Tom Reed, went.",
+         "their names"),
         ("is osaka a better place to invest than tokyo?", "Osaka promoted investment.", "an opinion"),
         ("how much did JLGC spend on the osaka expo campaign", "JLGC promoted Osaka abroad.", "the cost"),
         ("can we teach the bot our own faq stuff like the membership fee and where we meet?", "Use /kb add.", None),

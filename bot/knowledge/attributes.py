@@ -442,6 +442,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"(?P<thing>people|participants|members|delegates|staff|officials))?\b"
                    r"|\bnames of (?:the |all )?(?:\w+ )?(?:people|participants|members|delegates|staff|officials)\b"
                    r"|\bnames (?:pls|please|plz)\b"
+                   # "who were the eight people on the tour?": as many names as people asked about
+                   r"|\bwho (?:were|are) (?:the|all) (?P<count>[3-9]|\d\d+|three|four|five|six|seven|eight|nine|ten|"
+                   r"eleven|twelve) (?:\w+ )?(?:people|participants|members|delegates|officials|councillors)\b"
                    r"|\bwhat (?:are|were) their names\b", _I),
         re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:,| and) [A-Z][a-z]+ [A-Z][a-z]+"),
         frozenset({"name", "list"}),
@@ -582,17 +585,20 @@ _NAMED = re.compile(r"\b[A-Z][\w-]+(?: [A-Z][\w-]+)*")
 
 
 def _gives(a: Attribute, question: str, answer: str) -> bool:
+    """Whether ``answer`` gives what attribute ``a`` asks in ``question`` (see ``Attribute.asked``)."""
     match = a.asked.search(question)
-    thing = match.groupdict().get("thing") if match else None
-    if not thing:
-        return a.given.search(answer) is not None
-    # "boroughs" in "11 boroughs shared...": the stem, to meet "borough" and "boroughs" alike.
-    stem = re.compile(r"\b" + re.escape(thing.lower()[:max(4, len(thing) - 2)]), _I)
-    count = match.groupdict().get("count") if match else None
-    if count:  # "which 3 councils": three names listed together, whatever the sentence calls them
+    found = match.groupdict() if match else {}
+    sentences = SENTENCE.split(answer)
+    if found.get("count"):  # "which 3 councils": three names listed together, whatever the sentence calls them
+        count = found["count"]
         wanted = int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
-        return any(a.given.search(s) and len(_NAMED.findall(s)) >= wanted for s in SENTENCE.split(answer))
-    return any(a.given.search(s) and stem.search(s) for s in SENTENCE.split(answer))
+        return any(a.given.search(s) and len(_NAMED.findall(s)) >= wanted for s in sentences)
+    if found.get("thing"):
+        # "boroughs" in "11 boroughs shared...": the stem, to meet "borough" and "boroughs" alike.
+        thing = found["thing"]
+        stem = re.compile(r"\b" + re.escape(thing.lower()[:max(4, len(thing) - 2)]), _I)
+        return any(a.given.search(s) and stem.search(s) for s in sentences)
+    return a.given.search(answer) is not None
 
 
 def partial_text(what: str, title: str, answer: str) -> str:
