@@ -18,7 +18,9 @@ How a question is answered (see also ``normalize.py``, ``japanese.py``, ``spelli
    ("newyork"). An English word is never "corrected" into a knowledge-base word. Tokens that stay
    unknown still count: they are the part of the question the knowledge base knows nothing about.
 3. **Candidates** (``_candidates``) come from an inverted index (token -> entries), IDF-weighted,
-   posting lists pre-sorted by strength and cut at ``MAX_POSTINGS``.
+   posting lists pre-sorted by strength and cut at ``MAX_POSTINGS``. Document frequency counts kinds
+   of entry (``_shape``: the answer with its names and figures masked), so entries written from one
+   template for many towns count once and do not flatten the other words' weights.
 4. **Scoring** (``_score``) of the best ``RESCORE`` candidates: coverage (the share of the question's
    weight, unknown words included, that the entry accounts for), the best phrasing's weighted Dice
    overlap, rapidfuzz's ``token_sort_ratio`` against that phrasing, and a bonus for an alias said in
@@ -49,6 +51,7 @@ Scores are on 0-100 and consistent with the decision: an answered question score
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -201,6 +204,17 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
     return None
 
 
+# Words written with a capital or a digit first, one after another: a name ("Kamiyama", "JETAA Northern
+# England", so a name of one word and one of two give the same shape) or a figure.
+_NAME_OR_FIGURE = re.compile(r"\b[A-Z0-9][\w'-]*(?:[ \t]+[A-Z0-9][\w'-]*)*")
+
+
+def _shape(entry: Entry) -> str:
+    """The entry's answer with its names and figures masked: entries written from one template, one per
+    town, chapter or event ("The Kamiyama board of education places ALTs ...") share a shape."""
+    return _NAME_OR_FIGURE.sub("#", entry.answer)
+
+
 class AnswerEngine:
     """Answers questions from one knowledge base; build once, call ``answer`` many times."""
 
@@ -208,14 +222,23 @@ class AnswerEngine:
         self.kb = kb
         self.entries: tuple[Entry, ...] = kb.entries
         spelling.warm()  # once per process: the first question must not pay for reading the word list
-        n = max(1, len(self.entries))
+        # Word statistics count kinds of entry, not entries: entries that give the same answer about
+        # different names (a thousand towns' "board of education places ALTs") are one kind. Counted one
+        # by one, they would make "places" and "ALT" common words and every word they never say
+        # ("JET", "ministry") about as rare as a name: IDF ratios flatten as log(n) grows, and two real
+        # entries that differ by "ministry" against "JET" become near ties. A name in them ("Kamiyama")
+        # is still the word of its own entries only. In a knowledge base whose answers all differ this
+        # is plain document frequency.
+        shape_ids: dict[str, int] = {}
+        shape_of = [shape_ids.setdefault(_shape(e), len(shape_ids)) for e in self.entries]
+        n = max(1, len(shape_ids))
         self._entry_tokens: list[dict[str, float]] = []
         raw_phrasings: list[list[tuple[frozenset[str], str]]] = []
         phrase_lines: list[list[list[str]]] = []
         self._alias_sets: list[list[frozenset[str]]] = []
         self._alias_phrases: dict[str, list[tuple[tuple[str, ...], int]]] = defaultdict(list)
         self._alias_single: dict[str, set[int]] = defaultdict(set)
-        df: dict[str, int] = defaultdict(int)
+        df_shapes: dict[str, set[int]] = defaultdict(set)
         shortest: dict[tuple[str, int], int] = {}
         for i, entry in enumerate(self.entries):
             fields: dict[str, float] = {}
@@ -246,7 +269,8 @@ class AnswerEngine:
             phrase_lines.append(lines)
             self._alias_sets.append(alias_sets)
             for tok in fields:
-                df[tok] += 1
+                df_shapes[tok].add(shape_of[i])
+        df = {tok: len(ids) for tok, ids in df_shapes.items()}
         answer_lines = self._index_answers(phrase_lines)
         self._answer_vocab: frozenset[str] = frozenset().union(*self._answer_tokens) if self.entries else frozenset()
         self.idf: dict[str, float] = {tok: math.log(1.0 + n / count) for tok, count in df.items()}
