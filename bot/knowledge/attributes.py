@@ -304,6 +304,21 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "how it turned out",
     ),
     Attribute(
+        "findings",
+        # "what did Climbing the Summit conclude?", "are Japanese cities more productive than UK ones,
+        # according to the report?": what a study found, which a description of it does not say.
+        re.compile(r"\bwhat (?:did|does) (?:the |that |this )?(?:\w+ ){0,4}(?:find|conclude|show|recommend)\b"
+                   r"|\b(?:findings|conclusions?|results) of\b|\bwhat (?:were|are) (?:the|its|their) "
+                   r"(?:findings|conclusions|results|recommendations)\b"
+                   # a comparison the study would have made: "are Japanese cities more productive than UK ones?"
+                   r"|^(?=.*\b(?:report|study|research|survey|find)).*(?:\b(?:is|are|was|were) (?:\w+ ){1,4}"
+                   r"|\bhow much )(?:more|less) \w+(?: \w+){0,4} than\b", _I),
+        re.compile(r"\b(?:found|finds|concluded|concludes|showed|shows|recommended|recommends) that\b"
+                   r"|\bfindings?\b|\bconclusions?\b|\b(?:more|less) \w+ than\b", _I),
+        frozenset({"find", "conclud", "conclus", "result", "show", "recommend"}),
+        "what it found",
+    ),
+    Attribute(
         "reputation",
         re.compile(r"\b(?:known|famous|renowned|best known) for\b|\breputation\b", _I),
         re.compile(r"\bknown for\b|\bfamous\b|\brenowned\b|\breputation\b", _I),
