@@ -1161,3 +1161,13 @@ def test_the_post_asked_for_is_not_the_word_saying_when(shipped: AnswerEngine) -
     # "current" says when; the post is the director general, which the London directors' entry names.
     answer = shipped.answer("who's the current director general at JLGC london")
     assert answer.matched and answer.entry is not None and answer.entry.id == "jlgc-london-directors"
+
+
+@pytest.mark.parametrize("message", [
+    "can't go anymore, can i transfer my spot straight to my friend instead of it going to the waitlist",
+    "who pays for the JST participants' flights, JLGC or the council?",
+])
+def test_a_clause_asking_a_detail_the_documents_leave_out_is_not_answered_by_another(shipped: AnswerEngine,
+                                                                                      message: str) -> None:
+    # "can't go anymore" alone is about RSVPs; the question is whether the place can be handed on.
+    assert not shipped.answer(message).matched

@@ -273,6 +273,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         dated=True,
     ),
     Attribute(
+        "handing on a place",
+        # "can i hand my going spot to my friend?": passing a place on, which RSVPs do not do (a freed
+        # place goes to the waitlist).
+        re.compile(r"\b(?:transfer|hand|give|pass|swap|sell)(?: over| on)? (?:my|your|our|a|the) (?:going )?"
+                   r"(?:spot|place|ticket|seat|rsvp)\b.{0,40}\b(?:to|with)\b", _I),
+        re.compile(r"\btransfer(?:red|s)?\b|\bhand(?:ed)? (?:it |them )?(?:over|on)\b|\bpass(?:ed)? on\b", _I),
+        frozenset({"transfer", "hand", "pass", "swap", "spot"}),
+        "a way to hand your place to someone else",
+    ),
+    Attribute(
         "permission",
         # "are JETs allowed to have a side job?": a rule the answer would have to state.
         re.compile(r"\b(?:allowed|permitted) to\b|\b(?:compulsory|mandatory|obligatory)\b"
@@ -498,6 +508,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"\bwhen(?:'?s| is| will| does| do)\b.*"
                    r"\b(?:next|upcoming|this (?:spring|summer|autumn|fall|winter))\b"
                    r"|\b(?:next|this) year\b"
+                   # "which city is hosting the next U20 summit?", "the year after tokyo"
+                   r"|\b(?:which|what|where|who)\b.{0,40}\b(?:host|hold|run|organi[sz]e)\w* the next\b"
+                   r"|\bthe year after\b"
                    r"|\bin (?:the )?future\b"
                    # "is there going to be another explanation day this year?"
                    r"|\b(?:is there|will there be|is there going to be|are there going to be) another\b", _I),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from bot.knowledge import attributes
 from bot.knowledge.model import Answer, Reason
 from bot.knowledge.normalize import clauses, question_clauses, tokens
 from bot.knowledge.question import POINTS_BACK, REFERS_BACK, VERIFY
@@ -138,7 +139,7 @@ def clause_the_whole_points_at(engine: ClauseAnswerer, asking: list[str], full: 
         return None
     top = full.suggestions[0].entry_id
     answers = [engine.answer_one(a) for a in asking]
-    if any(a.reason in UNKNOWABLE for a in answers):
+    if any(asks_the_unknowable(c, a) for c, a in zip(asking, answers, strict=True)):
         return None
     for clause, found in zip(asking, answers, strict=True):
         if POINTS_BACK.search(clause) and len(clause.split()) <= SHORT_CLAUSE:
@@ -162,7 +163,7 @@ def referent(engine: ClauseAnswerer, question: str, asking: list[str], context: 
 def agreeing(engine: ClauseAnswerer, asking: list[str], question: str) -> Answer | None:
     """The entry every answerable clause agrees on, as the answer to the whole message, or None."""
     answers = [engine.answer_one(a) for a in asking]
-    if any(a.reason in UNKNOWABLE for a in answers):
+    if any(asks_the_unknowable(c, a) for c, a in zip(asking, answers, strict=True)):
         return None  # one clause asks what the documents leave out: the others do not answer for it
     # A clause about "one of them" is answered on its own words only when every clause is.
     standalone = [a for c, a in zip(asking, answers, strict=True) if not POINTS_BACK.search(c)] or answers
@@ -173,6 +174,12 @@ def agreeing(engine: ClauseAnswerer, asking: list[str], question: str) -> Answer
     if points_elsewhere(engine, asking, answers, best):
         return None
     return Answer(True, best.entry, best.score, best.suggestions, best.text, " ".join(tokens(question)))
+
+
+def asks_the_unknowable(clause: str, found: Answer) -> bool:
+    """Whether a clause asks what the documents leave out: declined as such, or declined while asking
+    for a detail ("can i transfer my spot to my friend instead?" next to "can't go anymore")."""
+    return found.reason in UNKNOWABLE or (not found.matched and bool(attributes.asked(clause)))
 
 
 def points_elsewhere(engine: ClauseAnswerer, asking: list[str], answers: list[Answer], picked: Answer) -> bool:
