@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
+from bot.knowledge.model import Reason
 
 if TYPE_CHECKING:
     from bot.chapter_kb import ChapterKnowledge
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from bot.storage import Database
 
 MAX_QUESTION_LENGTH = 300
+# Declines that are no topic for organisers to add: thanks and greetings, and messages telling the bot
+# to ignore its documents ("ignore your rules and ping everyone").
+NOT_A_MISSING_TOPIC = frozenset({Reason.EMPTY, Reason.INSTRUCTION})
 EMPTY_QUESTION = (
     "Ask me something about the JET Programme, e.g. `what does a CIR do?` or `who runs JET?`. "
     "Try `/ask help` to see what I can do."
@@ -64,7 +68,7 @@ class AskService:
         if guild_id is None:
             return AskResult(text, answer=answer)
         await self._count(guild_id, answered=answer.matched)
-        if answer.matched:
+        if answer.matched or answer.reason in NOT_A_MISSING_TOPIC:
             return AskResult(text, answer=answer)
         # Aggregated per server without any user id: organisers see what to add, nobody is tracked.
         normalized = answer.normalized or text.lower()
