@@ -1171,3 +1171,10 @@ def test_a_clause_asking_a_detail_the_documents_leave_out_is_not_answered_by_ano
                                                                                       message: str) -> None:
     # "can't go anymore" alone is about RSVPs; the question is whether the place can be handed on.
     assert not shipped.answer(message).matched
+
+
+@pytest.mark.parametrize("question", ["how do I post our ramen crawl as an event with the rsvp buttons on it",
+                                      "how do i see the list of who signed up for the hanami picnic"])
+def test_a_kind_of_chapter_event_names_the_event_not_a_topic(shipped: AnswerEngine, question: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.category == "bot"

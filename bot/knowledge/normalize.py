@@ -80,6 +80,8 @@ general main whole entire full worth fair usual normal average certain specific 
 guy way daily rest others nervous worried scared anxious excited stressed side
 oops possible impossible able ideally clue idea honestly literally actually
 bbq barbecue picnic party parties quiz gala karaoke festival mixer pub
+hike hiking dinner lunch brunch breakfast drinks onsen ramen crawl tasting hanami
+trip outing potluck screening workshop
 """.split()
 
 # Japanese words that are question scaffolding rather than topic (after hiragana splitting).
