@@ -42,6 +42,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
                    r"free (?:to|of charge|entry|admission)|"
                    r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn|spend|spent))\b"
+                   # "is CIR pay higher than ALT pay? how much more per month?"
+                   r"|\bpay (?:is |higher|lower|better|worse|more|less)"
+                   r"|\bhow much (?:more|less) (?:per|a) (?:month|year)\b"
                    # "how much is karaoke night?" asks a price.
                    r"|^\W*how much (?:is|are) (?!there\b|it (?:worth|used)\b)(?:a |an |the )?\w+(?: \w+)?\W*$"
                    r"|\bhow much (?:is|are|do|does) (?:the |a |an )?(?:tickets?|entry|admission|membership)\b"
@@ -76,7 +79,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "email",
         # "does the bot keep my email?" is about the member's own address, not asking for one.
-        re.compile(r"(?<!\bmy )(?<!\bour )\b(?:e-?mail|email address|e-mail address)\b|(?<!私の)メール|連絡先", _I),
+        # "the newsletter email" is the newsletter itself.
+        re.compile(r"(?<!\bmy )(?<!\bour )(?<!newsletter )\b(?:e-?mail|email address|e-mail address)\b"
+                   r"|(?<!私の)メール|連絡先", _I),
         re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"),
         frozenset({"email", "mail", "address"}),
         "an email address",
@@ -283,6 +288,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a way to hand your place to someone else",
     ),
     Attribute(
+        "sending the newsletter",
+        # "can the bot send out the newsletter email for us?": it keeps the list and exports it for a
+        # mailing tool; writing and sending the newsletter is not something it does.
+        re.compile(r"\b(?:send|sends|write|design|draft|mail)(?: out)? (?:the |our |a )?newsletter(?: emails?)?\b"
+                   r"|\bnewsletter emails?\b.{0,30}\bsend", _I),
+        re.compile(r"\bsends? (?:the |your )?newsletter\b|\bsending (?:the )?newsletter\b", _I),
+        frozenset({"send", "write", "design", "draft", "mail"}),
+        "a way for the bot to write or send the newsletter itself",
+    ),
+    Attribute(
         "permission",
         # "are JETs allowed to have a side job?": a rule the answer would have to state.
         re.compile(r"\b(?:allowed|permitted) to\b|\b(?:compulsory|mandatory|obligatory)\b"
@@ -308,7 +323,10 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "outcome",
         # "has the Osaka investment campaign worked?": a result after the documents were written.
         re.compile(r"\b(?:has|have|did) (?:it|they|the \w+(?: \w+){0,3}) (?:worked|work|succeeded|succeed|paid off)\b"
-                   r"|\bwas it (?:a )?success(?:ful)?\b", _I),
+                   r"|\bwas it (?:a )?success(?:ful)?\b"
+                   # "did the January 2021 tour actually happen or did covid kill it?"
+                   r"|\bdid (?:it|they|the \w+(?: \w+){0,7}) (?:actually |really |even |ever )?"
+                   r"(?:happen|go ahead|take place|get cancelled)\b", _I),
         re.compile(r"\bresult(?:ed|s)?\b|\bsuccess(?:ful)?\b|\boutcome\b|\bled to\b|\bachieved\b", _I),
         frozenset({"work", "success", "paid"}),
         "how it turned out",
@@ -470,7 +488,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    # "who were the eight people on the tour?": as many names as people asked about
                    r"|\bwho (?:were|are) (?:the|all) (?P<count>[3-9]|\d\d+|three|four|five|six|seven|eight|nine|ten|"
                    r"eleven|twelve) (?:\w+ )?(?:people|participants|members|delegates|officials|councillors)\b"
-                   r"|\bwhat (?:are|were) their names\b", _I),
+                   r"|\bwhat (?:are|were) their names\b|全員の名前|名前(?:を)?(?:全部|知りたい|教えて)", _I),
         re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:,| and) [A-Z][a-z]+ [A-Z][a-z]+"),
         frozenset({"name", "list"}),
         "their names",
