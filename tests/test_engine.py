@@ -1178,3 +1178,9 @@ def test_a_clause_asking_a_detail_the_documents_leave_out_is_not_answered_by_ano
 def test_a_kind_of_chapter_event_names_the_event_not_a_topic(shipped: AnswerEngine, question: str) -> None:
     answer = shipped.answer(question)
     assert answer.matched and answer.entry is not None and answer.entry.category == "bot"
+
+
+def test_is_there_one_in_a_country_typed_in_lower_case_needs_an_entry_that_says_it(shipped: AnswerEngine) -> None:
+    assert not shipped.answer("is there a JETAA chapter in scotland?").matched
+    found = shipped.answer("is there a JETAA chapter in Germany?")
+    assert found.matched and found.entry is not None and found.entry.id in {"jet-explanation-day", "jetaa-chapters"}

@@ -80,6 +80,7 @@ from bot.knowledge.question import (
     IDENTITY,
     IDENTITY_JA,
     INSTRUCTION,
+    IS_THERE,
     NAME_OF_POST,
     POST_WORDS,
     ROLE_FRAGMENT,
@@ -90,6 +91,7 @@ from bot.knowledge.question import (
     WHICH,
     YES_NO,
     asked_kind,
+    countries_in_lower_case,
     names_in,
 )
 from bot.knowledge.vocabulary import Resolved, Vocabulary
@@ -426,6 +428,9 @@ class AnswerEngine:
             return self._decline(normalized, [], Reason.EMPTY if not question.strip() else Reason.UNKNOWN_WORDS)
         weak = weak_abbreviations(question) & {tok for _, tok in pairs}
         names = names_in(question)
+        if IS_THERE.match(question):
+            # "is there a JETAA chapter in scotland?": the place is the point, however it is typed.
+            names = {**countries_in_lower_case(question), **names}
         yes_no = YES_NO.match(question) is not None
         ranked = self._rank(pairs, weak, names, self._heads(question), yes_no, asked_kind(question))
         if ranked and (NO_TOPIC_TOKENS.issuperset(tok for _, tok in pairs)

@@ -78,6 +78,8 @@ def names_in(question: str) -> dict[str, tuple[str, frozenset[str]]]:
 # "a MOFA thing or a CLAIR thing", "MEXT or MIC": two names (capitals) set against each other.
 EITHER_OR = re.compile(r"\b([A-Z][A-Za-z]*[A-Z]\w*)(?: (?:thing|one|job|project|programme|program))? or "
                        r"(?:an? |the )?([A-Z][A-Za-z]*[A-Z]\w*)\b")
+# "is there a JETAA chapter in scotland?": whether something exists somewhere.
+IS_THERE = re.compile(r"^\W*(?:is|are) there\b", re.IGNORECASE)
 # "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
 YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
 # "how many X are there (in total)?": a count of X itself, asked with nothing else.
