@@ -207,6 +207,7 @@ from bot.knowledge import attributes
         ("can the bot design and send out the newsletter email for us?", "Organisers export the list as a CSV.",
          "a way for the bot to write or send the newsletter itself"),
         ("how do i sign up for the newsletter?", "Use /newsletter subscribe.", None),
+        ("does MEXT send a newsletter?", "MEXT oversees education.", None),  # asked of MEXT, not the bot
         ("is osaka a better place to invest than tokyo?", "Osaka promoted investment.", "an opinion"),
         ("how much did JLGC spend on the osaka expo campaign", "JLGC promoted Osaka abroad.", "the cost"),
         ("can we teach the bot our own faq stuff like the membership fee and where we meet?", "Use /kb add.", None),

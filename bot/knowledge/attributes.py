@@ -291,8 +291,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "sending the newsletter",
         # "can the bot send out the newsletter email for us?": it keeps the list and exports it for a
         # mailing tool; writing and sending the newsletter is not something it does.
-        re.compile(r"\b(?:send|sends|write|design|draft|mail)(?: out)? (?:the |our |a )?newsletter(?: emails?)?\b"
-                   r"|\bnewsletter emails?\b.{0,30}\bsend", _I),
+        # Asked of the bot ("can the bot send..."), not of MEXT ("does MEXT send a newsletter?").
+        re.compile(r"\b(?:bot|jetbot|you|u)\b.{0,25}\b(?:send|sends|write|design|draft|mail)(?: out)? (?:the |our |a )?"
+                   r"newsletter(?: emails?)?\b|\b(?:bot|jetbot|you|u)\b.{0,25}\bnewsletter emails?\b.{0,30}\bsend", _I),
         re.compile(r"\bsends? (?:the |your )?newsletter\b|\bsending (?:the )?newsletter\b", _I),
         frozenset({"send", "write", "design", "draft", "mail"}),
         "a way for the bot to write or send the newsletter itself",
