@@ -1184,3 +1184,10 @@ def test_is_there_one_in_a_country_typed_in_lower_case_needs_an_entry_that_says_
     assert not shipped.answer("is there a JETAA chapter in scotland?").matched
     found = shipped.answer("is there a JETAA chapter in Germany?")
     assert found.matched and found.entry is not None and found.entry.id in {"jet-explanation-day", "jetaa-chapters"}
+
+
+def test_a_name_typed_without_its_accents_is_the_same_word() -> None:
+    from bot.knowledge.normalize import tokens
+
+    assert tokens("Düsseldorf Café") == tokens("dusseldorf cafe")
+    assert tokens("ガイド") == ["ガイド"]  # other scripts keep their marks

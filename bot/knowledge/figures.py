@@ -10,7 +10,6 @@ answer that hold a digit; this module keeps those and answers "what is missing" 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Sequence
 
 from bot.knowledge.normalize import tokens
@@ -34,11 +33,6 @@ PAST_WHEN = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:when (?:did|was|we
                        r"|\b(?:what|which) year (?:did|was|were)\b", re.IGNORECASE)
 
 Names = dict[str, tuple[str, frozenset[str]]]
-
-
-def strip_accents(word: str) -> str:
-    """"düsseldorf" -> "dusseldorf": people type names without their accents."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
 
 
 class Figures:
@@ -81,8 +75,7 @@ class Figures:
         if not focus:
             return None
         dated = [line for line in self._figure_sentences[i] if any(_YEAR.fullmatch(t) for t in line)]
-        focus = {strip_accents(t) for t in focus}  # "dusseldorf" as typed, "Düsseldorf" as written
-        if any(focus.intersection(map(strip_accents, line)) for line in dated):
+        if any(focus.intersection(line) for line in dated):
             return None
         return "when that happened"
 

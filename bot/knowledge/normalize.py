@@ -274,7 +274,11 @@ def fold_word(word: str) -> str:
     """Spelling variants and endings folded, so "Programmes", "programs" and "program" are one word."""
     word = JA_MAP.get(word, word)
     if not word.isascii():
-        return word
+        # "Düsseldorf" is typed "dusseldorf": Latin letters lose their accents; other scripts stay.
+        plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+        if not plain.isascii():
+            return word
+        word = plain
     word = SPELLINGS.get(word, word)
     word = SYNONYMS.get(word, word)
     word = NUMBERS.get(word, word)
