@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.knowledge.normalize import NUMBERS
+
 
 @dataclass(frozen=True)
 class Attribute:
@@ -625,8 +627,6 @@ def missing(question: str, answer: str, *, current: bool = False) -> str | None:
     return None
 
 
-_NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve"
-                                             .split())}
 # A name in a list: capitalised words ("Newham", "Tower Hamlets").
 _NAMED = re.compile(r"\b[A-Z][\w-]+(?: [A-Z][\w-]+)*")
 
@@ -638,7 +638,7 @@ def _gives(a: Attribute, question: str, answer: str) -> bool:
     sentences = SENTENCE.split(answer)
     if found.get("count"):  # "which 3 councils": three names listed together, whatever the sentence calls them
         count = found["count"]
-        wanted = int(count) if count.isdigit() else _NUMBER_WORDS[count.lower()]
+        wanted = int(count if count.isdigit() else NUMBERS[count.lower()])
         return any(a.given.search(s) and len(_NAMED.findall(s)) >= wanted for s in sentences)
     if found.get("thing"):
         # "boroughs" in "11 boroughs shared...": the stem, to meet "borough" and "boroughs" alike.
