@@ -1191,3 +1191,52 @@ def test_a_name_typed_without_its_accents_is_the_same_word() -> None:
 
     assert tokens("Düsseldorf Café") == tokens("dusseldorf cafe")
     assert tokens("ガイド") == ["ガイド"]  # other scripts keep their marks
+
+
+@pytest.mark.parametrize("message", ["lol ur a pretty good bot ngl", "yo jetbot hows it going", "good bot",
+                                     "how are you doing"])
+def test_a_compliment_or_how_are_you_is_small_talk(shipped: AnswerEngine, message: str) -> None:
+    answer = shipped.answer(message)
+    assert not answer.matched and answer.reason == "empty"
+
+
+def test_a_question_that_asks_about_the_bot_is_not_small_talk(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("is this a good bot for events?")
+    assert answer.reason != "empty"
+
+
+def test_run_together_and_misspelt_question_words_are_read_as_meant() -> None:
+    from bot.knowledge.normalize import respell
+
+    assert respell("howmany ALTs are there") == "how many ALTs are there"
+    assert respell("whatyear was CLAIR set up") == "what year was CLAIR set up"
+    assert respell("whta is teh JET programm") == "what is the JET programm"
+    assert respell("yo bot whats up") == "yo bot whats up"  # a contraction, not a typo
+
+
+def test_a_run_together_how_many_still_asks_for_a_count(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("howmany sports exchange advisors are there on the programme right now?")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    assert answer.related is not None and answer.related.id == "sea-role"
+
+
+def test_only_the_words_of_the_when_clause_say_what_is_dated(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("ok so what is CLAIR?? everyone in this server keeps saying it like i should already "
+                            "know, whta does it even stand for and whatyear was it set up")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "clair"
+
+
+def test_a_count_of_particular_people_needs_a_count_of_them_not_of_anyone(shipped: AnswerEngine) -> None:
+    # The summit entry counts member cities and a population, and dates the summit "20-22 May 2019".
+    answer = shipped.answer("how many mayors actually turned up to the U20 Tokyo mayors summit?")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    found = shipped.answer("how many cities were members of U20 in 2019")
+    assert found.matched and found.entry is not None and found.entry.id == "u20-mayors-summit"
+
+
+def test_a_count_for_a_country_the_entry_does_not_count_is_declined_however_it_is_written(
+        shipped: AnswerEngine) -> None:
+    # Said before the question, the country is still what the count is asked for.
+    answer = shipped.answer("JETAA chapters in Australia — how many are there?")
+    assert not answer.matched
+    assert "jetaa-chapters" in [s.entry_id for s in answer.suggestions]

@@ -66,6 +66,7 @@ from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
     fold_word,
+    respell,
     token_pairs,
     tokens,
     weak_abbreviations,
@@ -209,6 +210,13 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
 # Words written with a capital or a digit first, one after another: a name ("Kamiyama", "JETAA Northern
 # England", so a name of one word and one of two give the same shape) or a figure.
 _NAME_OR_FIGURE = re.compile(r"\b[A-Z0-9][\w'-]*(?:[ \t]+[A-Z0-9][\w'-]*)*")
+
+
+def _asks_for(question: str) -> set[str]:
+    """The kinds of detail a question asks for: its attributes, and a count ("how many mayors came to
+    the U20 Mayors Summit" says the entry's phrasing "U20 Mayors Summit" and asks more than it)."""
+    wanted = {a.name for a in attributes.asked(question)}
+    return wanted | {"count"} if "number" in tokens(question) else wanted
 
 
 def _shape(entry: Entry) -> str:
@@ -356,9 +364,10 @@ class AnswerEngine:
     def answer(self, question: str) -> Answer:
         """The best entry for ``question``, or a decline with suggestions when no entry fits well. A
         message of several clauses is read by ``message.answer``, one clause at a time where that helps."""
-        if INSTRUCTION.search(question or ""):
+        question = respell(question or "")
+        if INSTRUCTION.search(question):
             return self._decline(" ".join(tok for _, tok in self._pairs(question)), [], Reason.INSTRUCTION)
-        return message.answer(question or "", self)
+        return message.answer(question, self)
 
     def alias_vocab_of(self, entry_id: str) -> frozenset[str]:
         """The words of entry ``entry_id``'s names (aliases)."""
@@ -370,9 +379,11 @@ class AnswerEngine:
         only when written as a name ("JET"): the topic an asking clause's "it" or "their" refers to."""
         text = " ".join(context)
         written_as_names = {t for m in CAPITALISED.finditer(text) for t in tokens(m.group(0))}
+        # A country stays in the topic, known or not: "JETAA chapters in Australia - how many?" counts there.
+        places = countries_in_lower_case(text, any_case=True)
         words_known = [raw for raw, tok in self._pairs(text)
-                       if tok in self._alias_vocab and tok not in LIGHT_WORDS
-                       and (tok in written_as_names or tok not in self._generic)]
+                       if (tok in self._alias_vocab and tok not in LIGHT_WORDS
+                           and (tok in written_as_names or tok not in self._generic)) or tok in places]
         return " ".join(dict.fromkeys(words_known))
 
     def names_topic(self, text: str) -> bool:
@@ -463,15 +474,17 @@ class AnswerEngine:
         None. A question that is one of the entry's own phrasings, asking what that phrasing asks
         ("when is pub night?" to the entry its organiser wrote for it), is answered as its author meant."""
         i = best.index
+        # A name the entry never says ("JETAA chapters in Australia, how many?") asks more than its phrasing.
         if (best.contained >= OWN_PHRASING and self._asks_like_a_phrasing(i, question)
+                and not set(names) - self._entry_tokens[i].keys()
                 and not attributes.denied(question, self.entries[i].answer)):
             return None
         return (attributes.missing(question, self.entries[i].answer, current=is_chapter_entry(self.entries[i]))
                 or self._figures.missing(i, question, {tok for _, tok in pairs}, names))
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
-        wanted = {a.name for a in attributes.asked(question)}
-        return any(wanted <= {a.name for a in attributes.asked(p)} for p in self.entries[i].questions)
+        wanted = _asks_for(question)
+        return any(wanted <= _asks_for(p) for p in self.entries[i].questions)
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored],
                 yes_no: bool) -> Reason | None:

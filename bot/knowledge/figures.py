@@ -12,15 +12,20 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from bot.knowledge.normalize import tokens
+from bot.knowledge.normalize import clauses, tokens
 from bot.knowledge.question import COUNTED, PEOPLE_COUNTED, PEOPLE_WORDS, as_place, countries_in_lower_case
 
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
 FIGURE_REACH = 2
 # Words for people, any of which a count of people may stand next to ("64,000 participants", "70,000 alumni").
 PEOPLE = frozenset(t for w in ("jet", *PEOPLE_WORDS) for t in tokens(w))
+# Words for people in general: any count of people answers "how many of them".
+ANYONE = frozenset(t for w in ("jet", "jets", "people", "participants", "persons") for t in tokens(w))
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
+# "20-22 May 2019": days of a month ("may" is a stopword, so the year tells), not a count of anything.
+_MONTHS = frozenset(t for m in ("january february march april june july august september october november "
+                                "december").split() for t in tokens(m))
 # A count in an answer's tokens (not a year: "1955" dates an agreement, it does not count cities).
 _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -33,6 +38,11 @@ PAST_WHEN = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:when (?:did|was|we
                        r"|\b(?:what|which) year (?:did|was|were)\b", re.IGNORECASE)
 
 Names = dict[str, tuple[str, frozenset[str]]]
+
+
+def _a_date(after: list[str]) -> bool:
+    """Whether the words after a number make it a day of a month: "20 22 2019", "3 march"."""
+    return bool(set(after) & _MONTHS) or any(_YEAR.fullmatch(t) for t in after)
 
 
 class Figures:
@@ -61,8 +71,11 @@ class Figures:
             return found
         if "begin" in asked and not self._begins[i]:
             return "when it began"  # "when was Japan House London opened?" to the debrief held there
-        if PAST_WHEN.search(question):
-            return self._missing_when(i, asked)
+        when = next(filter(None, map(PAST_WHEN.search, clauses(question))), None)
+        if when is not None:
+            # Only the words from "when" on say what is dated: "...what does it stand for and what year
+            # was it set up" dates the setting up, and the chatter before it is not the event.
+            return self._missing_when(i, asked & set(tokens(when.string[when.start():])))
         return None
 
     def _missing_when(self, i: int, asked: set[str]) -> str | None:
@@ -83,7 +96,7 @@ class Figures:
         """A name the entry gives no figure for ("how many JETAA chapters are in the UK?"). A name many
         entries share (CLAIR, Japan) is the subject of the question, unless it is said as a place ("how
         many JETAA chapters are in Japan?"). A country no entry knows (Mexico) has no figure anywhere."""
-        countries = countries_in_lower_case(question)
+        countries = countries_in_lower_case(question, any_case=True)
         for tok, (name, toks) in {**countries, **names}.items():
             if tok not in self._known and tok not in countries:
                 continue
@@ -107,7 +120,10 @@ class Figures:
         people_match = PEOPLE_COUNTED.search(question)
         if people_match is None:
             return None
-        if not self._counts(i, PEOPLE | frozenset(tokens(people_match.group(1) or ""))):
+        counted = frozenset(tokens(people_match.group(1) or ""))
+        # "how many mayors came?" is not answered by "650 million people": a count of someone in
+        # particular must stand next to them. Any count of people answers "how many people/JETs".
+        if not self._counts(i, counted if counted - ANYONE else PEOPLE | counted):
             return "a figure for how many people"
         return None
 
@@ -131,7 +147,8 @@ class Figures:
         for sentence in self._figure_sentences[i]:
             # "two years in New York" is a length of time, not a count of anything in New York.
             counts = [k for k, t in enumerate(sentence)
-                      if _COUNT.fullmatch(t) and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
+                      if _COUNT.fullmatch(t) and not _a_date(sentence[k + 1:k + 3])
+                      and not set(sentence[k + 1:k + 2]) & _TIME_UNITS]
             places = [k for k, t in enumerate(sentence) if t in words]
             if any(abs(a - b) <= FIGURE_REACH for a in counts for b in places):
                 return True

@@ -317,6 +317,29 @@ def _run_together(match: re.Match[str]) -> str:
     return f"{match.group(1)} {rest}"
 
 
+_RUN_TOGETHER_CASED = re.compile(_RUN_TOGETHER.pattern, re.IGNORECASE)
+_ASCII_WORD_CASED = re.compile(r"\b[A-Za-z]{3,6}\b")
+
+
+def respell(text: str) -> str:
+    """The message as typed, with run-together question words split ("howmany" -> "how many") and
+    misspelt ones fixed ("wht" -> "what"): the rules that read what a question asks for ("how many",
+    "who is") see what the asker meant. Case is kept, so names stay names."""
+    def split(match: re.Match[str]) -> str:
+        word = match.group(0)
+        lower = _RUN_TOGETHER.fullmatch(word.lower())
+        return _run_together(lower) if lower and word[1:] == word[1:].lower() else word
+
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if word != word.lower() and match.start() > 0:
+            return word  # "Wen" inside a sentence is a name
+        fixed = spelling.question_word_typos().get(word.lower(), word)
+        return word if fixed + "s" == word.lower() else fixed  # "whats", "hows": a contraction, as meant
+
+    return _ASCII_WORD_CASED.sub(fix, _RUN_TOGETHER_CASED.sub(split, text))
+
+
 def clean(text: str) -> str:
     """NFKC, lower case, apostrophes and digit separators removed; punctuation is kept here."""
     text = unicodedata.normalize("NFKC", text)

@@ -83,14 +83,15 @@ IS_THERE = re.compile(r"^\W*(?:is|are) there\b", re.IGNORECASE)
 # "Does a CIR interpret ...?", "do ALTs teach ...?": asks whether the thing named does something.
 YES_NO = re.compile(r"^\W*(?:does|do|did|is|are|can|will|would)\b", re.IGNORECASE)
 # "how many X are there (in total)?": a count of X itself, asked with nothing else.
-COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r) there\b(?: in total| altogether| now| currently)?\W*$",
-                     re.IGNORECASE)
+COUNTED = re.compile(r"^\W*how many ([a-z][a-z' -]*?) (?:are|r|were) there\b", re.IGNORECASE)
 # "how many JETs does CLAIR place?", "何人くらいのJETを": a count of people, which an entry counting
 # offices or prefectures does not give.
 PEOPLE_WORDS = ("jets", "participants", "people", "alts", "cirs", "seas", "staff", "members", "alumni", "students",
                 "teachers", "employees", "officials", "delegates", "visitors", "graduates", "fellows", "mayors",
-                "councillors", "families", "volunteers", "applicants", "pupils", "children")
-PEOPLE_COUNTED = re.compile(r"\bhow many (?:[a-z]+ ){0,2}?(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
+                "councillors", "families", "volunteers", "applicants", "pupils", "children", "advisors", "advisers",
+                "coaches", "leaders")
+PEOPLE_COUNTED = re.compile(r"\bhow many (?:(?!(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could)\b)"
+                            r"[a-z]+ ){0,2}?(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
@@ -155,14 +156,19 @@ INSTRUCTION = re.compile(r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?"
                          r"|指示.{0,8}無視|システムプロンプト", re.IGNORECASE)
 
 
-# "hows everyones week going?", "how are you all doing": small talk, not a question for the bot.
-SMALL_TALK = re.compile(r"^\W*(?:(?:good )?(?:morning|evening|afternoon)\W+(?:\w+\W+)?)?"
-                        r"(?:hows|how's|how is|how are|how r)\s+(?:every ?one'?s?|everybody'?s?|your|ur|you all|"
-                        r"y'?all'?s?|you guys|things|life)\s*(?:week|day|weekend|morning|evening|doing|going|been)?"
-                        r"(?:\s+(?:going|been|doing))?\W*$"
-                        # "yo bot whats up": a greeting
-                        r"|^\W*(?:(?:yo|hey|hi|hello|oi)\W+)?(?:(?:jet)?bot\W+)?(?:what'?s|whats|wats|what is) up"
-                        r"(?:\s+(?:bot|jetbot|guys|all|everyone))?\W*$|^\W*(?:sup|wassup|wazzup)\W*$", re.IGNORECASE)
+# Small talk, not a question for the bot: a greeting ("yo bot whats up", "hows everyones week going?",
+# "how are you all doing") or a compliment ("lol ur a pretty good bot ngl"), each built from named parts.
+_OPENER = r"(?:(?:lol|haha|yo|hey|hi|hello|oi|good (?:morning|evening|afternoon)|morning|evening)\W+(?:\w+\W+)?)?"
+_TO_BOT = r"(?:(?:jet)?bot\W+)?"
+_HOW_ARE = (r"(?:hows|how's|how is|how are|how r)\s+(?:every ?one'?s?|everybody'?s?|your|ur|you|u|you all|"
+            r"y'?all'?s?|you guys|things|life|it)\s*(?:week|day|weekend|morning|evening|doing|going|been)?"
+            r"(?:\s+(?:going|been|doing))?")
+_WHATS_UP = r"(?:what'?s|whats|wats|what is) up(?:\s+(?:bot|jetbot|guys|all|everyone))?|sup|wassup|wazzup"
+_PRAISE = (r"(?:(?:ur|you'?re|you are|u r|what) (?:a |an |such a )?)?(?:pretty |really |very |so |super )?"
+           r"(?:good|great|nice|smart|cool|helpful|awesome|clever|amazing|useful) (?:little )?(?:jet)?bot"
+           r"|(?:i )?love (?:you|u|this bot|jetbot)(?: bot| jetbot)?")
+_TAIL = r"(?:\W+(?:ngl|tbh|honestly|lol|haha|fr|bot|jetbot))*\W*$"
+SMALL_TALK = re.compile(rf"^\W*{_OPENER}{_TO_BOT}(?:{_HOW_ARE}|{_WHATS_UP}|{_PRAISE}){_TAIL}", re.IGNORECASE)
 
 
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
@@ -183,10 +189,14 @@ _COUNTRY_NAMES = _country_names()
 LOWER_PLACE = re.compile(r"\b(?:in|from|across|inside|with)\s+(?:the\s+)?(" + "|".join(_COUNTRY_NAMES) + r")\b")
 
 
-def countries_in_lower_case(question: str) -> dict[str, tuple[str, frozenset[str]]]:
-    """Countries written in lower case after "in" or "from", in the shape of ``names_in``."""
+_ANY_CASE_PLACE = re.compile(LOWER_PLACE.pattern, re.IGNORECASE)
+
+
+def countries_in_lower_case(question: str, *, any_case: bool = False) -> dict[str, tuple[str, frozenset[str]]]:
+    """Countries written in lower case after "in" or "from", in the shape of ``names_in``; with
+    ``any_case``, however they are written ("chapters in Australia")."""
     out: dict[str, tuple[str, frozenset[str]]] = {}
-    for m in LOWER_PLACE.finditer(question):
+    for m in (_ANY_CASE_PLACE if any_case else LOWER_PLACE).finditer(question):
         toks = frozenset(tokens(m.group(1)))
         for tok in toks:
             out[tok] = (m.group(1), toks)
