@@ -1240,3 +1240,24 @@ def test_a_count_for_a_country_the_entry_does_not_count_is_declined_however_it_i
     answer = shipped.answer("JETAA chapters in Australia — how many are there?")
     assert not answer.matched
     assert "jetaa-chapters" in [s.entry_id for s in answer.suggestions]
+
+
+@pytest.mark.parametrize("question", ["JETAAのドイツ支部って何年にできたの？", "JETAAイギリス支部はいつできた？",
+                                      "when was the UK chapter of JETAA set up"])
+def test_when_a_chapter_began_is_not_answered_by_when_the_association_began(shipped: AnswerEngine,
+                                                                           question: str) -> None:
+    assert not shipped.answer(question).matched
+
+
+def test_japanese_when_was_it_set_up_asks_when_it_began() -> None:
+    from bot.knowledge.normalize import tokens
+
+    assert "begin" in tokens("クレアっていつできたの？")
+    assert "begin" in tokens("JETAAって何年にできたの？")
+    assert "begin" not in tokens("いつ申し込みできる？")  # "when can I apply": できる is "can"
+
+
+@pytest.mark.parametrize("question", ["クレアっていつできた組織？",
+                                      "when did tokyo host the U20 mayors summit and what came out of it"])
+def test_a_when_question_is_answered_by_the_year_of_what_it_dates(shipped: AnswerEngine, question: str) -> None:
+    assert shipped.answer(question).matched

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from bot.knowledge.normalize import clauses, tokens
+from bot.knowledge.normalize import clauses, has_cjk, tokens
 from bot.knowledge.question import COUNTED, PEOPLE_COUNTED, PEOPLE_WORDS, as_place, countries_in_lower_case
 
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
@@ -31,13 +31,16 @@ _COUNT = re.compile(r"(?!(?:19|20)\d\d$)\d[\d.]*")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 # When something began or opened is the beginning check's question: a founding year need not repeat "opened".
 # "Year" and "date" are what is asked, not what it is asked about.
+# Words that say something began, or what kind of thing began ("when was CLAIR set up as an organisation").
 _BEGINNING = frozenset(tokens("begin open opened opening launch launched originally original first initially "
-                              "year date"))
+                              "year date organisation organization body group"))
 # "When did JLGC London move to Whitehall?", "what year did the Miyagi tour go?": a past event's date.
 PAST_WHEN = re.compile(r"^\W*(?:(?:and|so|but|ok|okay)\W+)?(?:when (?:did|was|were|had)|(?:in )?(?:what|which) year)\b"
-                       r"|\b(?:what|which) year (?:did|was|were)\b", re.IGNORECASE)
+                       r"|\b(?:what|which) year (?:did|was|were)\b"
+                       r"|(?:何年に|いつ).{0,6}?(?:でき|設立|創立|始ま|開設|発足)", re.IGNORECASE)
 
 Names = dict[str, tuple[str, frozenset[str]]]
+_NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|where|when|why)\b", re.IGNORECASE)
 
 
 def _a_date(after: list[str]) -> bool:
@@ -73,22 +76,28 @@ class Figures:
             return "when it began"  # "when was Japan House London opened?" to the debrief held there
         when = next(filter(None, map(PAST_WHEN.search, clauses(question))), None)
         if when is not None:
-            # Only the words from "when" on say what is dated: "...what does it stand for and what year
-            # was it set up" dates the setting up, and the chatter before it is not the event.
-            return self._missing_when(i, asked & set(tokens(when.string[when.start():])))
+            # Only the words from "when" to the next question say what is dated: "...what does it stand
+            # for and what year was it set up" dates the setting up; "when did Tokyo host the summit and
+            # what came out of it" dates the hosting.
+            # (Japanese says what is dated before いつ: the whole clause.)
+            dated = when.string if has_cjk(when.group(0)) else when.string[when.start():]
+            dated = _NEXT_QUESTION.split(dated, maxsplit=1)[0]
+            named = {t for _, toks in {**countries_in_lower_case(dated, any_case=True), **names}.values() for t in toks}
+            return self._missing_when(i, asked & set(tokens(dated)), named)
         return None
 
-    def _missing_when(self, i: int, asked: set[str]) -> str | None:
+    def _missing_when(self, i: int, asked: set[str], named: set[str]) -> str | None:
         """"When did JLGC London move to Whitehall?" to the London office's entry, whose years date its
         opening, not the move: a year must stand in a sentence that says what the question adds to the
-        entry's subject (the move, Whitehall). Words the entry's title or aliases say, and words many
-        entries share, add nothing."""
+        entry's subject, every place or name of it and at least half its other words (the move,
+        Whitehall; the UK chapter, not chapters in general). Words the entry's title or aliases say,
+        and words many entries share, add nothing."""
         focus = {t for t in asked if t in self._known and t not in self._generic and t not in self._subjects[i]
                  and t not in _BEGINNING and not _DIGIT.search(t)}
         if not focus:
             return None
-        dated = [line for line in self._figure_sentences[i] if any(_YEAR.fullmatch(t) for t in line)]
-        if any(focus.intersection(line) for line in dated):
+        dated = [set(line) for line in self._figure_sentences[i] if any(_YEAR.fullmatch(t) for t in line)]
+        if any(focus & named <= line and 2 * len(focus & line) >= len(focus) for line in dated):
             return None
         return "when that happened"
 

@@ -48,6 +48,9 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             compound.clear()
 
     morphemes = list(_janome().tokenize(run))
+    # 何年 or いつ came first: then できた is "was set up", not "could". (いつ is looked for in the text:
+    # after a Latin name, "はいつ" is cut as はい + つ.)
+    asks_when = "いつ" in run
     for k, tok in enumerate(morphemes):
         pos = tok.part_of_speech.split(",")
         surface, base = tok.surface, tok.base_form if tok.base_form != "*" else tok.surface
@@ -55,12 +58,17 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
             if compound and compound[-1][0] == "何" and pos[2] == "助数詞":
                 compound.pop()
                 flush()
+                asks_when = asks_when or surface == "年"
                 out.extend(t for t in _counter(surface) if t not in out)
                 continue
             # "アイズ・ジャパン": a name written with middle dots is read word by word.
             compound.extend((part, pos[1]) for part in surface.split("・") if part)
             continue
         flush()
+        if (pos[0] == "動詞" and asks_when and base in _CAME_ABOUT and k + 1 < len(morphemes)
+                and morphemes[k + 1].surface == "た"):
+            out.append("begin")  # 何年にできたの: when it was set up
+            continue
         if pos[0] in ("動詞", "形容詞"):
             # 行けない (can't go) is not 行ける (can go): a negated verb has its own entry, if any.
             negated = surface + "ない"
@@ -71,6 +79,7 @@ def words(run: str, mapping: dict[str, str], stop: frozenset[str]) -> list[str]:
     return out
 
 
+_CAME_ABOUT = frozenset({"できる", "出来る"})
 _VOICE = frozenset({"られる", "れる", "せる", "させる"})  # passive/potential/causative: 答え(られ)ない
 
 

@@ -88,7 +88,7 @@ trip outing potluck screening workshop
 JA_STOPWORDS = frozenset(["何", "誰", "意味", "説明", "教", "場合", "方法", "何人", "何年", "本当", "どこ", "いつ",
                           "どう", "どれ", "どの", "なに", "なん", "こと", "もの", "ところ", "今まで", "全部", "全体",
                           "内容", "具体的", "一体", "今", "略", "略称", "人", "年", "ダメ", "駄目", "大丈夫", "感じ",
-                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問", "団体",
+                          "くらい", "ぐらい", "ほど", "実際", "普通", "みんな", "皆", "質問", "団体", "組織",
                           "私", "僕", "俺", "自分", "わたし"])
 # Japanese words with an English equivalent in the knowledge base, so "JETプログラム" is "jet program"
 # and "いつ始まりましたか" asks the same as "when did it begin".
