@@ -70,3 +70,20 @@ def test_japanese_proper_nouns_are_names_as_capitals_are_in_english() -> None:
     assert names["富士山"] == ("富士山", frozenset({"富士山"}))  # unknown to the knowledge base: weighs as a name
     assert "shizuoka" in names  # 静岡, read through the thesaurus
     assert names_in("スタディツアーはいつ？") == {}
+
+
+def test_a_loanword_is_not_split_into_a_known_word_and_a_scrap() -> None:
+    from bot.knowledge.japanese import _katakana_pieces
+
+    known = {"フォー": "for", "コーチ": "coach", "ジャパン": "japan", "スタディ": "study", "ツアー": "tour"}.get
+    assert _katakana_pieces("フォーム", known) == ["フォーム"]  # not フォー + ム
+    assert _katakana_pieces("コーチング", known) == ["コーチング"]  # not コーチ + ング
+    assert _katakana_pieces("ジャパンスタディツアー", known) == ["japan", "study", "tour"]
+
+
+def test_a_suffix_saying_who_it_is_for_does_not_make_a_name() -> None:
+    from bot.knowledge.japanese import _compound
+
+    known = {"海外": "overseas", "投資": "invest"}.get
+    assert _compound([("海外", "一般"), ("向け", "接尾"), ("投資", "サ変接続")], known, frozenset()) == [
+        "overseas", "向け", "invest"]

@@ -118,7 +118,8 @@ def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None],
     # A name (文部科学省, 国際交流員, 自治体国際化協会) is kept whole, unless every part has its own
     # English word (参加国 = participant + country). A loanword after it (新任者 + オリエンテーション)
     # is a word of its own, not part of the name.
-    if len(kept) > 1 and any(d in ("固有名詞", "接尾") for _, d in kept) and not all(lookup(s) for s, _ in kept):
+    if (len(kept) > 1 and any(d in ("固有名詞", "接尾") and s not in _NOT_NAMING for s, d in kept)
+            and not all(lookup(s) for s, _ in kept)):
         last = len(kept)
         while last > 1 and _KATAKANA.fullmatch(kept[last - 1][0]) and lookup(kept[last - 1][0]):
             last -= 1
@@ -133,6 +134,10 @@ def _compound(parts: list[tuple[str, str]], lookup: Callable[[str], str | None],
 
 
 _KATAKANA = re.compile(r"[\u30a0-\u30ffー]+")
+# Suffixes that say who something is for or what it is like, not what it is called: 海外向け投資 is
+# "investment aimed abroad", not a name.
+_NOT_NAMING = frozenset({"向け", "用"})
+_FRAGMENT = 2  # a leftover of this many characters or fewer is no word: フォーム is not フォー + ム
 
 
 def _katakana_pieces(surface: str, lookup: Callable[[str], str | None]) -> list[str]:
@@ -161,6 +166,9 @@ def _katakana_pieces(surface: str, lookup: Callable[[str], str | None]) -> list[
             start += 1
     if pending:
         out.append(pending)
+    leftovers = [piece for piece in out if _KATAKANA.fullmatch(piece) and not lookup(piece)]
+    if any(len(piece) <= _FRAGMENT for piece in leftovers):
+        return [surface]
     return out if known * 2 >= len(surface) else [surface]
 
 
