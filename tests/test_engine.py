@@ -1261,3 +1261,30 @@ def test_japanese_when_was_it_set_up_asks_when_it_began() -> None:
                                       "when did tokyo host the U20 mayors summit and what came out of it"])
 def test_a_when_question_is_answered_by_the_year_of_what_it_dates(shipped: AnswerEngine, question: str) -> None:
     assert shipped.answer(question).matched
+
+
+def test_or_without_a_verb_goes_on_with_the_clause_before() -> None:
+    from bot.knowledge.normalize import clauses
+
+    assert clauses("does jetbot work on telegram or slack too, or only discord?") == [
+        "does jetbot work on telegram or slack too, or only discord?"]
+    assert len(clauses("does jetaa help people about to leave, or is it only for returners?")) == 2
+
+
+def test_the_askers_own_doing_is_not_a_question() -> None:
+    from bot.knowledge.normalize import question_clauses
+
+    assert question_clauses("who is the mayor of shizuoka city rn?? was reading about the JST being hosted there") == [
+        "who is the mayor of shizuoka city rn??"]
+
+
+@pytest.mark.parametrize("message", [
+    "does jetbot work on telegram or slack too, or only discord?",
+    "who is the mayor of shizuoka city rn?? was reading about the JST being hosted there"])
+def test_a_part_the_documents_cannot_answer_is_not_answered_by_the_rest(shipped: AnswerEngine, message: str) -> None:
+    assert not shipped.answer(message).matched
+
+
+@pytest.mark.parametrize("message", ["ボットくん元気？笑", "調子どう？"])
+def test_how_are_you_in_japanese_is_small_talk(shipped: AnswerEngine, message: str) -> None:
+    assert shipped.answer(message).reason == "empty"

@@ -15,7 +15,7 @@ from typing import Protocol
 from bot.knowledge import attributes
 from bot.knowledge.model import Answer, Reason
 from bot.knowledge.normalize import clauses, question_clauses, tokens
-from bot.knowledge.question import POINTS_BACK, REFERS_BACK, VERIFY
+from bot.knowledge.question import IDENTITY, POINTS_BACK, REFERS_BACK, VERIFY
 
 # Declines that mean the documents lack what a clause asks (not that the clause was unclear).
 UNKNOWABLE = frozenset({Reason.MISSING_ATTRIBUTE, Reason.IDENTITY})
@@ -178,8 +178,10 @@ def agreeing(engine: ClauseAnswerer, asking: list[str], question: str) -> Answer
 
 def asks_the_unknowable(clause: str, found: Answer) -> bool:
     """Whether a clause asks what the documents leave out: declined as such, or declined while asking
-    for a detail ("can i transfer my spot to my friend instead?" next to "can't go anymore")."""
-    return found.reason in UNKNOWABLE or (not found.matched and bool(attributes.asked(clause)))
+    for a detail ("can i transfer my spot to my friend instead?" next to "can't go anymore") or a person."""
+    # "who is the mayor of shizuoka rn??": asking who holds a post, too unclear even to be read as such.
+    return found.reason in UNKNOWABLE or (not found.matched and (bool(attributes.asked(clause))
+                                                                 or IDENTITY.match(clause) is not None))
 
 
 def points_elsewhere(engine: ClauseAnswerer, asking: list[str], answers: list[Answer], picked: Answer) -> bool:

@@ -467,10 +467,26 @@ _HEDGE = re.compile(rf"^\W*(?:like|i mean|as in|e\.?g\.?|i\.?e\.?|or like|kind o
                     rf"(?!\W*(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
 
 
+# "does it work on telegram or slack too, or only discord?": "or ..." goes on with the clause before it.
+# ("..., or is it only for returners?" asks a question of its own.)
+_GOES_ON = re.compile(rf"^\W*or\b(?!\s+(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|should|would|will|"
+                      r"has|have|am)\b)", re.IGNORECASE)
+# "was reading about the JST being hosted there": the asker's own doing, its "I" left out; not a question.
+_DROPPED_SUBJECT = re.compile(r"^\W*(?:was|am|were|been)\s+\w+ing\b(?!.*\?\W*$)", re.IGNORECASE)
+
+
 def clauses(text: str) -> list[str]:
     """Every clause of a message, asking or not (see ``question_clauses``). A clause of punctuation
     only ("??" split off "16 countries??") is not one."""
-    return [p.strip() for p in _CLAUSE_SPLIT.split(text or "") if p and re.search(r"\w", p)]
+    out: list[str] = []
+    for part in _CLAUSE_SPLIT.split(text or ""):
+        if not part or not re.search(r"\w", part):
+            continue
+        if out and _GOES_ON.match(part):
+            out[-1] = f"{out[-1]} {part.strip()}"
+        else:
+            out.append(part.strip())
+    return out
 
 
 def question_clauses(text: str) -> list[str]:
@@ -482,7 +498,7 @@ def question_clauses(text: str) -> list[str]:
         return []
     asking = [p for i, p in enumerate(parts)
               if (p.endswith("?") or _QUESTION_START.match(p) or _LATE_QUESTION.match(p)) and not _PLEA.match(p)
-              and not (i and _HEDGE.match(p))]
+              and not (i and _HEDGE.match(p)) and not _DROPPED_SUBJECT.match(p)]
     for p in parts:
         m = _EMBEDDED.search(p)
         if m and not _QUESTION_START.match(p):

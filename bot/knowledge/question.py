@@ -167,8 +167,11 @@ _WHATS_UP = r"(?:what'?s|whats|wats|what is) up(?:\s+(?:bot|jetbot|guys|all|ever
 _PRAISE = (r"(?:(?:ur|you'?re|you are|u r|what) (?:a |an |such a )?)?(?:pretty |really |very |so |super )?"
            r"(?:good|great|nice|smart|cool|helpful|awesome|clever|amazing|useful) (?:little )?(?:jet)?bot"
            r"|(?:i )?love (?:you|u|this bot|jetbot)(?: bot| jetbot)?")
+_HOW_ARE_JA = (r"(?:(?:jet)?bot|ボット|ジェットボット)?(?:くん|さん|ちゃん)?\W*(?:こんにちは|こんばんは|おはよう)?\W*"
+               r"(?:元気|げんき|調子(?:は)?どう)(?:ですか|してる|してた|だった)?(?:\W|笑|w|ｗ)*")
 _TAIL = r"(?:\W+(?:ngl|tbh|honestly|lol|haha|fr|bot|jetbot))*\W*$"
-SMALL_TALK = re.compile(rf"^\W*{_OPENER}{_TO_BOT}(?:{_HOW_ARE}|{_WHATS_UP}|{_PRAISE}){_TAIL}", re.IGNORECASE)
+SMALL_TALK = re.compile(rf"^\W*{_OPENER}{_TO_BOT}(?:{_HOW_ARE}|{_WHATS_UP}|{_PRAISE}|{_HOW_ARE_JA}){_TAIL}",
+                        re.IGNORECASE)
 
 
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
