@@ -1288,3 +1288,17 @@ def test_a_part_the_documents_cannot_answer_is_not_answered_by_the_rest(shipped:
 @pytest.mark.parametrize("message", ["ボットくん元気？笑", "調子どう？"])
 def test_how_are_you_in_japanese_is_small_talk(shipped: AnswerEngine, message: str) -> None:
     assert shipped.answer(message).reason == "empty"
+
+
+def test_japanese_sentences_are_clauses_as_english_ones_are() -> None:
+    from bot.knowledge.normalize import clauses, question_clauses
+
+    message = "はじめまして🙇‍♀️ 来年帰国予定です。JETAAって世界に支部いくつあるの？ 帰ったら入りたいんだけど"
+    assert question_clauses(message) == ["JETAAって世界に支部いくつあるの？"]
+    # A follow-up written straight after the question is read with it: "入会方法は？" alone names nothing.
+    assert clauses("JETAAの日本支部ってある？入会方法は？") == ["JETAAの日本支部ってある？入会方法は？"]
+
+
+def test_a_japanese_question_among_chatter_is_answered(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("JETって何年に始まったの？？ うちの父が80年代からあるって言ってて笑 ほんと？🤔")
+    assert answer.matched and "1987" in answer.text

@@ -435,8 +435,11 @@ _QUESTION_WORDS = (r"what|whats|what's|who|whos|who's|whom|whose|where|wheres|wh
                    r"hows|how's|which")
 # An emoji ends a clause as a full stop does: "kinda lost 😅 can the alumni association help?"
 _EMOJI = "\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F"  # with the variation selector that follows "☀"
-_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,{_EMOJI}])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!])"
+# Japanese ends a sentence with 。 (no space after it), or with ？/！ and a space as English does.
+_CLAUSE_SPLIT = re.compile(rf"(?<=[?!.:;,？！{_EMOJI}])\s+|\s+[-–—]+\s+|[?!]+(?=[^\s?!？！])"
+                           r"|(?<=。)(?=[^\s。？！」』）)])"
                            rf"|\s+(?:but|so)\s+(?=(?:{_QUESTION_WORDS})\b)", re.IGNORECASE)
+_ASKS_AT_END = re.compile(rf"[?？][\s{_EMOJI}\u200d]*$")  # "ほんと？🤔"
 _QUESTION_START = re.compile(
     rf"^\W*(?:(?:but|and|so|also|anyway|ok|okay)\s+)?(?:{_QUESTION_WORDS}|is|are|was|were|do|does|did|can|could|"
     r"should|would|will|may|am|has|have|any|tell|explain)\b",
@@ -497,7 +500,7 @@ def question_clauses(text: str) -> list[str]:
     if len(parts) < 2:
         return []
     asking = [p for i, p in enumerate(parts)
-              if (p.endswith("?") or _QUESTION_START.match(p) or _LATE_QUESTION.match(p)) and not _PLEA.match(p)
+              if (_ASKS_AT_END.search(p) or _QUESTION_START.match(p) or _LATE_QUESTION.match(p)) and not _PLEA.match(p)
               and not (i and _HEDGE.match(p)) and not _DROPPED_SUBJECT.match(p)]
     for p in parts:
         m = _EMBEDDED.search(p)
