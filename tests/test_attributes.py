@@ -150,6 +150,10 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can you send me a text message before the event?", "Reminders come as DMs.",
          "a way to send text messages (SMS)"),
+        ("can a series repeat every day, like a daily study session?", "Series repeat weekly or monthly.",
+         "a daily repeat"),
+        ("what does an ALT do every day?", "ALTs assist in classrooms.", None),  # a day's work, not a rhythm
+        ("can the reminder go out daily?", "Reminders go out daily until the event.", None),
         ("what are the dates of the 2021 tour?", "The tour was cancelled.", "the exact date"),
         ("where is the event page?", "Each event has a page.", None),
         ("do fellowship people stay in hotels?", "Participants stay with a local family.", None),  # a yes/no

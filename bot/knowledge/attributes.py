@@ -505,6 +505,17 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "a way to send text messages (SMS)",
     ),
     Attribute(
+        "daily",
+        # "can a series repeat every day?": a rhythm the series does not offer (weekly or monthly).
+        re.compile(r"\b(?:repeat|recur|remind|post|schedul|happen)\w*\b.{0,30}"
+                   r"\b(?:daily|every (?:single )?day|each day)\b"
+                   r"|\b(?:daily|every (?:single )?day)\W+(?:\w+\W+)?(?:repeat|series|events?|reminders?|sessions?|"
+                   r"meetups?)\b|毎日", _I),
+        re.compile(r"\b(?:daily|every (?:single )?day|each day)\b|毎日", _I),
+        frozenset({"daily", "day"}),
+        "a daily repeat",
+    ),
+    Attribute(
         "duration",
         # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
         # has it been running" is answered by a year, so it is not asked this way.)
