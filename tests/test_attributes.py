@@ -133,6 +133,7 @@ from bot.knowledge import attributes
         ("i typed 03/04/2027 for the start and it wouldn't take it", "Dates are read day first.", None),
         # Someone else's question, reported: the asker wants the bot to answer it, not the fee itself.
         ("members keep asking how much the fee is, can I teach the bot?", "Organisers add answers.", None),
+        ("members keep messaging me asking when pub night is, can the bot answer?", "Organisers add answers.", None),
         ("what happened in 2027?", "JET began in 1987.", "anything for 2027"),
         ("what time does the JLGC London office open, can I just walk in?", "JLGC London is at 15 Whitehall.",
          "opening hours"),

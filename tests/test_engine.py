@@ -1302,3 +1302,12 @@ def test_japanese_sentences_are_clauses_as_english_ones_are() -> None:
 def test_a_japanese_question_among_chatter_is_answered(shipped: AnswerEngine) -> None:
     answer = shipped.answer("JETって何年に始まったの？？ うちの父が80年代からあるって言ってて笑 ほんと？🤔")
     assert answer.matched and "1987" in answer.text
+
+
+@pytest.mark.parametrize("question", ["how do I teach the bot answers for our JETAA chapter's FAQ",
+                                      "how do I add FAQ answers for our JETAA chapter"])
+def test_the_askers_own_chapter_is_where_the_bot_runs_not_another_organisation(shipped: AnswerEngine,
+                                                                                question: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.id == "bot-chapter-kb"
+    assert shipped.answer("can I add JETAA's FAQ to the bot").reason == "other_organisation"

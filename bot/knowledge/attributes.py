@@ -584,7 +584,9 @@ _CHANGING = re.compile(r"\b(?:change|changing|update|updating|switch|switching|e
 
 
 # "members keep asking how much the fee is, can the bot answer that?": someone else's question, reported.
-_REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b|\b(?:members|people|newbies|everyone) (?:always |often )?"
+_REPORTED = re.compile(r"\b(?:keep|keeps|kept) asking\b"
+                       r"|\b(?:keep|keeps|kept) (?:messaging|dming|dm'?ing|pinging|emailing|texting) (?:me|us)\b"
+                       r"|\b(?:members|people|newbies|everyone) (?:always |often )?"
                        r"ask(?:s|ed)?\b|\basking (?:us|me) (?:about|how|what)\b"
                        # "teach the bot our own answer about the membership fee": the topic of an answer
                        r"|\b(?:answer|entry|faq|reply) (?:about|on|for|to) (?:the |our |a )?"

@@ -506,7 +506,7 @@ class AnswerEngine:
                                        post_asked=runs is not None)
                         and not self.unsaid_names(question, self.entries[ranked[0].index].id))
         reason = decide(ranked, identity_question=identity, says_who=says_who, yes_no=yes_no)
-        if reason is None and self._about_other_organisation(ranked[0].index, pairs):
+        if reason is None and self._about_other_organisation(ranked[0].index, question):
             return Reason.OTHER_ORGANISATION
         if reason is None and self._takes_one_side(ranked[0].index, question):
             return Reason.NEAR_TIE
@@ -522,10 +522,12 @@ class AnswerEngine:
                  for side in (frozenset(tokens(match.group(k))) for k in (1, 2))]
         return named[0] != named[1]  # the entry is about one side and not the other
 
-    def _about_other_organisation(self, i: int, pairs: list[tuple[str, str]]) -> bool:
-        """Whether entry ``i`` is bot help and the question names an organisation it never mentions."""
+    def _about_other_organisation(self, i: int, question: str) -> bool:
+        """Whether entry ``i`` is bot help and the question names an organisation it never mentions.
+        The asker's own chapter ("organiser for a small JETAA chapter here") is where the bot runs."""
         said = self._entry_tokens[i].keys() | self._answer_tokens[i]
-        return scope.foreign_organisation((tok for _, tok in pairs), self.entries[i].category, said) is not None
+        asked = (tok for _, tok in self._pairs(scope.OWN_CHAPTER.sub("chapter", question)))
+        return scope.foreign_organisation(asked, self.entries[i].category, said) is not None
 
     def _says_who(self, i: int, toks: set[str], role: str | None, *, post_asked: bool = False) -> bool:
         """Whether entry ``i`` answers "who is the <role> of X": the question says one of its aliases and

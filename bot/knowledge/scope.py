@@ -11,6 +11,7 @@ round, a word only the bot's help uses does not leave an entry about the program
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 
@@ -25,6 +26,11 @@ ORGANISATIONS: frozenset[str] = frozenset(
                    "Japan", "日本")
     for t in tokens(name)
 )
+
+
+# "our JETAA chapter", "a small JETAA chapter": the asker's own chapter, the server the bot serves.
+OWN_CHAPTER = re.compile(r"\b(?:our|my|a|the|this)\s+(?:\w+\s+)?(?:JETAA|JET\s*AA)(?:\s+\w+)?\s+chapter\b",
+                         re.IGNORECASE)
 
 
 def foreign_organisation(question_tokens: Iterable[str], category: str, entry_tokens: AbstractSet[str]) -> str | None:
