@@ -648,6 +648,7 @@ def _gives(a: Attribute, question: str, answer: str) -> bool:
     """Whether ``answer`` gives what attribute ``a`` asks in ``question`` (see ``Attribute.asked``)."""
     match = a.asked.search(question)
     found = match.groupdict() if match else {}
+    answer = answer.replace("**", "")  # "**Camden** and **Manchester**": names, whatever their markup
     sentences = SENTENCE.split(answer)
     if found.get("count"):  # "which 3 councils": three names listed together, whatever the sentence calls them
         count = found["count"]
