@@ -149,6 +149,9 @@ from bot.knowledge import attributes
         ("do u think the 2050 goal is realistic?", "The summit set a 2050 goal.", "an opinion"),
         ("do you think I need Japanese for JET?", "CIRs need Japanese.", None),
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
+        ("can I ring JLGC London? what number do I call", "JLGC London is at 15 Whitehall.", "a phone number"),
+        ("can I call it a night?", "The office is in Whitehall.", None),
+        ("can I just walk into the 15 Whitehall office?", "JLGC London is at 15 Whitehall.", "opening hours"),
         ("can you send me a text message before the event?", "Reminders come as DMs.",
          "a way to send text messages (SMS)"),
         ("can a series repeat every day, like a daily study session?", "Series repeat weekly or monthly.",

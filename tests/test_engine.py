@@ -1311,3 +1311,10 @@ def test_the_askers_own_chapter_is_where_the_bot_runs_not_another_organisation(s
     answer = shipped.answer(question)
     assert answer.matched and answer.entry is not None and answer.entry.id == "bot-chapter-kb"
     assert shipped.answer("can I add JETAA's FAQ to the bot").reason == "other_organisation"
+
+
+def test_thanks_typed_short_is_still_thanks(shipped: AnswerEngine) -> None:
+    from bot.knowledge.normalize import respell
+
+    assert respell("thx bot 👍") == "thx bot 👍"  # not "the bot"
+    assert shipped.answer("thx bot 👍").reason == "empty"

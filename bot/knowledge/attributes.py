@@ -66,7 +66,11 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "phone",
         # "on my phone" is a device, not a number asked for.
         re.compile(r"(?<!\bmy )(?<!\byour )(?<!\bthe )\b(?:phone|telephone|tel|fax|ring them|call them)\b(?!'?s\b)"
-                   r"|\bphone number\b", _I),
+                   r"|\bphone number\b"
+                   # "what number do I call?", "can I ring JLGC London?"
+                   r"|\bwhat number (?:do|should|can|would) (?:i|we|you) (?:call|ring|dial)\b"
+                   r"|\bnumber to (?:call|ring)\b"
+                   r"|\bcan (?:i|we|you) (?:just )?(?:ring|call|phone) (?!it\b|them out)", _I),
         re.compile(r"\b(?:phone|tel|telephone)\b|\+\d{1,3}[\s-]?\d|\b\d{2,5}[\s-]\d{3,4}[\s-]\d{3,4}\b", _I),
         frozenset({"phone", "telephon", "tel", "fax", "number", "ring", "call"}),
         "a phone number",
@@ -475,7 +479,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "what time does the JLGC London office open, can I just walk in?"
         re.compile(r"\bopening (?:hours|times)\b|\bwhat time (?:does|do|is|will) .{0,40}\b(?:open|close|shut)s?\b"
                    # "can I just walk in?", not people walking in the door
-                   r"|\bwalk[- ]?in\b(?! the door| through)|\bopen to (?:the public|visitors)\b|営業時間|開館時間", _I),
+                   r"|\bwalk[- ]?in\b(?! the door| through)"
+                   r"|\bwalk into (?:the|their|your|jlgc|clair)\b"
+                   r"|\bopen to (?:the public|visitors)\b|営業時間|開館時間", _I),
         re.compile(r"\bopen(?:ing)? (?:hours|times)\b|\b\d{1,2}(?::\d\d)?\s*(?:am|pm)\b|\b\d{1,2}:\d\d\b"
                    r"|\bopen to (?:the public|visitors)\b", _I),
         frozenset({"open", "time", "walk", "hour"}),

@@ -335,7 +335,9 @@ def respell(text: str) -> str:
         if word != word.lower() and match.start() > 0:
             return word  # "Wen" inside a sentence is a name
         fixed = spelling.question_word_typos().get(word.lower(), word)
-        return word if fixed + "s" == word.lower() else fixed  # "whats", "hows": a contraction, as meant
+        if fixed + "s" == word.lower() or fixed == "the":
+            return word  # "whats", "hows": a contraction, as meant; "thx" is thanks, whatever "teh" is
+        return fixed
 
     return _ASCII_WORD_CASED.sub(fix, _RUN_TOGETHER_CASED.sub(split, text))
 
