@@ -151,9 +151,14 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can I ring JLGC London? what number do I call", "JLGC London is at 15 Whitehall.", "a phone number"),
         ("can I call it a night?", "The office is in Whitehall.", None),
+        ("リマインダーがLINEで送られる？", "Reminders come as DMs.",
+         "a way to send messages outside Discord (SMS, WhatsApp, LINE)"),
+        ("is there a line for the event?", "Reminders come as DMs.", None),
+        ("how much money did CLAIR put into it?", "CLAIR supports chapters.", "the cost"),
+        ("how many years was he in the London job?", "He was Director General in 2019.", "how long it lasts"),
         ("can I just walk into the 15 Whitehall office?", "JLGC London is at 15 Whitehall.", "opening hours"),
         ("can you send me a text message before the event?", "Reminders come as DMs.",
-         "a way to send text messages (SMS)"),
+         "a way to send messages outside Discord (SMS, WhatsApp, LINE)"),
         ("can a series repeat every day, like a daily study session?", "Series repeat weekly or monthly.",
          "a daily repeat"),
         ("what does an ALT do every day?", "ALTs assist in classrooms.", None),  # a day's work, not a rhythm

@@ -1318,3 +1318,14 @@ def test_thanks_typed_short_is_still_thanks(shipped: AnswerEngine) -> None:
 
     assert respell("thx bot 👍") == "thx bot 👍"  # not "the bot"
     assert shipped.answer("thx bot 👍").reason == "empty"
+
+
+def test_a_clause_after_the_topic_can_ask_who_holds_a_post(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("Toyota City Partnership Board: who's the chair of it?")
+    assert not answer.matched and answer.reason == "identity"
+
+
+def test_a_name_says_whose_things_are_counted_not_what(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("how many JETAA subchapters are there in canada")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    assert shipped.answer("how many sister city links are there between Japan and Canada?").matched

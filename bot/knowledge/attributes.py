@@ -43,7 +43,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "who pays the costs" asks who, not how much.
         re.compile(r"^(?!\W*who\b).*\b(?:costs?|prices?|fees?|expensive|cheap|salary|salaries|wages?|budgets?|"
                    r"free (?:to|of charge|entry|admission)|"
-                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn|spend|spent))\b"
+                   r"how much (?:does|do|is|are|will|would|did)\b.*\b(?:cost|pay|paid|charge|earn|spend|spent)"
+                   r"|how much money)\b"
                    # "is CIR pay higher than ALT pay? how much more per month?"
                    r"|\bpay (?:is |higher|lower|better|worse|more|less)"
                    r"|\bhow much (?:more|less) (?:per|a) (?:month|year)\b"
@@ -505,10 +506,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "text message",
         # "can you send me a text message before the event?": reminders come as Discord messages.
-        re.compile(r"\b(?:text messages?|sms|texts? me|whatsapp)\b|ショートメール|ＳＭＳ", _I),
-        re.compile(r"\bsms\b|\btext messages?\b|\bwhatsapp\b", _I),
-        frozenset({"text", "messag", "sms", "whatsapp"}),
-        "a way to send text messages (SMS)",
+        # LINE, the messaging app, in capitals (also inside Japanese: リマインダーがLINEで送られる？)
+        re.compile(r"\b(?:text messages?|sms|texts? me|whatsapp)\b|(?-i:(?<![A-Za-z])LINE(?![A-Za-z]))"
+                   r"|ショートメール|ＳＭＳ", _I),
+        re.compile(r"\bsms\b|\btext messages?\b|\bwhatsapp\b|(?-i:(?<![A-Za-z])LINE(?![A-Za-z]))", _I),
+        frozenset({"text", "messag", "sms", "whatsapp", "line"}),
+        "a way to send messages outside Discord (SMS, WhatsApp, LINE)",
     ),
     Attribute(
         "daily",
@@ -526,6 +529,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "How many days is the Tokyo orientation?" needs a length of time in the answer. ("How long
         # has it been running" is answered by a year, so it is not asked this way.)
         re.compile(r"\bhow long (?:is|are|does|do|will|would|did|was|were)\b|\bhow many (?:days|weeks|months)\b"
+                   # "how many years was he in the London job?" (not "how many years has JET been running")
+                   r"|\bhow many years (?:was|were|did) (?:he|she|they|you|i)\b"
                    r"|\bhow long (?:has|have) (?:\w+ ){1,4}been (?:working|at|with|in)\b"
                    r"|何日間|何週間|何ヶ月|何か月", _I),
         re.compile(r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|about|around)[\s-]+"

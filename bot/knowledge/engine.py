@@ -65,6 +65,7 @@ from bot.knowledge.figures import Figures
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion, is_chapter_entry
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
+    clauses,
     fold_word,
     respell,
     token_pairs,
@@ -488,7 +489,8 @@ class AnswerEngine:
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored],
                 yes_no: bool) -> Reason | None:
-        match = IDENTITY.match(question)
+        # "Toyota City Partnership Board: who's the chair of it?": a clause may ask who it is.
+        match = next(filter(None, map(IDENTITY.match, [question, *clauses(question)[1:]])), None)
         fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
         runs = RUNS_OFFICE.match(question)
         identity = (match is not None or fragment is not None or runs is not None

@@ -13,7 +13,14 @@ import re
 from collections.abc import Collection, Sequence
 
 from bot.knowledge.normalize import clauses, has_cjk, tokens
-from bot.knowledge.question import COUNTED, PEOPLE_COUNTED, PEOPLE_WORDS, as_place, countries_in_lower_case
+from bot.knowledge.question import (
+    COUNTED,
+    PEOPLE_COUNTED,
+    PEOPLE_WORDS,
+    as_place,
+    countries_in_lower_case,
+    names_in,
+)
 
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
 FIGURE_REACH = 2
@@ -122,7 +129,10 @@ class Figures:
         offices entry, whose counts are of branches: a count of people needs a count next to people."""
         match = COUNTED.search(question)
         if match is not None:
-            counted = frozenset(tokens(match.group(1)))
+            # A name says whose things are counted, not what: "how many JETAA subchapters" counts
+            # subchapters, and a count of JETAA chapters does not give it.
+            said = frozenset(tokens(match.group(1)))
+            counted = said - {t for _, toks in names_in(question).values() for t in toks} or said
             if counted and not self._counts(i, counted):
                 return f"a figure for {match.group(1).strip()}"
             return None
