@@ -1329,3 +1329,8 @@ def test_a_name_says_whose_things_are_counted_not_what(shipped: AnswerEngine) ->
     answer = shipped.answer("how many JETAA subchapters are there in canada")
     assert not answer.matched and answer.reason == "missing_attribute"
     assert shipped.answer("how many sister city links are there between Japan and Canada?").matched
+
+
+def test_a_decade_the_asker_quotes_weighs_as_an_everyday_word(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("is it true JET only started in the 90s?")
+    assert answer.matched and "1987" in answer.text

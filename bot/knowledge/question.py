@@ -93,7 +93,7 @@ PEOPLE_WORDS = ("jets", "participants", "people", "alts", "cirs", "seas", "staff
 PEOPLE_COUNTED = re.compile(r"\bhow many (?:(?!(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could)\b)"
                             r"[a-z]+ ){0,2}?(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
-FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th)?")
+FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th|s)?")  # "the 90s": a decade
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
 VERIFY = re.compile(r"^\W*(?:is|was|are) (?:that|this|it|she|he) (?:actually |really |even |still )?"
                     r"(?:true|right|correct|accurate|a (?:real )?thing|real|part of|so)\b", re.IGNORECASE)
