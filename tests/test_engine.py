@@ -1334,3 +1334,14 @@ def test_a_name_says_whose_things_are_counted_not_what(shipped: AnswerEngine) ->
 def test_a_decade_the_asker_quotes_weighs_as_an_everyday_word(shipped: AnswerEngine) -> None:
     answer = shipped.answer("is it true JET only started in the 90s?")
     assert answer.matched and "1987" in answer.text
+
+
+@pytest.mark.parametrize("message", ["anyone going to the bonenkai on friday?", "is anyone coming tonight?"])
+def test_a_question_for_the_other_members_is_small_talk(shipped: AnswerEngine, message: str) -> None:
+    assert shipped.answer(message).reason == "empty"
+
+
+@pytest.mark.parametrize("question", ["how do I post our bonenkai as an event", "can I cap the bonenkai at 30 people"])
+def test_a_kind_of_chapter_party_names_the_event(shipped: AnswerEngine, question: str) -> None:
+    answer = shipped.answer(question)
+    assert answer.matched and answer.entry is not None and answer.entry.category == "bot"

@@ -813,7 +813,9 @@ class AnswerEngine:
         for k, inter in shared.items():
             pset, ptext, psum = phrasings[k]
             if inter >= psum - 1e-9:
-                if not pset <= self._common:
+                # A phrasing of everyday words is no evidence, unless one is the entry's own name
+                # ("when is the bonenkai" to the chapter's bonenkai entry).
+                if not pset <= self._common or pset & self._alias_words[i] - self._generic:
                     contained = max(contained, inter / total)
                 said = said or (len(pset) >= 2 and inter >= SAID_SHARE * total)
             d = 2.0 * inter / (total + psum)

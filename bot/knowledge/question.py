@@ -169,9 +169,12 @@ _PRAISE = (r"(?:(?:ur|you'?re|you are|u r|what) (?:a |an |such a )?)?(?:pretty |
            r"|(?:i )?love (?:you|u|this bot|jetbot)(?: bot| jetbot)?")
 _HOW_ARE_JA = (r"(?:(?:jet)?bot|ボット|ジェットボット)?(?:くん|さん|ちゃん)?\W*(?:こんにちは|こんばんは|おはよう)?\W*"
                r"(?:元気|げんき|調子(?:は)?どう)(?:ですか|してる|してた|だった)?(?:\W|笑|w|ｗ)*")
+# "anyone going to the bonenkai on friday?": a question for the other members, not for the bot.
+_TO_MEMBERS = (r"(?:is |are )?(?:any ?one|any ?body|who else)(?: else)? (?:going|coming) "
+               r"(?:to|tonight|tomorrow|on|this)\b.*")
 _TAIL = r"(?:\W+(?:ngl|tbh|honestly|lol|haha|fr|bot|jetbot))*\W*$"
-SMALL_TALK = re.compile(rf"^\W*{_OPENER}{_TO_BOT}(?:{_HOW_ARE}|{_WHATS_UP}|{_PRAISE}|{_HOW_ARE_JA}){_TAIL}",
-                        re.IGNORECASE)
+_CHAT = rf"{_HOW_ARE}|{_WHATS_UP}|{_PRAISE}|{_HOW_ARE_JA}|{_TO_MEMBERS}"
+SMALL_TALK = re.compile(rf"^\W*{_OPENER}{_TO_BOT}(?:{_CHAT}){_TAIL}", re.IGNORECASE)
 
 
 # Countries and nations typed in lower case ("chapters just in the uk"): names all the same.
