@@ -384,6 +384,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "an opinion",
     ),
     Attribute(
+        "limit",
+        # "is there a limit on how many years you can do JET?": a rule the answer must state.
+        re.compile(r"\b(?:is there an?|are there any|any|what'?s the|what is the|what are the)\s+(?:upper\s+)?"
+                   r"(?:limit|maximum|max|cap)s?\s+(?:on|to|for)\b(?!.*\bage\b)", _I),
+        re.compile(r"\blimits?\b|\bup to\b|\bmaximum\b|\bmax\b|\bat most\b|\bno more than\b|\bcap(?:ped|acity)?\b"
+                   r"|\b\d+\s*(?:-|–|to)\s*\d+\b", _I),
+        frozenset({"limit", "maximum", "max", "cap"}),
+        "a limit",
+    ),
+    Attribute(
         "age",
         re.compile(r"\bage (?:limit|requirement|restriction)s?\b|\b(?:minimum|maximum) age\b|\bhow old do\b|年齢"
                    # "is there a JET programme for teachers over 50?", "too old at 45"
