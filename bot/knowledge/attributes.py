@@ -330,7 +330,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "outcome",
         # "has the Osaka investment campaign worked?": a result after the documents were written.
-        re.compile(r"\b(?:has|have|did) (?:it|they|the \w+(?: \w+){0,3}) (?:worked|work|succeeded|succeed|paid off)\b"
+        re.compile(r"\b(?:has|have|did) (?:it|they|the \w+(?: \w+){0,3}) (?:actually |really |ever )?"
+                   r"(?:worked|work|succeeded|succeed|paid off)\b"
                    r"|\bwas it (?:a )?success(?:ful)?\b"
                    # "did the January 2021 tour actually happen or did covid kill it?"
                    r"|\bdid (?:it|they|the \w+(?: \w+){0,7}) (?:actually |really |even |ever )?"
