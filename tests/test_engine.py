@@ -1345,3 +1345,21 @@ def test_a_question_for_the_other_members_is_small_talk(shipped: AnswerEngine, m
 def test_a_kind_of_chapter_party_names_the_event(shipped: AnswerEngine, question: str) -> None:
     answer = shipped.answer(question)
     assert answer.matched and answer.entry is not None and answer.entry.category == "bot"
+
+
+@pytest.mark.parametrize("question", ["what year did damian atkinson go on his study tour to miyagi?",
+                                      "the Kensington and Chelsea guy who talked about resilience, what year was his "
+                                      "study tour to Miyagi?"])
+def test_a_year_before_another_noun_dates_that_noun_not_the_event_asked(shipped: AnswerEngine, question: str) -> None:
+    # "an earlier tour to Miyagi Prefecture, which was hit by the 2011 earthquake": 2011 dates the earthquake.
+    answer = shipped.answer(question)
+    assert not answer.matched and answer.reason == "missing_attribute"
+
+
+def test_the_years_an_answer_uses_only_before_a_noun() -> None:
+    from bot.knowledge.figures import _proper_nouns, _years_dating
+
+    assert _years_dating("It was hit by the 2011 earthquake and tsunami.") == {"2011": frozenset({"earthquak"})}
+    assert _years_dating("The 2020 tour went to Tsu. It was held in 2020.") == {}  # also used plainly
+    assert "miyagi" in _proper_nouns(["A tour to Miyagi Prefecture."])
+    assert "tour" not in _proper_nouns(["The Japan Study Tour.", "an earlier tour"])

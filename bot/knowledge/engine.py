@@ -320,7 +320,7 @@ class AnswerEngine:
         begins = ["begin" in f or "begin" in a for f, a in zip(self._entry_tokens, self._answer_tokens, strict=True)]
         self._figures = Figures([[p for p, _ in raw] for raw in raw_phrasings], answer_lines,
                                 [e.title for e in self.entries], begins, self.idf, self._generic,
-                                self._alias_words)
+                                self._alias_words, [e.answer for e in self.entries])
         self._completer = Completer(self.entries, lambda pairs: [(s.index, s.coverage) for s in self._rank(pairs)])
 
     def _index_answers(self, phrase_lines: list[list[list[str]]]) -> list[list[list[str]]]:

@@ -10,6 +10,7 @@ answer that hold a digit; this module keeps those and answers "what is missing" 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 
 from bot.knowledge.normalize import clauses, has_cjk, tokens
@@ -50,6 +51,33 @@ Names = dict[str, tuple[str, frozenset[str]]]
 _NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|where|when|why)\b", re.IGNORECASE)
 
 
+_YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((?:19|20)\d\d)\s+([A-Za-z][\w-]*)",
+                               re.IGNORECASE)
+
+
+def _years_dating(answer: str) -> dict[str, frozenset[str]]:
+    """The years an answer only ever uses before a noun, with those nouns: "the 2011 earthquake" dates
+    the earthquake, so it is no year of the tour the sentence is about. A year used any other way
+    ("opened in 1988") dates whatever its sentence says, and is left out."""
+    before: dict[str, set[str]] = {}
+    for match in _YEAR_BEFORE_NOUN.finditer(answer):
+        before.setdefault(match.group(1), set()).update(tokens(match.group(2)))
+    uses = Counter(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", answer))
+    attributive = Counter(match.group(1) for match in _YEAR_BEFORE_NOUN.finditer(answer))
+    return {year: frozenset(nouns) for year, nouns in before.items() if uses[year] == attributive[year]}
+
+
+def _proper_nouns(answers: Sequence[str]) -> frozenset[str]:
+    """The words the answers only ever write with a capital (Miyagi, Atkinson): names, however a
+    question types them."""
+    capital: set[str] = set()
+    lower: set[str] = set()
+    for answer in answers:
+        for word in re.findall(r"[A-Za-z][\w'-]*", answer):
+            (capital if word[0].isupper() else lower).update(tokens(word))
+    return frozenset(capital - lower)
+
+
 def _a_date(after: list[str]) -> bool:
     """Whether the words after a number make it a day of a month: "20 22 2019", "3 march"."""
     return bool(set(after) & _MONTHS) or any(_YEAR.fullmatch(t) for t in after)
@@ -60,7 +88,7 @@ class Figures:
 
     def __init__(self, phrasings: Sequence[Sequence[frozenset[str]]], answer_lines: Sequence[Sequence[list[str]]],
                  titles: Sequence[str], begins: Sequence[bool], known: Collection[str],
-                 generic: Collection[str], subjects: Sequence[Collection[str]]) -> None:
+                 generic: Collection[str], subjects: Sequence[Collection[str]], answers: Sequence[str]) -> None:
         # Only the phrasings that ask for a number matter here.
         self._counting = [[p for p in ps if "number" in p] for ps in phrasings]
         self._figure_sentences = [[line for line in lines if any(_DIGIT.search(t) for t in line)]
@@ -71,6 +99,8 @@ class Figures:
         self._generic = generic
         # Per entry: its title's and aliases' words, which its sentences need not repeat ("It was set up in 1988").
         self._subjects = [frozenset(s) | t for s, t in zip(subjects, self._titles, strict=True)]
+        self._years = [_years_dating(answer) for answer in answers]
+        self._proper = _proper_nouns(answers)
 
     def missing(self, i: int, question: str, asked: set[str], names: Names) -> str | None:
         """What a count or a "when did it begin" question asks that entry ``i`` does not give, or None.
@@ -90,6 +120,7 @@ class Figures:
             dated = when.string if has_cjk(when.group(0)) else when.string[when.start():]
             dated = _NEXT_QUESTION.split(dated, maxsplit=1)[0]
             named = {t for _, toks in {**countries_in_lower_case(dated, any_case=True), **names}.values() for t in toks}
+            named |= self._proper & set(tokens(dated))  # "miyagi", typed in lower case, is still a place
             return self._missing_when(i, asked & set(tokens(dated)), named)
         return None
 
@@ -103,7 +134,9 @@ class Figures:
                  and t not in _BEGINNING and not _DIGIT.search(t)}
         if not focus:
             return None
-        dated = [set(line) for line in self._figure_sentences[i] if any(_YEAR.fullmatch(t) for t in line)]
+        years = self._years[i]
+        dated = [set(line) for line in self._figure_sentences[i]
+                 if any(_YEAR.fullmatch(t) and (years.get(t) is None or years[t] & asked) for t in line)]
         if any(focus & named <= line and 2 * len(focus & line) >= len(focus) for line in dated):
             return None
         return "when that happened"
