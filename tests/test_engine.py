@@ -1363,3 +1363,10 @@ def test_the_years_an_answer_uses_only_before_a_noun() -> None:
     assert _years_dating("The 2020 tour went to Tsu. It was held in 2020.") == {}  # also used plainly
     assert "miyagi" in _proper_nouns(["A tour to Miyagi Prefecture."])
     assert "tour" not in _proper_nouns(["The Japan Study Tour.", "an earlier tour"])
+
+
+def test_is_there_one_in_a_place_needs_the_place_with_the_thing(shipped: AnswerEngine) -> None:
+    # The orientations entry says Tokyo, of the orientation; no sentence puts a chapter there.
+    answer = shipped.answer("is there a JETAA chapter in Tokyo?")
+    assert not answer.matched and answer.related is not None and answer.related.id == "jet-orientations"
+    assert shipped.answer("is there a JLGC office in London?").matched  # the entry's own subject

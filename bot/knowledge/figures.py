@@ -51,6 +51,10 @@ Names = dict[str, tuple[str, frozenset[str]]]
 _NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|where|when|why)\b", re.IGNORECASE)
 
 
+# "is there a JETAA chapter in Tokyo?", "are there any CIRs in Hokkaido"
+_IS_THERE_IN = re.compile(r"^\W*(?:is|are) there (?:an? |any |some )?(?P<thing>[\w' -]+?) (?:in|at|near|around) "
+                          r"(?:the )?(?P<place>[\w' -]+?)\s*(?:$|[?!.,]|\b(?:like|e\.g|too|as well|or)\b)",
+                          re.IGNORECASE)
 _YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((?:19|20)\d\d)\s+([A-Za-z][\w-]*)",
                                re.IGNORECASE)
 
@@ -99,6 +103,7 @@ class Figures:
         self._generic = generic
         # Per entry: its title's and aliases' words, which its sentences need not repeat ("It was set up in 1988").
         self._subjects = [frozenset(s) | t for s, t in zip(subjects, self._titles, strict=True)]
+        self._lines = [[frozenset(line) for line in lines] for lines in answer_lines]
         self._years = [_years_dating(answer) for answer in answers]
         self._proper = _proper_nouns(answers)
 
@@ -123,6 +128,21 @@ class Figures:
             named |= self._proper & set(tokens(dated))  # "miyagi", typed in lower case, is still a place
             return self._missing_when(i, asked & set(tokens(dated)), named)
         return None
+
+    def missing_place(self, i: int, question: str, names: Names) -> str | None:
+        """"Is there a JETAA chapter in Tokyo?" to the orientations entry, which says Tokyo of
+        something else: the place, a name, must stand in a sentence with the thing asked for."""
+        match = _IS_THERE_IN.match(question)
+        if match is None:
+            return None
+        place = frozenset(tokens(match.group("place")))
+        named = {t for _, toks in {**countries_in_lower_case(question, any_case=True), **names}.values() for t in toks}
+        thing = frozenset(tokens(match.group("thing"))) - place
+        if not place or not place <= named or place <= self._titles[i] or not thing:
+            return None
+        if any(place <= line and thing & line for line in self._lines[i]):
+            return None
+        return f"whether there is one in {match.group('place').strip()}"
 
     def _missing_when(self, i: int, asked: set[str], named: set[str]) -> str | None:
         """"When did JLGC London move to Whitehall?" to the London office's entry, whose years date its
