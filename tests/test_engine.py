@@ -1370,3 +1370,22 @@ def test_is_there_one_in_a_place_needs_the_place_with_the_thing(shipped: AnswerE
     answer = shipped.answer("is there a JETAA chapter in Tokyo?")
     assert not answer.matched and answer.related is not None and answer.related.id == "jet-orientations"
     assert shipped.answer("is there a JLGC office in London?").matched  # the entry's own subject
+
+
+def test_a_long_message_naming_one_entry_in_full_is_about_it_despite_its_asides(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("ok this is so random but I grew up near derby and literally just found out derbyshire "
+                            "has a partnership with toyota city?? how long has that been going on")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "derbyshire-toyota"
+    assert answer.score >= 60  # shown as an answer, whatever the asides cost it
+    # A short question is not chatter: the same rule does not answer it.
+    assert not shipped.answer("when did Toyota open its Derbyshire factory?").matched
+
+
+def test_decide_a_dominant_named_entry_stands_only_in_a_chatty_message() -> None:
+    from bot.knowledge.engine import _Scored, decide
+
+    best = _Scored(index=0, score=53.0, coverage=0.5, named=True)
+    other = _Scored(index=1, score=17.0, coverage=0.16)
+    assert decide([best, other], chatty=True) is None
+    assert decide([best, other]) == "low_coverage"
+    assert decide([_Scored(index=0, score=53.0, coverage=0.5), other], chatty=True) == "low_coverage"  # not named

@@ -122,6 +122,11 @@ MIN_COVERAGE = 0.66
 MIN_SCORE = 60.0
 DECLINED_MAX = MIN_SCORE - 1.0
 MIN_MARGIN = 5.0
+# A best entry whose name the question says in full, covering this share, and scoring this many times
+# the runner-up, is the topic however much chatter surrounds it.
+DOMINANT_COVERAGE = 0.45
+DOMINANT_RATIO = 2.5
+CHATTY_WORDS = 9  # distinct words: a message this long has asides, not just a question
 # Most of the question's weight unknown to the knowledge base: the reason is "unknown_words".
 UNKNOWN_SHARE = 0.5
 # A near-tie is still answered when the best entry's phrasing is in the question in full and carries
@@ -180,8 +185,16 @@ class _Scored:
     named: bool = False  # the question says one of the entry's aliases in full
 
 
+def _dominant(best: _Scored, runner_up: _Scored | None) -> bool:
+    """A long, chatty message that says one entry's name in full ("...just found out derbyshire has a
+    partnership with toyota city?? how long has that been going on") and nothing else comes close:
+    the asides ("grew up near derby", "literally") lower its coverage, not the doubt about the topic."""
+    return (best.named and best.coverage >= DOMINANT_COVERAGE
+            and (runner_up is None or best.score >= DOMINANT_RATIO * runner_up.score))
+
+
 def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: bool = True,
-           yes_no: bool = False) -> Reason | None:
+           yes_no: bool = False, chatty: bool = False) -> Reason | None:
     """Whether to answer with ``ranked[0]``: None, or the reason to decline.
 
     ``identity_question``: the question asks "who is the X"; ``says_who``: the best entry's phrasings
@@ -190,7 +203,7 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
         return Reason.UNKNOWN_WORDS
     best = ranked[0]
     runner_up = ranked[1] if len(ranked) > 1 else None
-    if best.coverage < MIN_COVERAGE or best.score < MIN_SCORE:
+    if (best.coverage < MIN_COVERAGE or best.score < MIN_SCORE) and not (chatty and _dominant(best, runner_up)):
         return Reason.UNKNOWN_WORDS if best.unknown_share >= UNKNOWN_SHARE else Reason.LOW_COVERAGE
     if not best.anchored:
         return Reason.UNANCHORED
@@ -457,7 +470,7 @@ class AnswerEngine:
             what = self._unanswered(question, best, pairs, names)
             if what is not None:
                 return self._partial(normalized, ranked, what)
-            return Answer(True, entry, round(min(100.0, best.score), 1), self._suggestions(ranked[1:]),
+            return Answer(True, entry, round(min(100.0, max(MIN_SCORE, best.score)), 1), self._suggestions(ranked[1:]),
                           entry.answer, normalized)
         if reason in (Reason.LOW_COVERAGE, Reason.UNKNOWN_WORDS):
             partial = self._topic_without_attribute(question, pairs, weak, names, normalized)
@@ -508,7 +521,8 @@ class AnswerEngine:
             says_who = (self._says_who(ranked[0].index, {tok for _, tok in pairs}, asked,
                                        post_asked=runs is not None)
                         and not self.unsaid_names(question, self.entries[ranked[0].index].id))
-        reason = decide(ranked, identity_question=identity, says_who=says_who, yes_no=yes_no)
+        reason = decide(ranked, identity_question=identity, says_who=says_who, yes_no=yes_no,
+                        chatty=len({tok for _, tok in pairs}) >= CHATTY_WORDS)
         if reason is None and self._about_other_organisation(ranked[0].index, question):
             return Reason.OTHER_ORGANISATION
         if reason is None and self._takes_one_side(ranked[0].index, question):
