@@ -1389,3 +1389,13 @@ def test_decide_a_dominant_named_entry_stands_only_in_a_chatty_message() -> None
     assert decide([best, other], chatty=True) is None
     assert decide([best, other]) == "low_coverage"
     assert decide([_Scored(index=0, score=53.0, coverage=0.5), other], chatty=True) == "low_coverage"  # not named
+
+
+def test_who_something_was_handed_to_asks_for_a_recipient_not_a_post_holder(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("who was the communiqué from the 2019 U20 mayors summit in Tokyo handed over to?")
+    assert answer.matched and answer.entry is not None and answer.entry.id == "u20-mayors-summit"
+    assert shipped.answer("who is the mayor of Tokyo").reason == "identity"
+
+
+def test_a_website_named_as_a_source_is_not_corrected_into_a_topic_word(shipped: AnswerEngine) -> None:
+    assert shipped.vocabulary.resolve("reddit").vocab is None  # not "edit"

@@ -81,6 +81,7 @@ guy way daily rest others nervous worried scared anxious excited stressed side
 oops possible impossible able ideally clue idea honestly literally actually
 bbq barbecue picnic party parties quiz gala karaoke festival mixer pub
 hike hiking dinner lunch brunch breakfast drinks onsen ramen crawl tasting hanami
+reddit rather
 trip outing potluck screening workshop bonenkai shinnenkai enkai nomikai izakaya ski sake social meetup
 """.split()
 

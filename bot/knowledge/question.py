@@ -16,7 +16,9 @@ from bot.knowledge.normalize import tokens
 # one whose alias the question says in full ("who is Akira Matsutani"), does.
 # "Who are the partners of JLGC" asks for organisations, a list: only "who is the X" asks for a person.
 # "Who is on the committee?" asks for the people in a group, like "who is the director?".
+# ("who was the communiqué handed to?" asks who received it, not who holds a post.)
 IDENTITY = re.compile(r"^\W*(?:who\s*(?:is|was|'s|s)|whos)\s+(?:(?:on|in)\s+(?:the|our|your)|the|a|an)\b"
+                      r"(?!.*\b(?:handed|given|sent|presented|delivered|awarded|addressed)(?: over)? to\W*$)"
                       r"(?P<rest>.*)", re.IGNORECASE)
 # A short question that ends on a post ("JLGC NY director?", "CLAIR president?") asks who holds it.
 ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: general)?|president|minister|"
