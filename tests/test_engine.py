@@ -1399,3 +1399,10 @@ def test_who_something_was_handed_to_asks_for_a_recipient_not_a_post_holder(ship
 
 def test_a_website_named_as_a_source_is_not_corrected_into_a_topic_word(shipped: AnswerEngine) -> None:
     assert shipped.vocabulary.resolve("reddit").vocab is None  # not "edit"
+
+
+def test_a_count_of_people_from_one_country_needs_a_count_for_that_country(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("how many irish people are on JET at the moment?")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    found = shipped.answer("how many german JETs have there been?")
+    assert found.matched and found.entry is not None and found.entry.id == "jet-germany"

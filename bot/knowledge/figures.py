@@ -20,6 +20,7 @@ from bot.knowledge.question import (
     PEOPLE_WORDS,
     as_place,
     countries_in_lower_case,
+    country_tokens,
     names_in,
 )
 
@@ -192,10 +193,12 @@ class Figures:
         people_match = PEOPLE_COUNTED.search(question)
         if people_match is None:
             return None
-        counted = frozenset(tokens(people_match.group(1) or ""))
-        # "how many mayors came?" is not answered by "650 million people": a count of someone in
-        # particular must stand next to them. Any count of people answers "how many people/JETs".
-        if not self._counts(i, counted if counted - ANYONE else PEOPLE | counted):
+        counted = frozenset(tokens(people_match.group(2) or ""))
+        # "how many mayors came?" is not answered by "650 million people", nor "how many irish people"
+        # by a count of JETs: a count of someone in particular must stand next to them. Any count of
+        # people answers "how many people/JETs".
+        from_where = frozenset(tokens(people_match.group("of") or "")) & country_tokens()
+        if not self._counts(i, (counted - ANYONE) | from_where or PEOPLE | counted):
             return "a figure for how many people"
         return None
 

@@ -5,6 +5,7 @@ at the rest of its message. Pure functions and patterns; the engine decides what
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pycountry
 
@@ -92,8 +93,8 @@ PEOPLE_WORDS = ("jets", "participants", "people", "alts", "cirs", "seas", "staff
                 "teachers", "employees", "officials", "delegates", "visitors", "graduates", "fellows", "mayors",
                 "councillors", "families", "volunteers", "applicants", "pupils", "children", "advisors", "advisers",
                 "coaches", "leaders")
-PEOPLE_COUNTED = re.compile(r"\bhow many (?:(?!(?:are|were|is|was|do|does|did|have|has|had|will|would|can|could)\b)"
-                            r"[a-z]+ ){0,2}?(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
+PEOPLE_COUNTED = re.compile(r"\bhow many (?P<of>(?:(?!(?:are|were|is|was|do|does|did|have|has|had|will|would|can|"
+                            r"could)\b)[a-z]+ ){0,2}?)(" + "|".join(PEOPLE_WORDS) + r")\b|何人", re.IGNORECASE)
 # A figure the asker quotes ("like 60k", "90%", "16 countries?") is a claim to check, not a topic.
 FIGURE = re.compile(r"\d[\d.]*(?:k|m|st|nd|rd|th|s)?")  # "the 90s": a decade
 # "Is that right?", "is that actually part of the role?": a question that checks what came before.
@@ -194,6 +195,12 @@ def _country_names() -> tuple[str, ...]:
 
 
 _COUNTRY_NAMES = _country_names()
+
+
+@lru_cache(maxsize=1)
+def country_tokens() -> frozenset[str]:
+    """The words of those names as the engine reads them (the thesaurus reads "irish" as Ireland)."""
+    return frozenset(t for name in _COUNTRY_NAMES for t in tokens(name) if len(t) > 2)
 LOWER_PLACE = re.compile(r"\b(?:in|from|across|inside|with)\s+(?:the\s+)?(" + "|".join(_COUNTRY_NAMES) + r")\b")
 
 
