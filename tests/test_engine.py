@@ -1406,3 +1406,7 @@ def test_a_count_of_people_from_one_country_needs_a_count_for_that_country(shipp
     assert not answer.matched and answer.reason == "missing_attribute"
     found = shipped.answer("how many german JETs have there been?")
     assert found.matched and found.entry is not None and found.entry.id == "jet-germany"
+
+
+def test_is_there_one_in_a_place_no_entry_names_stops_the_message_being_answered(shipped: AnswerEngine) -> None:
+    assert not shipped.answer("which canadian cities have a JETAA chapter? is there one in calgary").matched

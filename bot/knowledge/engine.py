@@ -495,7 +495,7 @@ class AnswerEngine:
             return None
         return (attributes.missing(question, self.entries[i].answer, current=is_chapter_entry(self.entries[i]))
                 or self._figures.missing(i, question, {tok for _, tok in pairs}, names)
-                or self._figures.missing_place(i, question, names))
+                or self._figures.missing_place(i, question, names, {tok for _, tok in pairs}))
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
         wanted = _asks_for(question)

@@ -53,7 +53,7 @@ _NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|whe
 
 
 # "is there a JETAA chapter in Tokyo?", "are there any CIRs in Hokkaido"
-_IS_THERE_IN = re.compile(r"^\W*(?:is|are) there (?:an? |any |some )?(?P<thing>[\w' -]+?) (?:in|at|near|around) "
+IS_THERE_IN = re.compile(r"^\W*(?:is|are) there (?:an? |any |some )?(?P<thing>[\w' -]+?) (?:in|at|near|around) "
                           r"(?:the )?(?P<place>[\w' -]+?)\s*(?:$|[?!.,]|\b(?:like|e\.g|too|as well|or)\b)",
                           re.IGNORECASE)
 _YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((?:19|20)\d\d)\s+([A-Za-z][\w-]*)",
@@ -130,15 +130,17 @@ class Figures:
             return self._missing_when(i, asked & set(tokens(dated)), named)
         return None
 
-    def missing_place(self, i: int, question: str, names: Names) -> str | None:
+    def missing_place(self, i: int, question: str, names: Names, asked: set[str]) -> str | None:
         """"Is there a JETAA chapter in Tokyo?" to the orientations entry, which says Tokyo of
-        something else: the place, a name, must stand in a sentence with the thing asked for."""
-        match = _IS_THERE_IN.match(question)
+        something else: the place, a name, must stand in a sentence with the thing asked for ("one"
+        is whatever the rest of the message asks about: "...a JETAA chapter? is there one in calgary")."""
+        match = next(filter(None, map(IS_THERE_IN.match, clauses(question))), None)
         if match is None:
             return None
         place = frozenset(tokens(match.group("place")))
         named = {t for _, toks in {**countries_in_lower_case(question, any_case=True), **names}.values() for t in toks}
-        thing = frozenset(tokens(match.group("thing"))) - place
+        named |= place - set(self._known)  # "calgary", a word no entry knows, after "in": a place
+        thing = (frozenset(tokens(match.group("thing"))) or frozenset(asked)) - place
         if not place or not place <= named or place <= self._titles[i] or not thing:
             return None
         if any(place <= line and thing & line for line in self._lines[i]):

@@ -13,6 +13,7 @@ import re
 from typing import Protocol
 
 from bot.knowledge import attributes
+from bot.knowledge.figures import IS_THERE_IN
 from bot.knowledge.model import Answer, Reason
 from bot.knowledge.normalize import clauses, question_clauses, tokens
 from bot.knowledge.question import IDENTITY, POINTS_BACK, REFERS_BACK, VERIFY
@@ -180,8 +181,10 @@ def asks_the_unknowable(clause: str, found: Answer) -> bool:
     """Whether a clause asks what the documents leave out: declined as such, or declined while asking
     for a detail ("can i transfer my spot to my friend instead?" next to "can't go anymore") or a person."""
     # "who is the mayor of shizuoka rn??": asking who holds a post, too unclear even to be read as such.
+    # "...a JETAA chapter? is there one in calgary": whether there is one in a place the documents never name.
     return found.reason in UNKNOWABLE or (not found.matched and (bool(attributes.asked(clause))
-                                                                 or IDENTITY.match(clause) is not None))
+                                                                 or IDENTITY.match(clause) is not None
+                                                                 or IS_THERE_IN.match(clause) is not None))
 
 
 def points_elsewhere(engine: ClauseAnswerer, asking: list[str], answers: list[Answer], picked: Answer) -> bool:
