@@ -1410,3 +1410,14 @@ def test_a_count_of_people_from_one_country_needs_a_count_for_that_country(shipp
 
 def test_is_there_one_in_a_place_no_entry_names_stops_the_message_being_answered(shipped: AnswerEngine) -> None:
     assert not shipped.answer("which canadian cities have a JETAA chapter? is there one in calgary").matched
+
+
+def test_who_chairs_it_after_naming_the_board_asks_for_a_person(shipped: AnswerEngine) -> None:
+    assert shipped.answer("derbyshire/toyota city partnership board - who chairs it?").reason == "identity"
+
+
+def test_a_share_for_a_country_the_entry_does_not_give_is_declined(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("アイルランド出身のJET参加者って、何割くらいが自治体に配属されるの？")
+    assert not answer.matched and answer.reason == "missing_attribute"
+    # "how is the time split between Tokyo and abroad" is no share asked for Tokyo
+    assert shipped.answer("how long is a CLAIR secondment and how is the time split between Tokyo and abroad?").matched

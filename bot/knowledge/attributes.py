@@ -385,6 +385,15 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "an opinion",
     ),
     Attribute(
+        "founder",
+        # "who actually founded the JET alumni association?": a person or body, which a founding year is not.
+        re.compile(r"^\W*(?:\w+\W+){0,4}?who (?:actually |originally |first )?(?:founded|set up|started|created|"
+                   r"established|launched)\b", _I),
+        re.compile(r"\b(?:founded|set up|started|created|established|launched|initiated) by\b", _I),
+        frozenset(),
+        "who founded it",
+    ),
+    Attribute(
         "limit",
         # "is there a limit on how many years you can do JET?": a rule the answer must state.
         re.compile(r"\b(?:is there an?|are there any|any|what'?s the|what is the|what are the)\s+(?:upper\s+)?"

@@ -506,7 +506,7 @@ class AnswerEngine:
         # "Toyota City Partnership Board: who's the chair of it?": a clause may ask who it is.
         match = next(filter(None, map(IDENTITY.match, [question, *clauses(question)[1:]])), None)
         fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
-        runs = RUNS_OFFICE.match(question)
+        runs = next(filter(None, map(RUNS_OFFICE.match, [question, *clauses(question)[1:]])), None)
         identity = (match is not None or fragment is not None or runs is not None
                     or IDENTITY_JA.search(question) is not None)
         says_who = True

@@ -56,6 +56,7 @@ _NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|whe
 IS_THERE_IN = re.compile(r"^\W*(?:is|are) there (?:an? |any |some )?(?P<thing>[\w' -]+?) (?:in|at|near|around) "
                           r"(?:the )?(?P<place>[\w' -]+?)\s*(?:$|[?!.,]|\b(?:like|e\.g|too|as well|or)\b)",
                           re.IGNORECASE)
+_SHARE = re.compile(r"%|\bper ?cent|\bwhat share\b|\bproportion\b|何割|割合|パーセント|何％", re.IGNORECASE)
 _YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((?:19|20)\d\d)\s+([A-Za-z][\w-]*)",
                                re.IGNORECASE)
 
@@ -111,7 +112,9 @@ class Figures:
     def missing(self, i: int, question: str, asked: set[str], names: Names) -> str | None:
         """What a count or a "when did it begin" question asks that entry ``i`` does not give, or None.
         ``asked``: the question's tokens."""
-        found = self._missing_name(i, question, names) if "number" in asked else None
+        # (a share, 何割, is a figure for a place as much as a count is)
+        share = _SHARE.search(question) is not None
+        found = self._missing_name(i, question, names) if "number" in asked or share else None
         found = found or self._missing_count(i, question)
         if found:
             return found

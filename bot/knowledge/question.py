@@ -29,9 +29,11 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
 # "who runs the New York JLGC office?": an office is run by a person who holds its top post.
 # "who chairs the Toyota City partnership board?": a board is chaired by a person.
 RUNS_OFFICE = re.compile(r"^\W*who(?:'s|\s+is|\s+was)?\s+(?:runs|running|heads|heading|leads|leading|manages|managing|"
-                         r"in charge of|(?P<chair>chairs|chaired|chairing))\s+(?:the\s+)?(?:\S+\s+){0,4}?"
+                         r"in charge of|(?P<chair>chairs|chaired|chairing))\s+(?:(?:the\s+)?(?:\S+\s+){0,4}?"
                          r"(?:office|centre|center|branch|board|committee|council|summit|lab|laboratory|team|unit|"
-                         r"department|division|section|institute)\b",
+                         r"department|division|section|institute)\b"
+                         # "Toyota City Partnership Board - who chairs it?"
+                         r"|(?:it|that|them)\W*$)",
                          re.IGNORECASE)
 # Posts someone holds: "who is the director?", "the mayor's name" ask who holds one.
 POST_WORDS = ("director", "president", "minister", "chair", "chairman", "chairwoman", "chairperson", "ceo", "head",
