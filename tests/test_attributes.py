@@ -151,6 +151,8 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can I ring JLGC London? what number do I call", "JLGC London is at 15 Whitehall.", "a phone number"),
         ("can I call it a night?", "The office is in Whitehall.", None),
+        ("what's the JETAA Germany chapter's website?", "JETAA Germany returned in 2017.", "a web address"),
+        ("I read it on the JLGC website, what does MIC do?", "MIC funds JET.", None),
         ("who actually founded the JET alumni association?", "JETAA was founded in 1989.", "who founded it"),
         ("who founded U20?", "U20 was set up by the mayors of Buenos Aires and Paris.", None),
         ("did they actually work?", "Eleven boroughs tested ideas.", "how it turned out"),

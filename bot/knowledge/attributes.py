@@ -385,6 +385,16 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "an opinion",
     ),
     Attribute(
+        "website",
+        # "what's the JETAA Germany chapter's website?" asks for an address ("on the website" does not).
+        re.compile(r"\b(?:what'?s|what is|where'?s|where is|link to|address of|url (?:of|for)) "
+                   r"(?:the |their |its |an? )?(?:[\w'-]+ ){0,4}?(?:website|web ?site|homepage|home page|web address)\b"
+                   r"|ウェブサイト|ホームページ", _I),
+        re.compile(r"https?://|\bwww\.|\b[\w-]+\.(?:org|com|jp|uk|net|de|ca|us)(?:/|\b)", _I),
+        frozenset({"websit", "site", "homepag", "web"}),
+        "a web address",
+    ),
+    Attribute(
         "founder",
         # "who actually founded the JET alumni association?": a person or body, which a founding year is not.
         re.compile(r"^\W*(?:\w+\W+){0,4}?who (?:actually |originally |first )?(?:founded|set up|started|created|"
