@@ -151,6 +151,12 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can I ring JLGC London? what number do I call", "JLGC London is at 15 Whitehall.", "a phone number"),
         ("can I call it a night?", "The office is in Whitehall.", None),
+        ("what did Hackney council present?", "Islington Council (Afghan resettlement), and others: Newham, Hackney.",
+         "what they presented"),
+        ("what did Islington council present?", "Islington Council (Afghan resettlement), and others: Newham, Hackney.",
+         None),
+        ("what was Damian Atkinson's talk about?", "A talk on resilience by Damian Atkinson.", None),
+        ("what did she talk about?", "The seminar covered elections.", None),  # "she": no name to look for
         ("what's the JETAA Germany chapter's website?", "JETAA Germany returned in 2017.", "a web address"),
         ("I read it on the JLGC website, what does MIC do?", "MIC funds JET.", None),
         ("who actually founded the JET alumni association?", "JETAA was founded in 1989.", "who founded it"),

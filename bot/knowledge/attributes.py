@@ -26,6 +26,9 @@ class Attribute:
     # Asks about now ("still running?", "the next one"): dated documents cannot say, but an entry its
     # chapter keeps current (pub night is every Friday) does.
     dated: bool = False
+    # What, right after the thing named, also gives it: "Islington Council (Afghan resettlement, ...)"
+    # says what Islington presented; "Newham, Hackney, Greenwich" says nothing of Hackney.
+    after_thing: re.Pattern[str] | None = None
     # When the question names the things asked for ("which 11 boroughs", "names of the officials", the
     # ``thing`` group of ``asked``), the answer must give them in a sentence that says that thing: a
     # list of other names elsewhere in the answer does not give them; and as many as asked (``count``).
@@ -385,6 +388,18 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         "an opinion",
     ),
     Attribute(
+        "what they presented",
+        # "what did Greenwich council present?", "what was the camden person's talk about?": a sentence
+        # must say what that one presented, not merely name them among others.
+        re.compile(r"\bwhat (?:did|was|were) (?:the |that )?(?!(?:he|she|they|it|you|we|i)\b)(?P<thing>[a-z][\w-]*)"
+                   r"(?:'s)?(?: [\w'-]+){0,2}? (?:present\w*|talk\w*|spe(?:ak|ech)\w*|discuss\w*|cover\w*)\b", _I),
+        re.compile(r"\b(?:present\w*|talks?|talked|spoke|speech|discuss\w*|shared|explained|lecture|seminar|"
+                   r"research|on how)\b", _I),
+        frozenset(),
+        "what they presented",
+        after_thing=re.compile(r"^[\w' -]{0,25}\(|^[\w' -]{0,25}(?:on|about|, on)\b", _I),
+    ),
+    Attribute(
         "website",
         # "what's the JETAA Germany chapter's website?" asks for an address ("on the website" does not).
         re.compile(r"\b(?:what'?s|what is|where'?s|where is|link to|address of|url (?:of|for)) "
@@ -698,7 +713,11 @@ def _gives(a: Attribute, question: str, answer: str) -> bool:
     if found.get("thing"):
         # "boroughs" in "11 boroughs shared...": the stem, to meet "borough" and "boroughs" alike.
         thing = found["thing"]
-        stem = re.compile(r"\b" + re.escape(thing.lower()[:max(4, len(thing) - 2)]), _I)
+        stem = re.compile(r"\b" + re.escape(thing.lower()[:max(4, len(thing) - 2)]) + r"\w*", _I)
+        if a.after_thing is not None:
+            follows = a.after_thing
+            if any(follows.search(s[m.end():]) for s in sentences for m in stem.finditer(s)):
+                return True
         return any(a.given.search(s) and stem.search(s) for s in sentences)
     return a.given.search(answer) is not None
 
