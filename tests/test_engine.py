@@ -1421,3 +1421,8 @@ def test_a_share_for_a_country_the_entry_does_not_give_is_declined(shipped: Answ
     assert not answer.matched and answer.reason == "missing_attribute"
     # "how is the time split between Tokyo and abroad" is no share asked for Tokyo
     assert shipped.answer("how long is a CLAIR secondment and how is the time split between Tokyo and abroad?").matched
+
+
+def test_how_many_of_them_counts_what_the_message_said_before(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("the osaka expo 2025 invest video interviews foreign companies right? how many of them")
+    assert not answer.matched and answer.reason == "missing_attribute"

@@ -56,6 +56,7 @@ _NEXT_QUESTION = re.compile(r"\s+and\s+(?:at\s+|in\s+)?(?:what|which|who|how|whe
 IS_THERE_IN = re.compile(r"^\W*(?:is|are) there (?:an? |any |some )?(?P<thing>[\w' -]+?) (?:in|at|near|around) "
                           r"(?:the )?(?P<place>[\w' -]+?)\s*(?:$|[?!.,]|\b(?:like|e\.g|too|as well|or)\b)",
                           re.IGNORECASE)
+_HOW_MANY_OF_THEM = re.compile(r"\bhow many (?:of )?(?:them|those|these)\b", re.IGNORECASE)
 _SHARE = re.compile(r"%|\bper ?cent|\bwhat share\b|\bproportion\b|何割|割合|パーセント|何％", re.IGNORECASE)
 _YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((?:19|20)\d\d)\s+([A-Za-z][\w-]*)",
                                re.IGNORECASE)
@@ -194,6 +195,16 @@ class Figures:
             counted = said - {t for _, toks in names_in(question).values() for t in toks} or said
             if counted and not self._counts(i, counted):
                 return f"a figure for {match.group(1).strip()}"
+            return None
+        them = _HOW_MANY_OF_THEM.search(question)
+        if them is not None:
+            # "the osaka expo video interviews foreign companies right? how many of them": what was said
+            # before, besides the entry's own subject and names, is what is counted.
+            said = frozenset(tokens(question[:them.start()]))
+            counted = (said - {t for _, toks in names_in(question).values() for t in toks} - self._generic
+                       - self._subjects[i])
+            if counted and not self._counts(i, counted):
+                return "a figure for how many"
             return None
         people_match = PEOPLE_COUNTED.search(question)
         if people_match is None:
