@@ -201,8 +201,8 @@ class Figures:
             # "the osaka expo video interviews foreign companies right? how many of them": what was said
             # before, besides the entry's own subject and names, is what is counted.
             said = frozenset(tokens(question[:them.start()]))
-            counted = (said - {t for _, toks in names_in(question).values() for t in toks} - self._generic
-                       - self._subjects[i])
+            named = {t for _, toks in names_in(question).values() for t in toks}
+            counted = frozenset(t for t in said - named - self._subjects[i] if t not in self._generic)
             if counted and not self._counts(i, counted):
                 return "a figure for how many"
             return None
