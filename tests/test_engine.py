@@ -1426,3 +1426,11 @@ def test_a_share_for_a_country_the_entry_does_not_give_is_declined(shipped: Answ
 def test_how_many_of_them_counts_what_the_message_said_before(shipped: AnswerEngine) -> None:
     answer = shipped.answer("the osaka expo 2025 invest video interviews foreign companies right? how many of them")
     assert not answer.matched and answer.reason == "missing_attribute"
+
+
+def test_another_way_of_working_asked_of_the_bot_needs_the_help_to_say_it(shipped: AnswerEngine) -> None:
+    answer = shipped.answer("can the bot post event reminders in a channel instead of DMing people?")
+    assert not answer.matched and answer.related is not None and answer.related.id == "bot-reminders"
+    # A time is a setting of the same way: still answered.
+    found = shipped.answer("can the bot send reminders 2 days before instead of 24h")
+    assert found.matched and found.entry is not None and found.entry.id == "bot-reminders"

@@ -226,6 +226,12 @@ def decide(ranked: list[_Scored], *, identity_question: bool = False, says_who: 
 _NAME_OR_FIGURE = re.compile(r"\b[A-Z0-9][\w'-]*(?:[ \t]+[A-Z0-9][\w'-]*)*")
 
 
+_TIMES = frozenset(tokens("minute minutes hour hours day days week weeks month months before after earlier later"))
+# "can the bot post reminders in a channel instead of DMing people?": the other way asked for.
+INSTEAD = re.compile(r"\b(?:can|could|is it possible to|is there a way to)\s+(?:(?:i|we|you|u|it|the bot|jetbot|people|"
+                     r"members|they)\s+)?(?P<other>.{3,80}?)\s+(?:instead of|rather than)\b", re.IGNORECASE)
+
+
 def _asks_for(question: str) -> set[str]:
     """The kinds of detail a question asks for: its attributes, and a count ("how many mayors came to
     the U20 Mayors Summit" says the entry's phrasing "U20 Mayors Summit" and asks more than it)."""
@@ -495,7 +501,21 @@ class AnswerEngine:
             return None
         return (attributes.missing(question, self.entries[i].answer, current=is_chapter_entry(self.entries[i]))
                 or self._figures.missing(i, question, {tok for _, tok in pairs}, names)
-                or self._figures.missing_place(i, question, names, {tok for _, tok in pairs}))
+                or self._figures.missing_place(i, question, names, {tok for _, tok in pairs})
+                or self._other_way(i, question))
+
+    def _other_way(self, i: int, question: str) -> str | None:
+        """"Can the bot post reminders in a channel instead of DMing people?": the bot help describes the
+        way it works (DMs); another way is offered only if the entry says every word of it (a channel)."""
+        match = INSTEAD.search(question)
+        if match is None or self.entries[i].category != scope.BOT_CATEGORY:
+            return None
+        said = self._entry_tokens[i].keys() | self._answer_tokens[i]
+        # A time or a number ("2 days before") is a setting, not another way of working.
+        wanted = {tok for tok in tokens(match.group("other"))
+                  if tok not in LIGHT_WORDS and tok not in self._self_tokens and tok not in _TIMES
+                  and not FIGURE.fullmatch(tok)}
+        return "that option" if wanted - said else None
 
     def _asks_like_a_phrasing(self, i: int, question: str) -> bool:
         wanted = _asks_for(question)
