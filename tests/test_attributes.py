@@ -151,6 +151,9 @@ from bot.knowledge import attributes
         ("how many JETs came from over 65 countries?", "JET has 70,000 alumni.", None),  # not an age
         ("can I ring JLGC London? what number do I call", "JLGC London is at 15 Whitehall.", "a phone number"),
         ("can I call it a night?", "The office is in Whitehall.", None),
+        ("where's the next U20 summit going to be?", "Tokyo hosted the 2019 summit.", "the date of the next one"),
+        ("what did Newham council tell the delegation?", "Islington Council (Afghan resettlement), and others: Newham.",
+         "what they presented"),
         ("what did Hackney council present?", "Islington Council (Afghan resettlement), and others: Newham, Hackney.",
          "what they presented"),
         ("what did Islington council present?", "Islington Council (Afghan resettlement), and others: Newham, Hackney.",

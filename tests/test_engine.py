@@ -1434,3 +1434,7 @@ def test_another_way_of_working_asked_of_the_bot_needs_the_help_to_say_it(shippe
     # A time is a setting of the same way: still answered.
     found = shipped.answer("can the bot send reminders 2 days before instead of 24h")
     assert found.matched and found.entry is not None and found.entry.id == "bot-reminders"
+
+
+def test_who_heads_the_hq_asks_for_a_person(shipped: AnswerEngine) -> None:
+    assert shipped.answer("who heads CLAIR's Tokyo HQ?").reason == "identity"

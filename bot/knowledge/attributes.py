@@ -392,7 +392,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
         # "what did Greenwich council present?", "what was the camden person's talk about?": a sentence
         # must say what that one presented, not merely name them among others.
         re.compile(r"\bwhat (?:did|was|were) (?:the |that )?(?!(?:he|she|they|it|you|we|i)\b)(?P<thing>[a-z][\w-]*)"
-                   r"(?:'s)?(?: [\w'-]+){0,2}? (?:present\w*|talk\w*|spe(?:ak|ech)\w*|discuss\w*|cover\w*)\b", _I),
+                   r"(?:'s)?(?: [\w'-]+){0,2}? (?:present\w*|talk\w*|spe(?:ak|ech)\w*|discuss\w*|cover\w*|tell|"
+                   r"share|explain)\b", _I),
         re.compile(r"\b(?:present\w*|talks?|talked|spoke|speech|discuss\w*|shared|explained|lecture|seminar|"
                    r"research|on how)\b", _I),
         frozenset(),
@@ -598,6 +599,8 @@ ATTRIBUTES: tuple[Attribute, ...] = (
                    r"|\b(?:next|this) year\b"
                    # "which city is hosting the next U20 summit?", "the year after tokyo"
                    r"|\b(?:which|what|where|who)\b.{0,40}\b(?:host|hold|run|organi[sz]e)\w* the next\b"
+                   # "where's the next U20 summit going to be?"
+                   r"|\bwhere(?:'?s| is| will| are)\b.{0,10}\bthe next\b"
                    r"|\bthe year after\b"
                    r"|\bin (?:the )?future\b"
                    # "is there going to be another explanation day this year?"

@@ -31,7 +31,7 @@ ROLE_FRAGMENT = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:the\s+)?\b(director(?: gener
 RUNS_OFFICE = re.compile(r"^\W*who(?:'s|\s+is|\s+was)?\s+(?:runs|running|heads|heading|leads|leading|manages|managing|"
                          r"in charge of|(?P<chair>chairs|chaired|chairing))\s+(?:(?:the\s+)?(?:\S+\s+){0,4}?"
                          r"(?:office|centre|center|branch|board|committee|council|summit|lab|laboratory|team|unit|"
-                         r"department|division|section|institute)\b"
+                         r"department|division|section|institute|hq|headquarters|secretariat)\b"
                          # "Toyota City Partnership Board - who chairs it?"
                          r"|(?:it|that|them)\W*$)",
                          re.IGNORECASE)
