@@ -65,7 +65,7 @@ from bot.knowledge.figures import Figures
 from bot.knowledge.model import Answer, Entry, KnowledgeBase, Reason, Suggestion, is_chapter_entry
 from bot.knowledge.normalize import (
     LIGHT_WORDS,
-    clauses,
+    clause_match,
     fold_word,
     respell,
     token_pairs,
@@ -523,10 +523,9 @@ class AnswerEngine:
 
     def _decide(self, question: str, pairs: list[tuple[str, str]], ranked: list[_Scored],
                 yes_no: bool) -> Reason | None:
-        # "Toyota City Partnership Board: who's the chair of it?": a clause may ask who it is.
-        match = next(filter(None, map(IDENTITY.match, [question, *clauses(question)[1:]])), None)
+        match = clause_match(IDENTITY, question)
         fragment = None if match else ROLE_FRAGMENT.search(question) or NAME_OF_POST.search(question)
-        runs = next(filter(None, map(RUNS_OFFICE.match, [question, *clauses(question)[1:]])), None)
+        runs = clause_match(RUNS_OFFICE, question)
         identity = (match is not None or fragment is not None or runs is not None
                     or IDENTITY_JA.search(question) is not None)
         says_who = True

@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 
-from bot.knowledge.normalize import clauses, has_cjk, tokens
+from bot.knowledge.normalize import clause_match, clauses, has_cjk, tokens
 from bot.knowledge.question import (
     COUNTED,
     PEOPLE_COUNTED,
@@ -21,7 +21,6 @@ from bot.knowledge.question import (
     as_place,
     countries_in_lower_case,
     country_tokens,
-    names_in,
 )
 
 # A figure is for a place when the place is at most this many words from it ("7 in Canada").
@@ -62,15 +61,26 @@ _YEAR_BEFORE_NOUN = re.compile(r"\b(?:the|a|an|its|his|her|their|this|that)\s+((
                                re.IGNORECASE)
 
 
+def _name_tokens(names: Names) -> set[str]:
+    """Every token of the names a question writes."""
+    return {t for _, toks in names.values() for t in toks}
+
+
+def _place_tokens(text: str, names: Names) -> set[str]:
+    """The tokens of the names and the countries (however typed) that ``text`` says."""
+    return _name_tokens({**countries_in_lower_case(text, any_case=True), **names})
+
+
 def _years_dating(answer: str) -> dict[str, frozenset[str]]:
     """The years an answer only ever uses before a noun, with those nouns: "the 2011 earthquake" dates
     the earthquake, so it is no year of the tour the sentence is about. A year used any other way
     ("opened in 1988") dates whatever its sentence says, and is left out."""
     before: dict[str, set[str]] = {}
+    attributive: Counter[str] = Counter()
     for match in _YEAR_BEFORE_NOUN.finditer(answer):
         before.setdefault(match.group(1), set()).update(tokens(match.group(2)))
+        attributive[match.group(1)] += 1
     uses = Counter(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", answer))
-    attributive = Counter(match.group(1) for match in _YEAR_BEFORE_NOUN.finditer(answer))
     return {year: frozenset(nouns) for year, nouns in before.items() if uses[year] == attributive[year]}
 
 
@@ -116,7 +126,7 @@ class Figures:
         # (a share, 何割, is a figure for a place as much as a count is)
         share = _SHARE.search(question) is not None
         found = self._missing_name(i, question, names) if "number" in asked or share else None
-        found = found or self._missing_count(i, question)
+        found = found or self._missing_count(i, question, names)
         if found:
             return found
         if "begin" in asked and not self._begins[i]:
@@ -129,7 +139,7 @@ class Figures:
             # (Japanese says what is dated before いつ: the whole clause.)
             dated = when.string if has_cjk(when.group(0)) else when.string[when.start():]
             dated = _NEXT_QUESTION.split(dated, maxsplit=1)[0]
-            named = {t for _, toks in {**countries_in_lower_case(dated, any_case=True), **names}.values() for t in toks}
+            named = _place_tokens(dated, names)
             named |= self._proper & set(tokens(dated))  # "miyagi", typed in lower case, is still a place
             return self._missing_when(i, asked & set(tokens(dated)), named)
         return None
@@ -138,11 +148,11 @@ class Figures:
         """"Is there a JETAA chapter in Tokyo?" to the orientations entry, which says Tokyo of
         something else: the place, a name, must stand in a sentence with the thing asked for ("one"
         is whatever the rest of the message asks about: "...a JETAA chapter? is there one in calgary")."""
-        match = next(filter(None, map(IS_THERE_IN.match, clauses(question))), None)
+        match = clause_match(IS_THERE_IN, question)
         if match is None:
             return None
         place = frozenset(tokens(match.group("place")))
-        named = {t for _, toks in {**countries_in_lower_case(question, any_case=True), **names}.values() for t in toks}
+        named = _place_tokens(question, names)
         named |= place - set(self._known)  # "calgary", a word no entry knows, after "in": a place
         thing = (frozenset(tokens(match.group("thing"))) or frozenset(asked)) - place
         if not place or not place <= named or place <= self._titles[i] or not thing:
@@ -182,7 +192,7 @@ class Figures:
                 return f"a figure for {name}"
         return None
 
-    def _missing_count(self, i: int, question: str) -> str | None:
+    def _missing_count(self, i: int, question: str, names: Names) -> str | None:
         """"How many sports exchange advisers are there?" to the SEA entry, which counts no SEAs. The entry
         being about the thing counted is not enough (unlike "how many JETs are ALTs"): a count must stand
         next to it, or a phrasing must ask how many of it. "How many JETs does CLAIR Tokyo place?" to the
@@ -192,7 +202,7 @@ class Figures:
             # A name says whose things are counted, not what: "how many JETAA subchapters" counts
             # subchapters, and a count of JETAA chapters does not give it.
             said = frozenset(tokens(match.group(1)))
-            counted = said - {t for _, toks in names_in(question).values() for t in toks} or said
+            counted = said - _name_tokens(names) or said
             if counted and not self._counts(i, counted):
                 return f"a figure for {match.group(1).strip()}"
             return None
@@ -201,7 +211,7 @@ class Figures:
             # "the osaka expo video interviews foreign companies right? how many of them": what was said
             # before, besides the entry's own subject and names, is what is counted.
             said = frozenset(tokens(question[:them.start()]))
-            named = {t for _, toks in names_in(question).values() for t in toks}
+            named = _name_tokens(names)
             counted = frozenset(t for t in said - named - self._subjects[i] if t not in self._generic)
             if counted and not self._counts(i, counted):
                 return "a figure for how many"

@@ -495,6 +495,12 @@ def clauses(text: str) -> list[str]:
     return out
 
 
+def clause_match(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """``pattern`` matched at the start of the message or of one of its later clauses: "Toyota City
+    Partnership Board: who's the chair of it?" asks who, though the message does not begin with it."""
+    return next(filter(None, map(pattern.match, [text, *clauses(text)[1:]])), None)
+
+
 def question_clauses(text: str) -> list[str]:
     """The clauses of a chatty, multi-part message that ask something ("what is the JLGC? saw it in a
     newsletter" -> ["what is the JLGC?"]), and questions said inside another sentence ("my grandma
